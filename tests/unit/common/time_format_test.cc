@@ -1,0 +1,38 @@
+#include "common/time_format.h"
+
+#include <gtest/gtest.h>
+
+namespace satchel {
+namespace {
+
+TEST(TimeFormat, FormatsAndParsesAmzDate) {
+  auto time = parse_amz_date("20150830T123600Z");
+  ASSERT_TRUE(time.has_value());
+  EXPECT_EQ(to_unix_seconds(*time), 1440938160);
+  EXPECT_EQ(format_amz_date(*time), "20150830T123600Z");
+  EXPECT_EQ(format_amz_day(*time), "20150830");
+}
+
+TEST(TimeFormat, RejectsInvalidAmzDates) {
+  EXPECT_FALSE(parse_amz_date("20150830T123600").has_value());
+  EXPECT_FALSE(parse_amz_date("20151330T123600Z").has_value());
+  EXPECT_FALSE(parse_amz_date("2015083OT123600Z").has_value());
+}
+
+TEST(TimeFormat, RoundTripsHttpDate) {
+  auto time = from_unix_seconds(1440938160);
+  EXPECT_EQ(format_http_date(time), "Sun, 30 Aug 2015 12:36:00 GMT");
+  EXPECT_EQ(parse_http_date("Sun, 30 Aug 2015 12:36:00 GMT").value(), time);
+  EXPECT_FALSE(parse_http_date("Sun, 30 Foo 2015 12:36:00 GMT").has_value());
+}
+
+TEST(TimeFormat, RoundTripsIso8601WithMilliseconds) {
+  auto time = from_unix_seconds(1440938160) + std::chrono::milliseconds(25);
+  EXPECT_EQ(format_iso8601(time), "2015-08-30T12:36:00.025Z");
+  EXPECT_EQ(parse_iso8601("2015-08-30T12:36:00.025Z").value(), time);
+  EXPECT_EQ(parse_iso8601("2015-08-30T12:36:00Z").value(), from_unix_seconds(1440938160));
+  EXPECT_FALSE(parse_iso8601("2015-08-30T12:36:00+02:00").has_value());
+}
+
+}  // namespace
+}  // namespace satchel
