@@ -1,0 +1,35 @@
+// Runs a blocking call (SQLite, fsync, file reads) on a worker pool and
+// resumes the calling coroutine on its own executor, so no I/O thread waits
+// on disk.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <type_traits>
+#include <utility>
+
+#include "http/beast.h"
+
+namespace satchel::http {
+
+// Calls fn() on the pool and returns its result to the awaiting coroutine.
+// fn must not throw.
+template <class Fn, class Result = std::invoke_result_t<Fn>>
+asio::awaitable<Result> offload(asio::thread_pool& pool, Fn fn) {
+  auto initiation = [&pool](auto handler, Fn work) {
+    asio::post(pool, [handler = std::move(handler), work = std::move(work)]() mutable {
+      Result result = work();
+      auto executor = asio::get_associated_executor(handler);
+      asio::dispatch(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      });
+    });
+  };
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Result)>(
+      initiation, asio::use_awaitable, std::move(fn));
+}
+
+}  // namespace satchel::http

@@ -1,0 +1,58 @@
+// Structured JSON-lines logging on top of spdlog. Each line is one JSON
+// object: time, level, msg, then the fields given by the caller. Callers
+// pass secrets only as satchel::Secret, which has no Field constructor, so a
+// token or key cannot be logged by accident.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace satchel::obs {
+
+struct Field {
+  Field(std::string_view key, std::string_view value) : key(key), value(value) {}
+  Field(std::string_view key, const std::string& value) : key(key), value(std::string_view(value)) {}
+  Field(std::string_view key, const char* value) : key(key), value(std::string_view(value)) {}
+  Field(std::string_view key, int64_t value) : key(key), value(value) {}
+  Field(std::string_view key, int value) : key(key), value(int64_t{value}) {}
+  Field(std::string_view key, uint64_t value) : key(key), value(static_cast<int64_t>(value)) {}
+  Field(std::string_view key, double value) : key(key), value(value) {}
+  Field(std::string_view key, bool value) : key(key), value(value) {}
+
+  std::string_view key;
+  std::variant<std::string_view, int64_t, double, bool> value;
+};
+
+using Fields = std::initializer_list<Field>;
+
+enum class Level { kDebug, kInfo, kWarn, kError };
+
+// Sends logs to standard error at the given minimum level. Safe to call
+// once at start-up, before other threads log.
+void init_logging(Level minimum);
+bool parse_level(std::string_view text, Level& level);
+
+void log(Level level, std::string_view message, Fields fields = {});
+inline void debug(std::string_view message, Fields fields = {}) {
+  log(Level::kDebug, message, fields);
+}
+inline void info(std::string_view message, Fields fields = {}) {
+  log(Level::kInfo, message, fields);
+}
+inline void warn(std::string_view message, Fields fields = {}) {
+  log(Level::kWarn, message, fields);
+}
+inline void error(std::string_view message, Fields fields = {}) {
+  log(Level::kError, message, fields);
+}
+
+// Renders one log line without writing it; exposed for tests.
+std::string format_line(Level level, std::string_view message, Fields fields);
+
+// Escapes text for inclusion in a JSON string literal.
+void append_json_escaped(std::string& out, std::string_view text);
+
+}  // namespace satchel::obs
