@@ -1,0 +1,47 @@
+// The embedded store's access keys: created once per data folder, kept in a
+// JSON file only the owner can read.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/expected.h"
+#include "common/secret.h"
+
+namespace satchel::store {
+
+struct AccessKey {
+  std::string access_key_id;  // "SATC" and 16 more upper-case letters or digits
+  Secret secret_access_key;   // 40 base64 characters
+};
+
+// The two key pairs of a store: the admin key for operators and tools, and
+// the api key that the Satchel API signs its presigned URLs with.
+// NOTE: both keys may access every bucket; limiting the api key to its
+// data prefix is not built yet.
+struct StoreCredentials {
+  AccessKey admin;
+  AccessKey api;
+
+  // The key with this id, or nullptr.
+  const AccessKey* find(std::string_view access_key_id) const;
+};
+
+// <data_dir>/store/credentials.json
+std::filesystem::path credentials_path(const std::filesystem::path& data_dir);
+
+// Reads the store's keys from <data_dir>/store/credentials.json, creating
+// the folders (mode 0700) and the file with fresh random keys when it does
+// not exist. The file is written under a temporary name opened with O_EXCL
+// and mode 0600, synced, then linked into place, so it is never readable by
+// others and two processes starting at once agree on one set of keys.
+// Fails with a message naming the file when it cannot be created, is not
+// valid, or is readable by group or others.
+Expected<StoreCredentials, std::string> load_or_create_credentials(
+    const std::filesystem::path& data_dir);
+
+// Makes a random key pair in the format above.
+AccessKey generate_access_key();
+
+}  // namespace satchel::store

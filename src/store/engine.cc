@@ -1,0 +1,337 @@
+#include "store/engine.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/crypto.h"
+#include "common/encoding.h"
+#include "obs/log.h"
+
+namespace satchel::store {
+namespace {
+
+constexpr size_t kFileIdBytes = 16;
+constexpr size_t kVersionIdBytes = 16;
+constexpr size_t kMaxVersionIdLength = 128;
+constexpr size_t kReadChunkBytes = 256 * 1024;
+
+std::string new_version_id() { return base64url_encode(random_bytes(kVersionIdBytes)); }
+
+Expected<void, std::string> make_private_directory(const std::filesystem::path& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Unexpected("cannot create " + path.string() + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+// Removes bodies left in tmp/ by a crash or a kill during an upload. None of
+// them was ever recorded in the index.
+void remove_leftover_temp_files(const std::filesystem::path& temp_dir) {
+  std::error_code error;
+  uint64_t removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(temp_dir, error)) {
+    std::error_code ignored;
+    if (std::filesystem::remove(entry.path(), ignored)) ++removed;
+  }
+  if (removed > 0) obs::info("removed leftover temporary uploads", {{"count", removed}});
+}
+
+bool is_bucket_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+bool looks_like_ipv4(std::string_view name) {
+  int dots = 0;
+  for (char c : name) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
+}  // namespace
+
+bool is_valid_bucket_name(std::string_view name) {
+  constexpr size_t kMinLength = 3;
+  constexpr size_t kMaxLength = 63;
+  if (name.size() < kMinLength || name.size() > kMaxLength) return false;
+  for (char c : name) {
+    if (!is_bucket_char(c)) return false;
+  }
+  auto alnum = [](char c) { return c != '.' && c != '-'; };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  if (name.find("..") != std::string_view::npos) return false;
+  return !looks_like_ipv4(name);
+}
+
+Expected<void, StoreError> validate_key(std::string_view key) {
+  if (key.empty() || !is_valid_utf8(key)) return Unexpected(StoreError::kInvalidKey);
+  if (key.size() > kMaxKeyBytes) return Unexpected(StoreError::kKeyTooLong);
+  return {};
+}
+
+bool is_valid_version_id(std::string_view version_id) {
+  if (version_id.empty() || version_id.size() > kMaxVersionIdLength) return false;
+  for (char c : version_id) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_' || c == '.';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
+Expected<void, StoreError> PendingPut::append(std::string_view bytes) {
+  return writer_.append(bytes);
+}
+
+OpenObject::OpenObject(OpenObject&& other) noexcept
+    : version_(std::move(other.version_)), fd_(std::exchange(other.fd_, -1)) {}
+
+OpenObject& OpenObject::operator=(OpenObject&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    version_ = std::move(other.version_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+OpenObject::~OpenObject() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Expected<std::unique_ptr<Engine>, std::string> Engine::open(EngineOptions options) {
+  for (const auto& folder : {options.root, options.root / "tmp", options.root / "objects"}) {
+    auto made = make_private_directory(folder);
+    if (!made) return Unexpected(made.error());
+  }
+  remove_leftover_temp_files(options.root / "tmp");
+  auto index = StoreIndex::open(options.root / "index.db");
+  if (!index) return Unexpected(index.error());
+  return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(*index)));
+}
+
+Engine::Engine(EngineOptions options, std::unique_ptr<StoreIndex> index)
+    : options_(std::move(options)),
+      temp_dir_(options_.root / "tmp"),
+      objects_dir_(options_.root / "objects"),
+      index_(std::move(index)) {}
+
+std::filesystem::path Engine::object_path(std::string_view file_id) const {
+  return objects_dir_ / file_id.substr(0, 2) / file_id.substr(2, 2) / file_id;
+}
+
+Expected<void, StoreError> Engine::create_bucket(const std::string& name, Versioning versioning) {
+  if (!is_valid_bucket_name(name)) return Unexpected(StoreError::kInvalidBucketName);
+  return index_->create_bucket(BucketInfo{name, options_.clock->now(), versioning});
+}
+
+Expected<BucketInfo, StoreError> Engine::bucket(const std::string& name) {
+  auto found = index_->find_bucket(name);
+  if (!found) return Unexpected(found.error());
+  if (!*found) return Unexpected(StoreError::kNoSuchBucket);
+  return std::move(**found);
+}
+
+Expected<std::vector<BucketInfo>, StoreError> Engine::list_buckets() {
+  return index_->list_buckets();
+}
+
+Expected<void, StoreError> Engine::set_versioning(const std::string& bucket,
+                                                  Versioning versioning) {
+  if (versioning == Versioning::kUnversioned) return Unexpected(StoreError::kInternal);
+  return index_->set_versioning(bucket, versioning);
+}
+
+Expected<void, StoreError> Engine::delete_bucket(const std::string& name) {
+  return index_->delete_bucket(name);
+}
+
+Expected<PendingPut, StoreError> Engine::begin_put(const std::string& bucket,
+                                                   const std::string& key, PutRequest request) {
+  auto valid = validate_key(key);
+  if (!valid) return Unexpected(valid.error());
+  uint64_t max_bytes = options_.max_object_bytes;
+  if (request.content_length) {
+    if (*request.content_length > max_bytes) return Unexpected(StoreError::kEntityTooLarge);
+    max_bytes = *request.content_length;
+  }
+  auto found = index_->find_bucket(bucket);
+  if (!found) return Unexpected(found.error());
+  if (!*found) return Unexpected(StoreError::kNoSuchBucket);
+
+  // An early check saves receiving a body that would be rejected anyway.
+  const auto& precondition = request.precondition;
+  if (precondition.if_none_match_any || !precondition.if_match.empty()) {
+    auto latest = index_->latest_version(bucket, key);
+    if (!latest) return Unexpected(latest.error());
+    auto allowed = check_write_precondition(*latest, precondition);
+    if (!allowed) return Unexpected(allowed.error());
+  }
+
+  auto writer = ObjectWriter::create(temp_dir_, max_bytes);
+  if (!writer) return Unexpected(writer.error());
+  return PendingPut(bucket, key, std::move(request), std::move(*writer));
+}
+
+Expected<ObjectVersion, StoreError> Engine::commit_put(PendingPut pending) {
+  ObjectWriter& writer = pending.writer_;
+  const PutRequest& request = pending.request_;
+  if (request.content_length && writer.size() != *request.content_length) {
+    return Unexpected(StoreError::kIncompleteBody);
+  }
+  std::string md5 = writer.finish_md5();
+  std::string sha256 = writer.finish_sha256();
+  if (request.expected_md5 && !constant_time_equal(*request.expected_md5, md5)) {
+    return Unexpected(StoreError::kBadDigest);
+  }
+  if (request.expected_sha256 && !constant_time_equal(*request.expected_sha256, sha256)) {
+    return Unexpected(StoreError::kContentSha256Mismatch);
+  }
+
+  ObjectVersion version;
+  version.bucket = pending.bucket_;
+  version.key = pending.key_;
+  version.file_id = hex_encode(random_bytes(kFileIdBytes));
+  version.size = writer.size();
+  version.etag = hex_encode(md5);
+  version.sha256_hex = hex_encode(sha256);
+  version.content_type = request.content_type;
+  version.user_metadata = request.user_metadata;
+  version.stored_headers = request.stored_headers;
+  version.last_modified = options_.clock->now();
+
+  auto final_path = object_path(version.file_id);
+  auto published = writer.publish(objects_dir_, final_path);
+  if (!published) return Unexpected(published.error());
+
+  auto recorded =
+      index_->record_version(std::move(version), new_version_id(), request.precondition);
+  if (!recorded) {
+    // The file is not referenced by any index row, so removing it is safe.
+    remove_file_logged(final_path);
+    return Unexpected(recorded.error());
+  }
+  remove_files(recorded->orphaned_file_ids);
+  return std::move(recorded->version);
+}
+
+Expected<ObjectVersion, StoreError> Engine::put(const std::string& bucket, const std::string& key,
+                                                std::string_view body, PutRequest request) {
+  auto pending = begin_put(bucket, key, std::move(request));
+  if (!pending) return Unexpected(pending.error());
+  auto appended = pending->append(body);
+  if (!appended) return Unexpected(appended.error());
+  return commit_put(std::move(*pending));
+}
+
+Expected<ObjectVersion, StoreError> Engine::find_version(
+    const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
+  auto valid = validate_key(key);
+  if (!valid) return Unexpected(valid.error());
+  if (version_id && !is_valid_version_id(*version_id)) {
+    return Unexpected(StoreError::kInvalidVersionId);
+  }
+  auto info = index_->find_bucket(bucket);
+  if (!info) return Unexpected(info.error());
+  if (!*info) return Unexpected(StoreError::kNoSuchBucket);
+
+  auto found = version_id ? index_->find_version(bucket, key, *version_id)
+                          : index_->latest_version(bucket, key);
+  if (!found) return Unexpected(found.error());
+  if (!*found) {
+    return Unexpected(version_id ? StoreError::kNoSuchVersion : StoreError::kNoSuchKey);
+  }
+  return std::move(**found);
+}
+
+Expected<ObjectVersion, StoreError> Engine::head(const std::string& bucket, const std::string& key,
+                                                 const std::optional<std::string>& version_id) {
+  auto found = find_version(bucket, key, version_id);
+  if (!found) return found;
+  if (found->delete_marker) {
+    return Unexpected(version_id ? StoreError::kVersionIsDeleteMarker : StoreError::kNoSuchKey);
+  }
+  return found;
+}
+
+Expected<OpenObject, StoreError> Engine::open_object(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::optional<std::string>& version_id) {
+  auto found = head(bucket, key, version_id);
+  if (!found) return Unexpected(found.error());
+  auto path = object_path(found->file_id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    // A delete that committed after the lookup above has unlinked the file.
+    if (errno == ENOENT) {
+      return Unexpected(version_id ? StoreError::kNoSuchVersion : StoreError::kNoSuchKey);
+    }
+    obs::error("cannot open object file",
+               {{"path", path.string()}, {"error", std::strerror(errno)}});
+    return Unexpected(StoreError::kInternal);
+  }
+  return OpenObject(std::move(*found), fd);
+}
+
+Expected<std::string, StoreError> Engine::read_object(
+    const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
+  auto opened = open_object(bucket, key, version_id);
+  if (!opened) return Unexpected(opened.error());
+  int fd = opened->release_fd();
+  std::string bytes;
+  std::string chunk(kReadChunkBytes, '\0');
+  for (;;) {
+    ssize_t count = ::read(fd, chunk.data(), chunk.size());
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) {
+      ::close(fd);
+      if (count < 0) return Unexpected(StoreError::kInternal);
+      return bytes;
+    }
+    bytes.append(chunk.data(), static_cast<size_t>(count));
+  }
+}
+
+Expected<DeleteResult, StoreError> Engine::delete_object(
+    const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
+  auto valid = validate_key(key);
+  if (!valid) return Unexpected(valid.error());
+  if (version_id) {
+    if (!is_valid_version_id(*version_id)) return Unexpected(StoreError::kInvalidVersionId);
+    auto removed = index_->delete_version(bucket, key, *version_id);
+    if (!removed) return Unexpected(removed.error());
+    DeleteResult result{*version_id, false};
+    if (*removed) {
+      result.delete_marker = (*removed)->version.delete_marker;
+      remove_files((*removed)->orphaned_file_ids);
+    }
+    return result;
+  }
+
+  auto changed = index_->delete_latest(bucket, key, new_version_id(), options_.clock->now());
+  if (!changed) return Unexpected(changed.error());
+  remove_files(changed->orphaned_file_ids);
+  DeleteResult result;
+  if (changed->version.delete_marker) {
+    result.version_id = changed->version.version_id;
+    result.delete_marker = true;
+  }
+  return result;
+}
+
+void Engine::remove_files(const std::vector<std::string>& file_ids) {
+  for (const auto& file_id : file_ids) remove_file_logged(object_path(file_id));
+}
+
+}  // namespace satchel::store

@@ -1,0 +1,159 @@
+// The storage engine of the embedded object store: buckets, object versions
+// and their bytes on local disk, with no HTTP in sight. Every method blocks
+// on disk or SQLite, so the HTTP layer calls them through http::offload().
+//
+// Layout under the root folder:
+//   index.db          SQLite index of buckets and versions (WAL)
+//   objects/ab/cd/ID  one file per object version, named by a random id
+//   tmp/              bodies being received; emptied at start-up
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/expected.h"
+#include "store/index.h"
+#include "store/object_writer.h"
+#include "store/records.h"
+#include "store/store_error.h"
+
+namespace satchel::store {
+
+inline constexpr size_t kMaxKeyBytes = 1024;
+
+struct EngineOptions {
+  std::filesystem::path root;
+  uint64_t max_object_bytes = 5ULL << 30;
+  std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+};
+
+// A write in progress, from Engine::begin_put() to Engine::commit_put().
+// Dropping it without committing removes its temporary file.
+class PendingPut {
+ public:
+  // Appends the next bytes of the body. Fails with kEntityTooLarge past the
+  // declared Content-Length or the store's maximum object size.
+  Expected<void, StoreError> append(std::string_view bytes);
+  uint64_t size() const { return writer_.size(); }
+  const std::filesystem::path& temp_path() const { return writer_.temp_path(); }
+
+ private:
+  friend class Engine;
+  PendingPut(std::string bucket, std::string key, PutRequest request, ObjectWriter writer)
+      : bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        request_(std::move(request)),
+        writer_(std::move(writer)) {}
+
+  std::string bucket_;
+  std::string key_;
+  PutRequest request_;
+  ObjectWriter writer_;
+};
+
+// An object version opened for reading. Owns the file descriptor, so the
+// bytes stay readable even if the version is deleted meanwhile.
+class OpenObject {
+ public:
+  OpenObject(ObjectVersion version, int fd) : version_(std::move(version)), fd_(fd) {}
+  OpenObject(OpenObject&& other) noexcept;
+  OpenObject& operator=(OpenObject&& other) noexcept;
+  OpenObject(const OpenObject&) = delete;
+  OpenObject& operator=(const OpenObject&) = delete;
+  ~OpenObject();
+
+  const ObjectVersion& version() const { return version_; }
+  // Gives up ownership of the descriptor.
+  int release_fd() { return std::exchange(fd_, -1); }
+
+ private:
+  ObjectVersion version_;
+  int fd_ = -1;
+};
+
+// Thread-safe: the index serializes its own calls, and each write has its
+// own temporary file.
+class Engine {
+ public:
+  // Creates the layout under options.root when missing, removes leftover
+  // temporary files and opens the index. Returns a message naming the path
+  // on failure.
+  static Expected<std::unique_ptr<Engine>, std::string> open(EngineOptions options);
+
+  // Fails with kInvalidBucketName or kBucketAlreadyOwnedByYou.
+  Expected<void, StoreError> create_bucket(const std::string& name,
+                                           Versioning versioning = Versioning::kUnversioned);
+  Expected<BucketInfo, StoreError> bucket(const std::string& name);
+  Expected<std::vector<BucketInfo>, StoreError> list_buckets();
+  // Only kEnabled and kSuspended are accepted: S3 buckets never return to
+  // unversioned.
+  Expected<void, StoreError> set_versioning(const std::string& bucket, Versioning versioning);
+  Expected<void, StoreError> delete_bucket(const std::string& name);
+
+  // Validates the bucket, key, size and precondition, then opens a temporary
+  // file for the body. The precondition is checked again at commit, because
+  // another write may land meanwhile.
+  Expected<PendingPut, StoreError> begin_put(const std::string& bucket, const std::string& key,
+                                             PutRequest request);
+  // Checks the length and digests, makes the file durable, and records the
+  // version in the index together with the precondition check. Nothing is
+  // visible unless this succeeds, and nothing is left on disk if it fails.
+  Expected<ObjectVersion, StoreError> commit_put(PendingPut pending);
+  // begin_put(), one append() and commit_put() in one call.
+  Expected<ObjectVersion, StoreError> put(const std::string& bucket, const std::string& key,
+                                          std::string_view body, PutRequest request = {});
+
+  // The latest version of the key, or the version named by version_id; a
+  // delete marker is returned as is. Fails with kNoSuchKey or kNoSuchVersion.
+  Expected<ObjectVersion, StoreError> find_version(const std::string& bucket,
+                                                   const std::string& key,
+                                                   const std::optional<std::string>& version_id);
+  // Like find_version(), but a delete marker fails: with kNoSuchKey when it
+  // is the latest version, with kVersionIsDeleteMarker when named by id.
+  Expected<ObjectVersion, StoreError> head(const std::string& bucket, const std::string& key,
+                                           const std::optional<std::string>& version_id);
+  // head() plus an open descriptor on the data file.
+  Expected<OpenObject, StoreError> open_object(const std::string& bucket, const std::string& key,
+                                               const std::optional<std::string>& version_id);
+  // Reads a whole object into memory; for tests and small objects only.
+  Expected<std::string, StoreError> read_object(const std::string& bucket, const std::string& key,
+                                                const std::optional<std::string>& version_id);
+
+  // Without a version id: S3's simple delete (a delete marker when the
+  // bucket is versioned). With one: removes that version permanently, and
+  // succeeds when it does not exist.
+  Expected<DeleteResult, StoreError> delete_object(const std::string& bucket,
+                                                   const std::string& key,
+                                                   const std::optional<std::string>& version_id);
+
+  std::filesystem::path object_path(std::string_view file_id) const;
+  const std::filesystem::path& temp_dir() const { return temp_dir_; }
+  const std::filesystem::path& objects_dir() const { return objects_dir_; }
+  uint64_t max_object_bytes() const { return options_.max_object_bytes; }
+  const Clock& clock() const { return *options_.clock; }
+
+ private:
+  Engine(EngineOptions options, std::unique_ptr<StoreIndex> index);
+  void remove_files(const std::vector<std::string>& file_ids);
+
+  EngineOptions options_;
+  std::filesystem::path temp_dir_;
+  std::filesystem::path objects_dir_;
+  std::unique_ptr<StoreIndex> index_;
+};
+
+// S3 bucket naming rules: 3-63 characters of lower-case letters, digits,
+// dots and hyphens, starting and ending with a letter or digit, no "..",
+// and not shaped like an IPv4 address.
+bool is_valid_bucket_name(std::string_view name);
+// Non-empty valid UTF-8 of at most kMaxKeyBytes bytes.
+Expected<void, StoreError> validate_key(std::string_view key);
+// "null" or 1-128 characters of letters, digits, '-', '_' and '.'.
+bool is_valid_version_id(std::string_view version_id);
+
+}  // namespace satchel::store

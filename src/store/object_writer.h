@@ -1,0 +1,74 @@
+// Writing an object's bytes durably: a temporary file in the store's own
+// tmp/ folder (the same filesystem as objects/, so rename is atomic),
+// hashed as it grows, then synced and renamed into place.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/crypto.h"
+#include "common/expected.h"
+#include "store/store_error.h"
+
+namespace satchel::store {
+
+// One temporary file being written. Not thread-safe; a single coroutine or
+// worker writes it at a time. Destroying a writer that was not published
+// closes and unlinks its file, so a failed write leaves nothing behind.
+class ObjectWriter {
+ public:
+  // Creates a new file (O_EXCL, mode 0600) with a random name in temp_dir.
+  // Writes that would grow it past max_bytes fail with kEntityTooLarge.
+  static Expected<ObjectWriter, StoreError> create(const std::filesystem::path& temp_dir,
+                                                   uint64_t max_bytes);
+  ObjectWriter(ObjectWriter&& other) noexcept;
+  ObjectWriter& operator=(ObjectWriter&& other) = delete;
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+  ~ObjectWriter();
+
+  // Appends bytes to the file and to both digests. Blocks on disk.
+  Expected<void, StoreError> append(std::string_view bytes);
+  uint64_t size() const { return size_; }
+  const std::filesystem::path& temp_path() const { return temp_path_; }
+
+  // Returns the raw MD5 and SHA-256 of everything appended. Call once.
+  std::string finish_md5() { return md5_.finish(); }
+  std::string finish_sha256() { return sha256_.finish(); }
+
+  // Syncs the file, renames it to final_path (creating its parent folders
+  // below root) and syncs every folder whose entries changed, so the file
+  // survives a crash once this returns. On failure the temporary file is
+  // removed.
+  Expected<void, StoreError> publish(const std::filesystem::path& root,
+                                     const std::filesystem::path& final_path);
+
+  // Closes and unlinks the temporary file now.
+  void discard();
+
+ private:
+  ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes);
+
+  int fd_ = -1;
+  std::filesystem::path temp_path_;  // empty once published or discarded
+  uint64_t max_bytes_ = 0;
+  uint64_t size_ = 0;
+  Digest md5_ = Digest::md5();
+  Digest sha256_ = Digest::sha256();
+};
+
+// Creates path's missing folders up to (not including) root, syncing the
+// parent of each one created. root itself must exist.
+Expected<void, StoreError> create_directories_durably(const std::filesystem::path& root,
+                                                      const std::filesystem::path& path);
+
+// fsync() on a folder, so the entries added or removed in it are durable.
+bool sync_directory(const std::filesystem::path& path);
+
+// Unlinks a file and syncs its folder; logs instead of failing, because the
+// callers have already committed the change that made the file garbage.
+void remove_file_logged(const std::filesystem::path& path);
+
+}  // namespace satchel::store

@@ -1,0 +1,110 @@
+#include "store/store_error.h"
+
+namespace satchel::store {
+
+std::string_view s3_code(StoreError error) {
+  switch (error) {
+    case StoreError::kNoSuchBucket:
+      return "NoSuchBucket";
+    case StoreError::kNoSuchKey:
+      return "NoSuchKey";
+    case StoreError::kNoSuchVersion:
+      return "NoSuchVersion";
+    case StoreError::kBucketAlreadyOwnedByYou:
+      return "BucketAlreadyOwnedByYou";
+    case StoreError::kBucketNotEmpty:
+      return "BucketNotEmpty";
+    case StoreError::kInvalidBucketName:
+      return "InvalidBucketName";
+    case StoreError::kKeyTooLong:
+      return "KeyTooLongError";
+    case StoreError::kInvalidKey:
+    case StoreError::kInvalidVersionId:
+      return "InvalidArgument";
+    case StoreError::kVersionIsDeleteMarker:
+      return "MethodNotAllowed";
+    case StoreError::kPreconditionFailed:
+      return "PreconditionFailed";
+    case StoreError::kBadDigest:
+      return "BadDigest";
+    case StoreError::kContentSha256Mismatch:
+      return "XAmzContentSHA256Mismatch";
+    case StoreError::kEntityTooLarge:
+      return "EntityTooLarge";
+    case StoreError::kIncompleteBody:
+      return "IncompleteBody";
+    case StoreError::kInternal:
+      return "InternalError";
+  }
+  return "InternalError";
+}
+
+http::Status http_status(StoreError error) {
+  using http::Status;
+  switch (error) {
+    case StoreError::kNoSuchBucket:
+    case StoreError::kNoSuchKey:
+    case StoreError::kNoSuchVersion:
+      return Status::not_found;
+    case StoreError::kBucketAlreadyOwnedByYou:
+    case StoreError::kBucketNotEmpty:
+      return Status::conflict;
+    case StoreError::kVersionIsDeleteMarker:
+      return Status::method_not_allowed;
+    case StoreError::kPreconditionFailed:
+      return Status::precondition_failed;
+    case StoreError::kInternal:
+      return Status::internal_server_error;
+    case StoreError::kInvalidBucketName:
+    case StoreError::kKeyTooLong:
+    case StoreError::kInvalidKey:
+    case StoreError::kInvalidVersionId:
+    case StoreError::kBadDigest:
+    case StoreError::kContentSha256Mismatch:
+    case StoreError::kEntityTooLarge:
+    case StoreError::kIncompleteBody:
+      return Status::bad_request;
+  }
+  return Status::internal_server_error;
+}
+
+std::string_view describe(StoreError error) {
+  switch (error) {
+    case StoreError::kNoSuchBucket:
+      return "The specified bucket does not exist.";
+    case StoreError::kNoSuchKey:
+      return "The specified key does not exist.";
+    case StoreError::kNoSuchVersion:
+      return "The specified version does not exist.";
+    case StoreError::kBucketAlreadyOwnedByYou:
+      return "The bucket already exists and is owned by you.";
+    case StoreError::kBucketNotEmpty:
+      return "The bucket is not empty: delete every object version first.";
+    case StoreError::kInvalidBucketName:
+      return "The bucket name must be 3-63 lower-case letters, digits, dots or hyphens, "
+             "starting and ending with a letter or digit.";
+    case StoreError::kKeyTooLong:
+      return "The object key is longer than 1024 bytes.";
+    case StoreError::kInvalidKey:
+      return "The object key must be non-empty, valid UTF-8.";
+    case StoreError::kInvalidVersionId:
+      return "The version id is invalid.";
+    case StoreError::kVersionIsDeleteMarker:
+      return "The specified version is a delete marker, which has no content.";
+    case StoreError::kPreconditionFailed:
+      return "At least one of the preconditions you specified did not hold.";
+    case StoreError::kBadDigest:
+      return "The Content-MD5 you specified did not match what was received.";
+    case StoreError::kContentSha256Mismatch:
+      return "The provided 'x-amz-content-sha256' header does not match what was computed.";
+    case StoreError::kEntityTooLarge:
+      return "Your proposed upload exceeds the maximum allowed object size.";
+    case StoreError::kIncompleteBody:
+      return "The request body ended before the number of bytes in Content-Length.";
+    case StoreError::kInternal:
+      return "The store failed to complete the request; try again.";
+  }
+  return "The store failed to complete the request; try again.";
+}
+
+}  // namespace satchel::store
