@@ -1,0 +1,170 @@
+#include "meta/migrations.h"
+
+#include <array>
+#include <cstdint>
+
+#include "common/time_format.h"
+#include "fmt/format.h"
+#include "meta/sqlite_connection.h"
+
+namespace satchel::meta {
+namespace {
+
+// Version 1: committed objects and pending uploads. Times are microseconds since the Unix
+// epoch. Keys compare with SQLite's default BINARY collation (memcmp order), which listing
+// relies on. STRICT makes SQLite reject values of the wrong type.
+constexpr std::string_view kSchemaVersion1 = R"sql(
+CREATE TABLE objects (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (size >= 0),
+  etag TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  sha256 TEXT,
+  revision INTEGER NOT NULL CHECK (revision >= 1),
+  created_at_us INTEGER NOT NULL,
+  updated_at_us INTEGER NOT NULL
+) STRICT;
+
+CREATE UNIQUE INDEX objects_tenant_key ON objects (tenant, key);
+
+CREATE TABLE pending_uploads (
+  id TEXT NOT NULL PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (size >= 0),
+  sha256 TEXT,
+  if_match_revision INTEGER CHECK (if_match_revision >= 1),
+  if_none_match INTEGER NOT NULL CHECK (if_none_match IN (0, 1)),
+  created_at_us INTEGER NOT NULL,
+  expires_at_us INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'completed', 'aborted'))
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr std::array kSqliteMigrations{
+    Migration{1, kSchemaVersion1},
+};
+
+constexpr std::string_view kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT";
+constexpr std::string_view kSchemaMigrationsExists =
+    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'";
+constexpr std::string_view kSelectSchemaVersion =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
+constexpr std::string_view kInsertSchemaMigration =
+    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)";
+
+Expected<void, MetaError> check_numbering(std::span<const Migration> migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    int expected_version = static_cast<int>(i) + 1;
+    if (migrations[i].version != expected_version) {
+      return Unexpected(MetaError{
+          MetaErrorCode::kInvalid,
+          fmt::format("migration {} is numbered {}, but migrations must be numbered 1, 2, 3, ...",
+                      expected_version, migrations[i].version),
+          std::nullopt});
+    }
+  }
+  return {};
+}
+
+Expected<void, MetaError> check_not_newer(int database_version, int binary_version) {
+  if (database_version <= binary_version) return {};
+  return Unexpected(MetaError{
+      MetaErrorCode::kInvalid,
+      fmt::format("database schema version {} is newer than this binary's schema version {}. "
+                  "Run a satchel release that supports version {}.",
+                  database_version, binary_version, database_version),
+      std::nullopt});
+}
+
+Expected<int, MetaError> read_recorded_version(SqliteConnection& connection) {
+  auto select = connection.prepare(kSelectSchemaVersion);
+  if (!select) return Unexpected(select.error());
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  return static_cast<int>(select->int64(0));
+}
+
+// Applies one migration unless another process applied it first. Returns whether it ran.
+Expected<bool, MetaError> apply_one(SqliteConnection& connection, const Migration& migration,
+                                    int binary_version, SystemTime now) {
+  auto transaction = SqliteTransaction::begin_immediate(connection);
+  if (!transaction) return Unexpected(transaction.error());
+  auto current = read_recorded_version(connection);
+  if (!current) return Unexpected(current.error());
+  if (auto newer = check_not_newer(*current, binary_version); !newer) {
+    return Unexpected(newer.error());
+  }
+  if (migration.version <= *current) return false;
+
+  if (auto applied = connection.execute_script(migration.sql); !applied) {
+    MetaError error = applied.error();
+    error.message = fmt::format("schema migration {} failed: {}", migration.version, error.message);
+    return Unexpected(std::move(error));
+  }
+  {
+    auto insert = connection.prepare(kInsertSchemaMigration);
+    if (!insert) return Unexpected(insert.error());
+    insert->bind(1, static_cast<std::int64_t>(migration.version));
+    insert->bind(2, format_iso8601(now));
+    if (auto recorded = insert->run(); !recorded) return Unexpected(recorded.error());
+  }
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return true;
+}
+
+}  // namespace
+
+std::span<const Migration> sqlite_migrations() { return kSqliteMigrations; }
+
+int latest_schema_version(std::span<const Migration> migrations) {
+  return migrations.empty() ? 0 : migrations.back().version;
+}
+
+Expected<int, MetaError> read_schema_version(SqliteConnection& connection) {
+  {
+    auto exists = connection.prepare(kSchemaMigrationsExists);
+    if (!exists) return Unexpected(exists.error());
+    auto row = exists->step();
+    if (!row) return Unexpected(row.error());
+    if (exists->int64(0) == 0) return 0;
+  }
+  return read_recorded_version(connection);
+}
+
+Expected<int, MetaError> apply_migrations(SqliteConnection& connection,
+                                          std::span<const Migration> migrations, SystemTime now) {
+  if (auto numbered = check_numbering(migrations); !numbered) {
+    return Unexpected(numbered.error());
+  }
+  int binary_version = latest_schema_version(migrations);
+  if (auto created = connection.execute_script(kCreateSchemaMigrations); !created) {
+    return Unexpected(created.error());
+  }
+  auto current = read_recorded_version(connection);
+  if (!current) return Unexpected(current.error());
+  if (auto newer = check_not_newer(*current, binary_version); !newer) {
+    return Unexpected(newer.error());
+  }
+
+  int applied_count = 0;
+  for (const Migration& migration : migrations) {
+    if (migration.version <= *current) continue;
+    auto applied = apply_one(connection, migration, binary_version, now);
+    if (!applied) return Unexpected(applied.error());
+    if (*applied) ++applied_count;
+  }
+  return applied_count;
+}
+
+}  // namespace satchel::meta

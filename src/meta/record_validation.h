@@ -1,0 +1,20 @@
+// Input checks shared by every back end, so they reject the same requests.
+#pragma once
+
+#include "common/expected.h"
+#include "meta/meta_error.h"
+#include "meta/records.h"
+
+namespace satchel::meta {
+
+// Checks a new upload against the rules listed at Repository::create_pending_upload.
+// Returns kInvalid naming the first field that fails.
+Expected<void, MetaError> validate_new_upload(const PendingUpload& upload);
+
+// Checks what the store reported for an upload before it is committed: identity fields empty
+// or equal to the upload's, a non-empty etag and content type, a size up to INT64_MAX and a
+// well-formed sha256. Returns kInvalid naming the first field that fails.
+Expected<void, MetaError> validate_observed_object(const ObjectRecord& observed,
+                                                   const PendingUpload& upload);
+
+}  // namespace satchel::meta

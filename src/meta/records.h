@@ -1,0 +1,71 @@
+// The records of the metadata index. Plain values with no behaviour, shared by
+// every back end.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace satchel::meta {
+
+// The committed state of one stored object in the metadata index.
+struct ObjectRecord {
+  std::string tenant;
+  // The token subject that owns the object.
+  std::string owner;
+  // The path inside the owner's space, such as "attachments/avatar.jpg".
+  std::string name;
+  // The full store key, "{tenant}/{owner}/{name}".
+  std::string key;
+  // The store's version id of the committed bytes. Empty for a store without versioning.
+  std::string version_id;
+  std::uint64_t size = 0;
+  // The quoted MD5 as S3 returns it, such as "\"9e107d9d372bb6826bd81d3542a419d6\"".
+  std::string etag;
+  std::string content_type;
+  // Lower-case hex SHA-256 of the bytes, when the client supplied one.
+  std::optional<std::string> sha256;
+  // 1 for the first committed write of the key, incremented by each later write.
+  std::int64_t revision = 0;
+  SystemTime created_at{};
+  SystemTime updated_at{};
+
+  bool operator==(const ObjectRecord&) const = default;
+};
+
+enum class UploadState { kPending, kCompleted, kAborted };
+
+// An upload that was presigned and may still be committed.
+struct PendingUpload {
+  // An opaque identifier chosen by the caller, unique across tenants.
+  std::string id;
+  std::string tenant;
+  std::string owner;
+  std::string name;
+  std::string key;
+  std::string content_type;
+  std::uint64_t size = 0;
+  std::optional<std::string> sha256;
+  // The revision the object must still have at commit time, or nullopt to accept any.
+  std::optional<std::int64_t> if_match;
+  // Create-only: the commit fails if the object exists by then.
+  bool if_none_match = false;
+  SystemTime created_at{};
+  SystemTime expires_at{};
+  UploadState state = UploadState::kPending;
+
+  bool operator==(const PendingUpload&) const = default;
+};
+
+// One page of a keyset-paginated listing.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  // An opaque cursor for the next page, or nullopt after the last page.
+  std::optional<std::string> next_cursor;
+};
+
+}  // namespace satchel::meta

@@ -1,0 +1,92 @@
+// The metadata index behind one interface, so the API runs unchanged on SQLite (one machine)
+// or PostgreSQL (replicas).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/expected.h"
+#include "meta/meta_error.h"
+#include "meta/records.h"
+
+namespace satchel::meta {
+
+// list_objects() clamps its limit to 1..kMaxListLimit.
+inline constexpr std::size_t kMaxListLimit = 1000;
+
+// The metadata repository. Every call is synchronous and may block on disk or on other
+// writers, so it belongs on a worker thread, never on an I/O thread. Implementations are
+// thread-safe: any method may be called from several threads at once.
+//
+// Timestamps are stored with microsecond precision, so the values returned are the inputs
+// rounded down to the microsecond.
+class Repository {
+ public:
+  virtual ~Repository() = default;
+
+  // Records a new upload in state kPending and returns the stored copy. Fails with kConflict
+  // when the id is taken, and with kInvalid for any of:
+  //   - an empty id, tenant, owner, name or content type,
+  //   - a key other than "{tenant}/{owner}/{name}", or a '/' in the tenant or owner,
+  //   - text that is not UTF-8 or contains NUL,
+  //   - a size above INT64_MAX, or a sha256 other than 64 lower-case hex digits,
+  //   - an if_match below 1, or if_match together with if_none_match,
+  //   - expires_at not after created_at, or a state other than kPending.
+  virtual Expected<PendingUpload, MetaError> create_pending_upload(const PendingUpload& upload) = 0;
+
+  // Returns the upload in any state. kNotFound unless it exists and belongs to tenant.
+  virtual Expected<PendingUpload, MetaError> find_pending_upload(std::string_view tenant,
+                                                                 std::string_view id) = 0;
+
+  // Commits a finished upload atomically and returns the new object record.
+  //
+  // observed is what the store reports for the uploaded bytes, and the record takes its
+  // version_id, size, etag, content_type and sha256. Its tenant, owner, name and key may be
+  // empty, and when set they must equal the upload's (kInvalid otherwise). Its revision and
+  // timestamps are ignored. The caller checks observed against the upload's size, type and
+  // checksum before calling, because this method does not.
+  //
+  // Errors:
+  //   - kNotFound: no upload has this id.
+  //   - kAlreadyCompleted: the upload was committed before.
+  //   - kExpired: the upload was aborted, or expires_at <= now.
+  //   - kConflict: if_none_match is set and the object exists, or if_match is set and the
+  //     object is missing or at another revision. current carries the object when it exists.
+  // On any error nothing changes, and the upload stays as it was.
+  //
+  // A new object gets revision 1. A replaced object gets its revision + 1 and keeps its
+  // created_at. updated_at becomes now, and the upload becomes kCompleted.
+  virtual Expected<ObjectRecord, MetaError> commit_upload(std::string_view upload_id,
+                                                          const ObjectRecord& observed,
+                                                          SystemTime now) = 0;
+
+  // Returns the committed object. kNotFound when tenant has no object at key.
+  virtual Expected<ObjectRecord, MetaError> get_object(std::string_view tenant,
+                                                       std::string_view key) = 0;
+
+  // Lists tenant's objects whose key starts with key_prefix, ordered by the bytes of the key.
+  // The prefix is a plain byte prefix as in S3 (no wildcards, and "a/b" matches "a/bc"). Pass
+  // an empty cursor for the first page and the returned next_cursor for the following ones.
+  // limit is clamped to 1..kMaxListLimit. kInvalid for a cursor this repository did not issue.
+  virtual Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
+                                                               std::string_view key_prefix,
+                                                               std::string_view cursor,
+                                                               std::size_t limit) = 0;
+
+  // Deletes the object and returns the record it had. Fails with kNotFound when it does not
+  // exist, and with kConflict (current set) when expected_revision is given and differs.
+  virtual Expected<ObjectRecord, MetaError> delete_object(
+      std::string_view tenant, std::string_view key,
+      std::optional<std::int64_t> expected_revision) = 0;
+
+  // Marks a pending upload kAborted so it can never be committed, and returns it. Aborting an
+  // aborted upload succeeds again. Fails with kNotFound unless the upload belongs to tenant, and
+  // with kAlreadyCompleted when it was committed.
+  virtual Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
+                                                                  std::string_view id) = 0;
+};
+
+}  // namespace satchel::meta

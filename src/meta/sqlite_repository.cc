@@ -1,0 +1,520 @@
+#include "meta/sqlite_repository.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+#include "fmt/format.h"
+#include "meta/key_range.h"
+#include "meta/migrations.h"
+#include "meta/record_validation.h"
+#include "meta/sqlite_connection.h"
+#include "meta/sqlite_connection_pool.h"
+
+namespace satchel::meta {
+namespace {
+
+// Every value is bound to a ? placeholder, and no SQL is ever built from values.
+constexpr std::string_view kSelectObject =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us FROM objects WHERE tenant = ? AND key = ?";
+// created_at_us is left out of the update, so a replaced object keeps its creation time.
+constexpr std::string_view kUpsertObject =
+    "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
+    "sha256, revision, created_at_us, updated_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (tenant, key) DO UPDATE SET owner = excluded.owner, name = excluded.name, "
+    "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
+    "content_type = excluded.content_type, sha256 = excluded.sha256, "
+    "revision = excluded.revision, updated_at_us = excluded.updated_at_us";
+constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = ? AND key = ?";
+constexpr std::string_view kListObjectsInRange =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us FROM objects WHERE tenant = ? AND key >= ? AND key < ? "
+    "ORDER BY key LIMIT ?";
+constexpr std::string_view kListObjectsFrom =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us FROM objects WHERE tenant = ? AND key >= ? "
+    "ORDER BY key LIMIT ?";
+
+constexpr std::string_view kInsertUpload =
+    "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
+    "if_match_revision, if_none_match, created_at_us, expires_at_us, state) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kSelectUpload =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads WHERE id = ?";
+constexpr std::string_view kSelectTenantUpload =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads "
+    "WHERE id = ? AND tenant = ?";
+constexpr std::string_view kUpdateUploadState = "UPDATE pending_uploads SET state = ? WHERE id = ?";
+
+constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
+
+MetaError make_error(MetaErrorCode code, std::string message,
+                     std::optional<ObjectRecord> current = std::nullopt) {
+  return MetaError{code, std::move(message), std::move(current)};
+}
+
+std::int64_t to_unix_us(SystemTime time) {
+  return std::chrono::floor<std::chrono::microseconds>(time.time_since_epoch()).count();
+}
+
+SystemTime from_unix_us(std::int64_t microseconds) {
+  return SystemTime(
+      std::chrono::duration_cast<SystemTime::duration>(std::chrono::microseconds(microseconds)));
+}
+
+SystemTime floor_to_us(SystemTime time) { return from_unix_us(to_unix_us(time)); }
+
+std::string_view to_sql(UploadState state) {
+  switch (state) {
+    case UploadState::kPending:
+      return "pending";
+    case UploadState::kCompleted:
+      return "completed";
+    case UploadState::kAborted:
+      return "aborted";
+  }
+  return "aborted";
+}
+
+std::optional<UploadState> parse_upload_state(std::string_view text) {
+  if (text == "pending") return UploadState::kPending;
+  if (text == "completed") return UploadState::kCompleted;
+  if (text == "aborted") return UploadState::kAborted;
+  return std::nullopt;
+}
+
+// Reads the columns in the order of kSelectObject.
+ObjectRecord read_object(const SqliteStatement& row) {
+  ObjectRecord record;
+  record.tenant = row.text(0);
+  record.owner = row.text(1);
+  record.name = row.text(2);
+  record.key = row.text(3);
+  record.version_id = row.text(4);
+  record.size = static_cast<std::uint64_t>(row.int64(5));
+  record.etag = row.text(6);
+  record.content_type = row.text(7);
+  record.sha256 = row.optional_text(8);
+  record.revision = row.int64(9);
+  record.created_at = from_unix_us(row.int64(10));
+  record.updated_at = from_unix_us(row.int64(11));
+  return record;
+}
+
+// Reads the columns in the order of kSelectUpload.
+Expected<PendingUpload, MetaError> read_upload(const SqliteStatement& row) {
+  PendingUpload upload;
+  upload.id = row.text(0);
+  upload.tenant = row.text(1);
+  upload.owner = row.text(2);
+  upload.name = row.text(3);
+  upload.key = row.text(4);
+  upload.content_type = row.text(5);
+  upload.size = static_cast<std::uint64_t>(row.int64(6));
+  upload.sha256 = row.optional_text(7);
+  upload.if_match = row.optional_int64(8);
+  upload.if_none_match = row.int64(9) != 0;
+  upload.created_at = from_unix_us(row.int64(10));
+  upload.expires_at = from_unix_us(row.int64(11));
+  std::optional<UploadState> state = parse_upload_state(row.text(12));
+  if (!state.has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kUnavailable,
+                   fmt::format("pending upload has unknown state \"{}\"", row.text(12))));
+  }
+  upload.state = *state;
+  return upload;
+}
+
+Expected<std::optional<ObjectRecord>, MetaError> select_object(SqliteConnection& connection,
+                                                               std::string_view tenant,
+                                                               std::string_view key) {
+  auto select = connection.prepare(kSelectObject);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, key);
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  if (!*row) return std::optional<ObjectRecord>();
+  return std::optional<ObjectRecord>(read_object(*select));
+}
+
+// Selects by id alone when tenant is nullopt. A missing upload is kNotFound.
+Expected<PendingUpload, MetaError> select_upload(SqliteConnection& connection, std::string_view id,
+                                                 std::optional<std::string_view> tenant) {
+  auto select = connection.prepare(tenant.has_value() ? kSelectTenantUpload : kSelectUpload);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, id);
+  if (tenant.has_value()) select->bind(2, *tenant);
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  if (!*row) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("pending upload {} not found", id)));
+  }
+  return read_upload(*select);
+}
+
+Expected<void, MetaError> insert_upload(SqliteConnection& connection, const PendingUpload& upload) {
+  auto insert = connection.prepare(kInsertUpload);
+  if (!insert) return Unexpected(insert.error());
+  insert->bind(1, upload.id);
+  insert->bind(2, upload.tenant);
+  insert->bind(3, upload.owner);
+  insert->bind(4, upload.name);
+  insert->bind(5, upload.key);
+  insert->bind(6, upload.content_type);
+  insert->bind(7, static_cast<std::int64_t>(upload.size));
+  insert->bind_optional(8, upload.sha256);
+  insert->bind_optional(9, upload.if_match);
+  insert->bind(10, std::int64_t{upload.if_none_match ? 1 : 0});
+  insert->bind(11, to_unix_us(upload.created_at));
+  insert->bind(12, to_unix_us(upload.expires_at));
+  insert->bind(13, to_sql(upload.state));
+  return insert->run();
+}
+
+Expected<void, MetaError> set_upload_state(SqliteConnection& connection, std::string_view id,
+                                           UploadState state) {
+  auto update = connection.prepare(kUpdateUploadState);
+  if (!update) return Unexpected(update.error());
+  update->bind(1, to_sql(state));
+  update->bind(2, id);
+  return update->run();
+}
+
+Expected<void, MetaError> upsert_object(SqliteConnection& connection, const ObjectRecord& record) {
+  auto upsert = connection.prepare(kUpsertObject);
+  if (!upsert) return Unexpected(upsert.error());
+  upsert->bind(1, record.tenant);
+  upsert->bind(2, record.owner);
+  upsert->bind(3, record.name);
+  upsert->bind(4, record.key);
+  upsert->bind(5, record.version_id);
+  upsert->bind(6, static_cast<std::int64_t>(record.size));
+  upsert->bind(7, record.etag);
+  upsert->bind(8, record.content_type);
+  upsert->bind_optional(9, record.sha256);
+  upsert->bind(10, record.revision);
+  upsert->bind(11, to_unix_us(record.created_at));
+  upsert->bind(12, to_unix_us(record.updated_at));
+  return upsert->run();
+}
+
+Expected<void, MetaError> delete_object_row(SqliteConnection& connection, std::string_view tenant,
+                                            std::string_view key) {
+  auto remove = connection.prepare(kDeleteObject);
+  if (!remove) return Unexpected(remove.error());
+  remove->bind(1, tenant);
+  remove->bind(2, key);
+  return remove->run();
+}
+
+// A completed upload is reported as such even when it has expired since, so a retried
+// completion learns that its first attempt succeeded.
+Expected<void, MetaError> check_committable(const PendingUpload& upload, SystemTime now) {
+  switch (upload.state) {
+    case UploadState::kCompleted:
+      return Unexpected(
+          make_error(MetaErrorCode::kAlreadyCompleted, "upload was already completed"));
+    case UploadState::kAborted:
+      return Unexpected(make_error(MetaErrorCode::kExpired, "upload was aborted"));
+    case UploadState::kPending:
+      break;
+  }
+  if (upload.expires_at <= now) {
+    return Unexpected(
+        make_error(MetaErrorCode::kExpired, "upload has expired. Start a new upload."));
+  }
+  return {};
+}
+
+Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
+                                              const std::optional<ObjectRecord>& current) {
+  if (upload.if_none_match && current.has_value()) {
+    return Unexpected(make_error(MetaErrorCode::kConflict,
+                                 "object already exists and the upload is create-only", current));
+  }
+  if (!upload.if_match.has_value()) return {};
+  if (!current.has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kConflict,
+                   fmt::format("object does not exist but the upload expected revision {}",
+                               *upload.if_match)));
+  }
+  if (current->revision != *upload.if_match) {
+    return Unexpected(
+        make_error(MetaErrorCode::kConflict,
+                   fmt::format("object is at revision {} but the upload expected revision {}",
+                               current->revision, *upload.if_match),
+                   current));
+  }
+  return {};
+}
+
+ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRecord& observed,
+                                    const std::optional<ObjectRecord>& current, SystemTime now) {
+  ObjectRecord record;
+  record.tenant = upload.tenant;
+  record.owner = upload.owner;
+  record.name = upload.name;
+  record.key = upload.key;
+  record.version_id = observed.version_id;
+  record.size = observed.size;
+  record.etag = observed.etag;
+  record.content_type = observed.content_type;
+  record.sha256 = observed.sha256;
+  record.revision = current.has_value() ? current->revision + 1 : 1;
+  record.updated_at = floor_to_us(now);
+  record.created_at = current.has_value() ? current->created_at : record.updated_at;
+  return record;
+}
+
+// Creates the file with mode 0600 before SQLite opens it, because SQLite would create it with
+// 0644 less the umask. SQLite then gives the -wal and -shm files the database file's mode.
+Expected<void, MetaError> create_database_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};
+    return Unexpected(
+        make_error(MetaErrorCode::kUnavailable,
+                   fmt::format("cannot create database file {}: {}", path.string(),
+                               std::error_code(errno, std::generic_category()).message())));
+  }
+  // The umask cannot add bits, but a umask like 0277 could remove the owner's write bit.
+  int chmod_status = ::fchmod(fd, S_IRUSR | S_IWUSR);
+  int chmod_errno = errno;
+  ::close(fd);
+  if (chmod_status != 0) {
+    return Unexpected(
+        make_error(MetaErrorCode::kUnavailable,
+                   fmt::format("cannot set mode 0600 on database file {}: {}", path.string(),
+                               std::error_code(chmod_errno, std::generic_category()).message())));
+  }
+  return {};
+}
+
+Expected<void, MetaError> enable_wal(SqliteConnection& connection) {
+  auto pragma = connection.prepare(kEnableWal);
+  if (!pragma) return Unexpected(pragma.error());
+  auto row = pragma->step();
+  if (!row) return Unexpected(row.error());
+  std::string mode = *row ? pragma->text(0) : std::string();
+  if (mode != "wal") {
+    return Unexpected(make_error(
+        MetaErrorCode::kUnavailable,
+        fmt::format("SQLite kept journal_mode \"{}\" instead of WAL; the file system may not "
+                    "support the shared memory WAL needs",
+                    mode)));
+  }
+  return {};
+}
+
+class SqliteRepository final : public Repository {
+ public:
+  SqliteRepository(const std::filesystem::path& path, const SqliteOptions& options,
+                   std::unique_ptr<SqliteConnection> writer)
+      : writer_(std::move(writer)),
+        readers_(path, options.busy_timeout, options.max_reader_connections) {}
+
+  Expected<PendingUpload, MetaError> create_pending_upload(const PendingUpload& upload) override;
+  Expected<PendingUpload, MetaError> find_pending_upload(std::string_view tenant,
+                                                         std::string_view id) override;
+  Expected<ObjectRecord, MetaError> commit_upload(std::string_view upload_id,
+                                                  const ObjectRecord& observed,
+                                                  SystemTime now) override;
+  Expected<ObjectRecord, MetaError> get_object(std::string_view tenant,
+                                               std::string_view key) override;
+  Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
+                                                       std::string_view key_prefix,
+                                                       std::string_view cursor,
+                                                       std::size_t limit) override;
+  Expected<ObjectRecord, MetaError> delete_object(
+      std::string_view tenant, std::string_view key,
+      std::optional<std::int64_t> expected_revision) override;
+  Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
+                                                          std::string_view id) override;
+
+ private:
+  // Serializes this process's writes, so they queue here instead of polling SQLite's lock
+  // with the busy timeout. Always taken before a reader connection, never after one.
+  std::mutex write_mutex_;
+  // The only connection that writes. Guarded by write_mutex_.
+  std::unique_ptr<SqliteConnection> writer_;
+  SqliteConnectionPool readers_;
+};
+
+Expected<PendingUpload, MetaError> SqliteRepository::create_pending_upload(
+    const PendingUpload& upload) {
+  if (auto valid = validate_new_upload(upload); !valid) return Unexpected(valid.error());
+  PendingUpload stored = upload;
+  stored.created_at = floor_to_us(upload.created_at);
+  stored.expires_at = floor_to_us(upload.expires_at);
+
+  std::lock_guard lock(write_mutex_);
+  if (auto inserted = insert_upload(*writer_, stored); !inserted) {
+    if (inserted.error().code == MetaErrorCode::kConflict) {
+      return Unexpected(make_error(MetaErrorCode::kConflict,
+                                   fmt::format("pending upload {} already exists", stored.id)));
+    }
+    return Unexpected(inserted.error());
+  }
+  return stored;
+}
+
+Expected<PendingUpload, MetaError> SqliteRepository::find_pending_upload(std::string_view tenant,
+                                                                         std::string_view id) {
+  auto reader = readers_.acquire();
+  if (!reader) return Unexpected(reader.error());
+  return select_upload(**reader, id, tenant);
+}
+
+Expected<ObjectRecord, MetaError> SqliteRepository::commit_upload(std::string_view upload_id,
+                                                                  const ObjectRecord& observed,
+                                                                  SystemTime now) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+
+  auto upload = select_upload(*writer_, upload_id, std::nullopt);
+  if (!upload) return Unexpected(upload.error());
+  if (auto usable = check_committable(*upload, now); !usable) return Unexpected(usable.error());
+  if (auto valid = validate_observed_object(observed, *upload); !valid) {
+    return Unexpected(valid.error());
+  }
+
+  auto current = select_object(*writer_, upload->tenant, upload->key);
+  if (!current) return Unexpected(current.error());
+  if (auto met = check_preconditions(*upload, *current); !met) return Unexpected(met.error());
+
+  ObjectRecord record = build_committed_record(*upload, observed, *current, now);
+  if (auto written = upsert_object(*writer_, record); !written) {
+    return Unexpected(written.error());
+  }
+  if (auto marked = set_upload_state(*writer_, upload->id, UploadState::kCompleted); !marked) {
+    return Unexpected(marked.error());
+  }
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return record;
+}
+
+Expected<ObjectRecord, MetaError> SqliteRepository::get_object(std::string_view tenant,
+                                                               std::string_view key) {
+  auto reader = readers_.acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto record = select_object(**reader, tenant, key);
+  if (!record) return Unexpected(record.error());
+  if (!record->has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("object {} not found", key)));
+  }
+  return std::move(**record);
+}
+
+Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::string_view tenant,
+                                                                       std::string_view key_prefix,
+                                                                       std::string_view cursor,
+                                                                       std::size_t limit) {
+  if (tenant.empty()) return Unexpected(make_error(MetaErrorCode::kInvalid, "tenant is empty"));
+  auto range = list_key_range(key_prefix, cursor);
+  if (!range) return Unexpected(range.error());
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+
+  auto reader = readers_.acquire();
+  if (!reader) return Unexpected(reader.error());
+  bool bounded = range->upper_exclusive.has_value();
+  auto select = (*reader)->prepare(bounded ? kListObjectsInRange : kListObjectsFrom);
+  if (!select) return Unexpected(select.error());
+  int index = 1;
+  select->bind(index++, tenant);
+  select->bind(index++, std::string_view(range->lower_inclusive));
+  if (bounded) select->bind(index++, std::string_view(*range->upper_exclusive));
+  // Reading one row past the page shows whether another page follows.
+  select->bind(index++, static_cast<std::int64_t>(page_size + 1));
+
+  Page<ObjectRecord> page;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    page.items.push_back(read_object(*select));
+  }
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_list_cursor(page.items.back().key);
+  }
+  return page;
+}
+
+Expected<ObjectRecord, MetaError> SqliteRepository::delete_object(
+    std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+
+  auto current = select_object(*writer_, tenant, key);
+  if (!current) return Unexpected(current.error());
+  if (!current->has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("object {} not found", key)));
+  }
+  ObjectRecord record = std::move(**current);
+  if (expected_revision.has_value() && record.revision != *expected_revision) {
+    std::string message =
+        fmt::format("object is at revision {} but the delete expected revision {}", record.revision,
+                    *expected_revision);
+    return Unexpected(make_error(MetaErrorCode::kConflict, std::move(message), std::move(record)));
+  }
+  if (auto deleted = delete_object_row(*writer_, tenant, key); !deleted) {
+    return Unexpected(deleted.error());
+  }
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return record;
+}
+
+Expected<PendingUpload, MetaError> SqliteRepository::abort_pending_upload(std::string_view tenant,
+                                                                          std::string_view id) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+
+  auto upload = select_upload(*writer_, id, tenant);
+  if (!upload) return Unexpected(upload.error());
+  if (upload->state == UploadState::kCompleted) {
+    return Unexpected(make_error(MetaErrorCode::kAlreadyCompleted, "upload was already completed"));
+  }
+  if (upload->state == UploadState::kAborted) return std::move(*upload);
+
+  if (auto marked = set_upload_state(*writer_, upload->id, UploadState::kAborted); !marked) {
+    return Unexpected(marked.error());
+  }
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  upload->state = UploadState::kAborted;
+  return std::move(*upload);
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Repository>, MetaError> open_sqlite_repository(
+    const std::filesystem::path& path, const SqliteOptions& options) {
+  if (auto created = create_database_file(path); !created) return Unexpected(created.error());
+  auto writer = SqliteConnection::open(path, options.busy_timeout);
+  if (!writer) return Unexpected(writer.error());
+  if (auto wal = enable_wal(**writer); !wal) return Unexpected(wal.error());
+  // applied_at only records when a step ran and no logic reads it, so the system clock is fine.
+  auto migrated = apply_migrations(**writer, sqlite_migrations(), std::chrono::system_clock::now());
+  if (!migrated) return Unexpected(migrated.error());
+  return std::make_unique<SqliteRepository>(path, options, std::move(*writer));
+}
+
+}  // namespace satchel::meta
