@@ -532,9 +532,10 @@ TEST_F(JwtVerifierTest, HonoursConfiguredLeeway) {
 }
 
 TEST_F(JwtVerifierTest, RejectsPaddedBase64url) {
-  std::string token = es256(valid_claims());
-  token.insert(token.rfind('.'), "=");
-  EXPECT_EQ(rejection(token), TokenError::kMalformed);
+  const std::string token = es256(valid_claims());
+  const size_t signature_dot = token.rfind('.');
+  const std::string padded = token.substr(0, signature_dot) + "=" + token.substr(signature_dot);
+  EXPECT_EQ(rejection(padded), TokenError::kMalformed);
 }
 
 TEST_F(JwtVerifierTest, RejectsStandardBase64Characters) {
