@@ -52,9 +52,13 @@ class Expected {
     return std::get<0>(std::move(state_));
   }
 
-  const E& error() const {
+  const E& error() const& {
     assert(!has_value());
     return std::get<1>(state_);
+  }
+  E&& error() && {
+    assert(!has_value());
+    return std::get<1>(std::move(state_));
   }
 
   T& operator*() & { return value(); }

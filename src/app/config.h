@@ -1,0 +1,34 @@
+// Settings of the product API, with their defaults.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace satchel::app {
+
+struct ApiConfig {
+  // How long a presigned URL stays valid. S3 accepts 1 s to 7 days; short
+  // keeps a leaked URL nearly useless.
+  std::chrono::seconds presign_ttl{60};
+  // How long an upload may stay pending before complete is refused.
+  std::chrono::seconds upload_ttl{15 * 60};
+  uint64_t max_upload_bytes = 100ULL << 20;
+  // Accepted content types; an entry ending in "/*" matches a whole family.
+  std::vector<std::string> allowed_content_types = {
+      "application/json", "text/plain", "text/csv", "application/pdf",
+      "image/*",          "audio/*",    "video/*",  "application/octet-stream",
+      "application/zip"};
+  uint64_t max_json_body_bytes = 64 * 1024;
+  // Origins whose pages may call the API and the dev provider from a browser.
+  std::vector<std::string> web_origins;
+  // The OpenID provider the web page signs in with.
+  std::string issuer;
+  std::string web_client_id = "satchel-web";
+  // The store origin the page loads images from and uploads to, for the
+  // Content-Security-Policy.
+  std::string store_origin;
+};
+
+}  // namespace satchel::app

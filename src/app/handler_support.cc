@@ -1,0 +1,127 @@
+#include "app/handler_support.h"
+
+#include "app/object_names.h"
+#include "app/responses.h"
+#include "common/time_format.h"
+#include "http/url.h"
+
+namespace satchel::app {
+namespace {
+
+constexpr std::string_view kBearerPrefix = "Bearer ";
+constexpr std::string_view kBareChallenge = R"(Bearer realm="satchel")";
+
+}  // namespace
+
+Expected<policy::Principal, Generator> authenticate(http::Request& request,
+                                                    const Authenticator& authenticator) {
+  std::string_view header = request.header_value(http::Field::authorization);
+  if (header.empty()) {
+    return Unexpected(unauthorized_reply(request, "missing_token", kBareChallenge));
+  }
+  if (header.size() <= kBearerPrefix.size() ||
+      !http::beast::iequals(header.substr(0, kBearerPrefix.size()), kBearerPrefix)) {
+    return Unexpected(unauthorized_reply(
+        request, "not_bearer",
+        R"(Bearer realm="satchel", error="invalid_request", error_description="expected the Bearer scheme")"));
+  }
+  auto principal = authenticator(header.substr(kBearerPrefix.size()));
+  if (!principal) {
+    return Unexpected(
+        unauthorized_reply(request, principal.error().reason, principal.error().www_authenticate));
+  }
+  for (auto [part, what] : {std::pair{std::string_view(principal->tenant), "tenant claim"},
+                            std::pair{std::string_view(principal->subject), "subject claim"}}) {
+    if (auto problem = check_identity_part(part, what)) {
+      return Unexpected(unauthorized_reply(
+          request, "unusable_identity",
+          R"(Bearer realm="satchel", error="invalid_token", error_description="the token's subject or tenant cannot name a storage space")"));
+    }
+  }
+  return std::move(*principal);
+}
+
+http::asio::awaitable<Expected<nlohmann::json, Generator>> read_json_object(http::Request& request,
+                                                                            uint64_t max_bytes) {
+  auto body = co_await request.read_body(max_bytes);
+  if (!body) co_return Unexpected(body_error_reply(request, body.error()));
+  if (body->empty()) co_return nlohmann::json::object();
+  auto parsed = nlohmann::json::parse(*body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    co_return Unexpected(error_reply(request, http::Status::bad_request, "invalid_json",
+                                     "body must be a JSON object"));
+  }
+  co_return parsed;
+}
+
+Expected<std::optional<std::string>, std::string> optional_string(const nlohmann::json& object,
+                                                                  const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return std::optional<std::string>{};
+  if (!it->is_string()) return Unexpected(std::string(name) + " must be a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+nlohmann::json record_json(const meta::ObjectRecord& record) {
+  nlohmann::json json = {
+      {"name", record.name},
+      {"key", record.key},
+      {"owner", record.owner},
+      {"size", record.size},
+      {"etag", record.etag},
+      {"content_type", record.content_type},
+      {"version_id", record.version_id},
+      {"revision", record.revision},
+      {"created_at", format_iso8601(record.created_at)},
+      {"updated_at", format_iso8601(record.updated_at)},
+  };
+  if (record.sha256) json["sha256"] = *record.sha256;
+  return json;
+}
+
+Generator meta_error_reply(http::Request& request, const meta::MetaError& error) {
+  using meta::MetaErrorCode;
+  switch (error.code) {
+    case MetaErrorCode::kNotFound:
+      return error_reply(request, http::Status::not_found, "not_found", "no such object or upload");
+    case MetaErrorCode::kConflict: {
+      nlohmann::json details = nlohmann::json::object();
+      if (error.current) details["current"] = record_json(*error.current);
+      return error_reply(request, http::Status::conflict, "conflict",
+                         "the object changed since the upload started", details);
+    }
+    case MetaErrorCode::kAlreadyCompleted:
+      return error_reply(request, http::Status::conflict, "already_completed",
+                         "the upload was already completed");
+    case MetaErrorCode::kExpired:
+      return error_reply(request, http::Status::gone, "upload_expired",
+                         "the upload expired or was aborted; start a new one");
+    case MetaErrorCode::kInvalid:
+      return error_reply(request, http::Status::bad_request, "invalid_request", error.message);
+    case MetaErrorCode::kUnavailable:
+      break;
+  }
+  return error_reply(request, http::Status::service_unavailable, "metadata_unavailable",
+                     "the metadata index is unavailable: " + error.message);
+}
+
+Generator forbidden_reply(http::Request& request, const policy::Decision& decision) {
+  return error_reply(request, http::Status::forbidden, "forbidden", decision.reason);
+}
+
+Expected<std::string, Generator> target_subject(http::Request& request,
+                                                const policy::Principal& principal) {
+  auto params = http::parse_query(request.raw_query());
+  if (!params) {
+    return Unexpected(error_reply(request, http::Status::bad_request, "invalid_query",
+                                  "query string has a malformed percent escape"));
+  }
+  const std::string* subject = http::find_param(*params, "subject");
+  if (!subject || *subject == principal.subject) return principal.subject;
+  if (auto problem = check_identity_part(*subject, "subject parameter")) {
+    return Unexpected(error_reply(request, http::Status::bad_request, "invalid_subject", *problem));
+  }
+  return *subject;
+}
+
+}  // namespace satchel::app

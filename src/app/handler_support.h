@@ -1,0 +1,45 @@
+// Pieces shared by the API's handlers: authentication, JSON body parsing,
+// and the mapping of metadata errors to HTTP replies.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "app/api.h"
+#include "common/expected.h"
+#include "http/request.h"
+#include "meta/meta_error.h"
+#include "meta/records.h"
+#include "policy/access.h"
+
+namespace satchel::app {
+
+using Generator = http::bhttp::message_generator;
+
+// Checks the bearer token and the identity claims it carries. On failure the
+// error is the 401 reply to send.
+Expected<policy::Principal, Generator> authenticate(http::Request& request,
+                                                    const Authenticator& authenticator);
+
+// Reads a JSON object body of at most max_bytes. On failure the error is the
+// 400 or 413 reply to send.
+http::asio::awaitable<Expected<nlohmann::json, Generator>> read_json_object(http::Request& request,
+                                                                            uint64_t max_bytes);
+
+// Optional string member: nullopt when absent; error text when not a string.
+Expected<std::optional<std::string>, std::string> optional_string(const nlohmann::json& object,
+                                                                  const char* name);
+
+nlohmann::json record_json(const meta::ObjectRecord& record);
+
+Generator meta_error_reply(http::Request& request, const meta::MetaError& error);
+
+Generator forbidden_reply(http::Request& request, const policy::Decision& decision);
+
+// The subject whose space a request addresses: the caller, or for an admin
+// the "subject" query parameter. Errors are the 400 reply to send.
+Expected<std::string, Generator> target_subject(http::Request& request,
+                                                const policy::Principal& principal);
+
+}  // namespace satchel::app

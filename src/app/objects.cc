@@ -1,0 +1,165 @@
+// Listing, reading, downloading and deleting objects of the caller's space.
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "app/api.h"
+#include "app/handler_support.h"
+#include "app/object_names.h"
+#include "app/responses.h"
+#include "common/time_format.h"
+#include "http/offload.h"
+#include "http/url.h"
+#include "obs/log.h"
+
+namespace satchel::app {
+namespace {
+
+constexpr size_t kDefaultListLimit = 100;
+
+std::optional<size_t> parse_limit(const std::string* text) {
+  if (!text) return kDefaultListLimit;
+  size_t value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size() || value == 0 ||
+      value > meta::kMaxListLimit) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool wants_redirect(http::Request& request) {
+  auto params = http::parse_query(request.raw_query());
+  const std::string* download = params ? http::find_param(*params, "download") : nullptr;
+  return download && (*download == "1" || *download == "true");
+}
+
+}  // namespace
+
+Api::Reply Api::list_objects(http::Request& request) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  auto subject = target_subject(request, *principal);
+  if (!subject) co_return std::move(subject).error();
+
+  auto params = http::parse_query(request.raw_query());
+  const std::string* prefix = http::find_param(*params, "prefix");
+  const std::string* cursor = http::find_param(*params, "cursor");
+  auto limit = parse_limit(http::find_param(*params, "limit"));
+  if (!limit) {
+    co_return error_reply(
+        request, http::Status::bad_request, "invalid_limit",
+        "limit must be an integer from 1 to " + std::to_string(meta::kMaxListLimit));
+  }
+  std::string key_prefix = make_object_key(principal->tenant, *subject, prefix ? *prefix : "");
+  auto decision = policy::decide(*principal, policy::Action::kObjectList, key_prefix);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  auto page = co_await http::offload(workers_, [&] {
+    return repository_.list_objects(principal->tenant, key_prefix, cursor ? *cursor : "", *limit);
+  });
+  if (!page) co_return meta_error_reply(request, page.error());
+  nlohmann::json objects = nlohmann::json::array();
+  for (const auto& record : page->items) objects.push_back(record_json(record));
+  nlohmann::json reply = {{"objects", std::move(objects)}, {"next_cursor", nullptr}};
+  if (page->next_cursor) reply["next_cursor"] = *page->next_cursor;
+  co_return json_reply(request, http::Status::ok, reply);
+}
+
+Api::Reply Api::get_object(http::Request& request, const http::PathParams& params) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  auto subject = target_subject(request, *principal);
+  if (!subject) co_return std::move(subject).error();
+  const std::string& name = params.find("name")->second;
+  if (auto problem = check_object_name(name)) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
+  }
+  std::string key = make_object_key(principal->tenant, *subject, name);
+  auto decision = policy::decide(*principal, policy::Action::kObjectRead, key);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  auto record = co_await http::offload(
+      workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  if (!record) co_return meta_error_reply(request, record.error());
+  if (!wants_redirect(request))
+    co_return json_reply(request, http::Status::ok, record_json(*record));
+
+  auto presigned =
+      store_.presign_get(record->key, record->version_id, config_.presign_ttl, clock_.now());
+  http::Response response{http::Status::found, 11};
+  response.set(http::Field::location, presigned.url);
+  response.set(http::Field::cache_control, "no-store");
+  co_return http::respond(request, std::move(response));
+}
+
+Api::Reply Api::create_download(http::Request& request) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  auto body = co_await read_json_object(request, config_.max_json_body_bytes);
+  if (!body) co_return std::move(body).error();
+  auto name = optional_string(*body, "name");
+  if (!name)
+    co_return error_reply(request, http::Status::bad_request, "invalid_request", name.error());
+  if (auto problem = check_object_name(name->value_or(""))) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
+  }
+  auto subject = optional_string(*body, "subject");
+  if (!subject) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_request", subject.error());
+  }
+  std::string owner = subject->value_or(principal->subject);
+  if (auto problem = check_identity_part(owner, "subject")) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_subject", *problem);
+  }
+  std::string key = make_object_key(principal->tenant, owner, **name);
+  auto decision = policy::decide(*principal, policy::Action::kObjectRead, key);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  auto record = co_await http::offload(
+      workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  if (!record) co_return meta_error_reply(request, record.error());
+  // The URL names the committed version, so bytes from an upload that was
+  // never completed, or lost a race, are never served.
+  auto presigned =
+      store_.presign_get(record->key, record->version_id, config_.presign_ttl, clock_.now());
+  nlohmann::json reply = {{"url", presigned.url},
+                          {"expires_at", format_iso8601(presigned.expires_at)},
+                          {"object", record_json(*record)}};
+  co_return json_reply(request, http::Status::ok, reply);
+}
+
+Api::Reply Api::delete_object(http::Request& request, const http::PathParams& params) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  const std::string& name = params.find("name")->second;
+  if (auto problem = check_object_name(name)) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
+  }
+  std::string key = make_object_key(principal->tenant, principal->subject, name);
+  auto decision = policy::decide(*principal, policy::Action::kObjectDelete, key);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  auto record = co_await http::offload(
+      workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  if (!record) co_return meta_error_reply(request, record.error());
+
+  // The store first: if it fails, the record stays and the delete can be
+  // retried. The versioned bucket keeps the old bytes behind a delete marker.
+  auto removed = co_await store_.remove(key);
+  if (!removed) {
+    co_return error_reply(request, http::Status::bad_gateway, "store_unavailable",
+                          removed.error().message);
+  }
+  auto deleted = co_await http::offload(workers_, [&] {
+    return repository_.delete_object(principal->tenant, key, record->revision);
+  });
+  if (!deleted) co_return meta_error_reply(request, deleted.error());
+  obs::info("object deleted", {{"request_id", request.request_id()},
+                               {"tenant", principal->tenant},
+                               {"subject", principal->subject},
+                               {"revision", deleted->revision}});
+  http::Response response{http::Status::no_content, 11};
+  co_return http::respond(request, std::move(response));
+}
+
+}  // namespace satchel::app

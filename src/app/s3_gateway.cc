@@ -1,0 +1,153 @@
+#include "app/s3_gateway.h"
+
+#include <charconv>
+
+#include "common/encoding.h"
+#include "obs/log.h"
+#include "s3/presigner.h"
+
+namespace satchel::app {
+namespace {
+
+PresignedRequest to_presigned_request(Expected<s3::PresignedUrl, s3::SigningError> presigned,
+                                      std::span<const s3::Header> headers) {
+  // The TTL and endpoint come from validated configuration, so a signing
+  // error here is a programming error rather than bad input.
+  if (!presigned) {
+    obs::error("presigning failed", {{"error", s3::describe(presigned.error())}});
+    std::abort();
+  }
+  PresignedRequest result{.url = std::move(presigned->url), .expires_at = presigned->expires_at};
+  for (const auto& header : headers) {
+    // Browsers set Content-Length themselves and refuse scripts that try, so
+    // only the other signed headers are handed to the client.
+    if (header.name != "Content-Length") result.headers.emplace_back(header.name, header.value);
+  }
+  return result;
+}
+
+std::string header_or_empty(const http::Response& response, std::string_view name) {
+  auto it = response.find(name);
+  return it == response.end() ? std::string() : std::string(it->value());
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<S3Gateway>, std::string> S3Gateway::create(
+    S3Endpoint endpoint, http::asio::any_io_executor executor, const Clock& clock,
+    http::ClientOptions client_options) {
+  auto presigner = s3::Presigner::create({.endpoint = endpoint.url.origin(),
+                                          .credentials = endpoint.credentials,
+                                          .region = endpoint.region});
+  if (!presigner) {
+    return Unexpected("invalid store endpoint " + endpoint.url.origin() + ": " +
+                      std::string(s3::describe(presigner.error())));
+  }
+  return std::unique_ptr<S3Gateway>(new S3Gateway(std::move(endpoint), std::move(*presigner),
+                                                  std::move(executor), clock, client_options));
+}
+
+S3Gateway::S3Gateway(S3Endpoint endpoint, s3::Presigner presigner,
+                     http::asio::any_io_executor executor, const Clock& clock,
+                     http::ClientOptions client_options)
+    : endpoint_(std::move(endpoint)),
+      authority_(endpoint_.url.authority()),
+      clock_(clock),
+      presigner_(std::move(presigner)),
+      signer_(endpoint_.credentials, endpoint_.region, "s3"),
+      client_(std::move(executor), client_options) {}
+
+std::string S3Gateway::object_path(const std::string& key) const {
+  return "/" + endpoint_.bucket + "/" + s3::encode_key(key);
+}
+
+PresignedRequest S3Gateway::presign_put(const std::string& key, const PutConditions& conditions,
+                                        std::chrono::seconds ttl, SystemTime now) const {
+  std::string length =
+      conditions.content_length ? std::to_string(*conditions.content_length) : std::string();
+  std::vector<s3::Header> headers;
+  if (conditions.content_type) headers.push_back({"Content-Type", *conditions.content_type});
+  if (conditions.content_length) headers.push_back({"Content-Length", length});
+  if (conditions.sha256_hex) headers.push_back({"x-amz-content-sha256", *conditions.sha256_hex});
+  auto presigned = presigner_.presign({.method = "PUT",
+                                       .bucket = endpoint_.bucket,
+                                       .key = key,
+                                       .headers = headers,
+                                       .expires = ttl,
+                                       .time = now});
+  return to_presigned_request(std::move(presigned), headers);
+}
+
+PresignedRequest S3Gateway::presign_get(const std::string& key, const std::string& version_id,
+                                        std::chrono::seconds ttl, SystemTime now) const {
+  std::vector<s3::QueryArgument> query;
+  if (!version_id.empty()) query.push_back({"versionId", version_id});
+  auto presigned = presigner_.presign({.method = "GET",
+                                       .bucket = endpoint_.bucket,
+                                       .key = key,
+                                       .query = query,
+                                       .expires = ttl,
+                                       .time = now});
+  return to_presigned_request(std::move(presigned), {});
+}
+
+http::asio::awaitable<Expected<http::Response, StoreError>> S3Gateway::send_signed(
+    http::Verb method, const std::string& key) {
+  std::string path = object_path(key);
+  std::string method_name(http::bhttp::to_string(method));
+  s3::Header host{"host", authority_};
+  s3::RequestView view{method_name, path, "", std::span<const s3::Header>(&host, 1)};
+  auto signature = signer_.sign_headers(view, clock_.now());
+
+  http::ClientRequest request{.method = method, .target = path};
+  for (const auto& header : signature.headers)
+    request.headers.emplace_back(header.name, header.value);
+  auto response = co_await client_.send(endpoint_.url, request);
+  if (!response) {
+    co_return Unexpected(StoreError{StoreErrorCode::kUnavailable, response.error()});
+  }
+  co_return std::move(*response);
+}
+
+http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head(const std::string& key) {
+  auto response = co_await send_signed(http::Verb::head, key);
+  if (!response) co_return Unexpected(response.error());
+  switch (response->result()) {
+    case http::Status::ok:
+      break;
+    case http::Status::not_found:
+      co_return Unexpected(StoreError{StoreErrorCode::kNotFound, "object not found in the store"});
+    case http::Status::forbidden:
+      co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied HEAD"});
+    default:
+      co_return Unexpected(StoreError{
+          StoreErrorCode::kProtocol,
+          "the store answered HEAD with status " + std::to_string(response->result_int())});
+  }
+  ObjectHead head;
+  std::string length = header_or_empty(*response, "Content-Length");
+  auto [end, error] = std::from_chars(length.data(), length.data() + length.size(), head.size);
+  if (error != std::errc{} || end != length.data() + length.size()) {
+    co_return Unexpected(
+        StoreError{StoreErrorCode::kProtocol, "the store's HEAD has no valid Content-Length"});
+  }
+  head.etag = header_or_empty(*response, "ETag");
+  head.content_type = header_or_empty(*response, "Content-Type");
+  head.version_id = header_or_empty(*response, "x-amz-version-id");
+  co_return head;
+}
+
+http::asio::awaitable<Expected<void, StoreError>> S3Gateway::remove(const std::string& key) {
+  auto response = co_await send_signed(http::Verb::delete_, key);
+  if (!response) co_return Unexpected(response.error());
+  unsigned status = response->result_int();
+  if (status == 204 || status == 200) co_return Expected<void, StoreError>{};
+  if (status == 403) {
+    co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied DELETE"});
+  }
+  co_return Unexpected(
+      StoreError{StoreErrorCode::kProtocol,
+                 "the store answered DELETE with status " + std::to_string(status)});
+}
+
+}  // namespace satchel::app

@@ -1,0 +1,56 @@
+// StoreGateway over the S3 protocol: SigV4 presigned URLs for browsers and
+// header-signed HEAD and DELETE calls from the API, path-style.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/store_gateway.h"
+#include "http/client.h"
+#include "http/url.h"
+#include "s3/credentials.h"
+#include "s3/presigner.h"
+#include "s3/signer.h"
+
+namespace satchel::app {
+
+struct S3Endpoint {
+  http::Url url;  // scheme://host[:port] of the store, as browsers reach it
+  std::string bucket;
+  std::string region = "us-east-1";
+  s3::Credentials credentials;
+};
+
+class S3Gateway final : public StoreGateway {
+ public:
+  // Fails with a message when the endpoint cannot be presigned for. The
+  // clock must outlive the gateway.
+  static Expected<std::unique_ptr<S3Gateway>, std::string> create(
+      S3Endpoint endpoint, http::asio::any_io_executor executor, const Clock& clock,
+      http::ClientOptions client_options = {});
+
+  PresignedRequest presign_put(const std::string& key, const PutConditions& conditions,
+                               std::chrono::seconds ttl, SystemTime now) const override;
+  PresignedRequest presign_get(const std::string& key, const std::string& version_id,
+                               std::chrono::seconds ttl, SystemTime now) const override;
+
+  http::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) override;
+  http::asio::awaitable<Expected<void, StoreError>> remove(const std::string& key) override;
+
+ private:
+  S3Gateway(S3Endpoint endpoint, s3::Presigner presigner, http::asio::any_io_executor executor,
+            const Clock& clock, http::ClientOptions client_options);
+
+  std::string object_path(const std::string& key) const;
+  http::asio::awaitable<Expected<http::Response, StoreError>> send_signed(http::Verb method,
+                                                                          const std::string& key);
+
+  S3Endpoint endpoint_;
+  std::string authority_;
+  const Clock& clock_;
+  s3::Presigner presigner_;
+  s3::RequestSigner signer_;
+  http::Client client_;
+};
+
+}  // namespace satchel::app

@@ -1,0 +1,65 @@
+// The API's view of the object store: presigned URLs for browsers, and the
+// few calls the API makes itself (HEAD to check an upload, DELETE). It speaks
+// only the S3 protocol, so it works the same against the embedded store, Ceph
+// RGW or AWS S3.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/expected.h"
+#include "http/beast.h"
+
+namespace satchel::app {
+
+struct PresignedRequest {
+  std::string url;
+  // Headers the client must send exactly as given, because they are signed.
+  std::vector<std::pair<std::string, std::string>> headers;
+  SystemTime expires_at;
+};
+
+// What a presigned PUT binds the upload to. Every field that is set becomes
+// a signed header, so the URL accepts no other bytes.
+struct PutConditions {
+  std::optional<std::string> content_type;
+  std::optional<uint64_t> content_length;
+  std::optional<std::string> sha256_hex;
+};
+
+struct ObjectHead {
+  uint64_t size = 0;
+  std::string etag;
+  std::string content_type;
+  std::string version_id;
+};
+
+enum class StoreErrorCode { kNotFound, kDenied, kUnavailable, kProtocol };
+
+struct StoreError {
+  StoreErrorCode code;
+  std::string message;
+};
+
+class StoreGateway {
+ public:
+  virtual ~StoreGateway() = default;
+
+  virtual PresignedRequest presign_put(const std::string& key, const PutConditions& conditions,
+                                       std::chrono::seconds ttl, SystemTime now) const = 0;
+  // Presigns a GET of one version; an empty version id means the latest.
+  virtual PresignedRequest presign_get(const std::string& key, const std::string& version_id,
+                                       std::chrono::seconds ttl, SystemTime now) const = 0;
+
+  virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) = 0;
+  // Deletes the latest version. On a versioned bucket this adds a delete
+  // marker, so the history stays recoverable.
+  virtual boost::asio::awaitable<Expected<void, StoreError>> remove(const std::string& key) = 0;
+};
+
+}  // namespace satchel::app

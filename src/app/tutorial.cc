@@ -1,0 +1,78 @@
+// The routes of the original tutorial, kept so its client code works
+// unchanged: POST /presign/upload and GET /presign/download, answering
+// {"url", "key"}. They presign the caller's preferences.json by default.
+//
+// NOTE: these routes predate the metadata index, so an upload through them is
+// not recorded and a download presigns the latest version in the store.
+#include <nlohmann/json.hpp>
+
+#include "app/api.h"
+#include "app/handler_support.h"
+#include "app/object_names.h"
+#include "app/responses.h"
+#include "http/url.h"
+
+namespace satchel::app {
+namespace {
+
+constexpr std::string_view kDefaultName = "preferences.json";
+
+}  // namespace
+
+Api::Reply Api::tutorial_presign_upload(http::Request& request) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  auto body = co_await read_json_object(request, config_.max_json_body_bytes);
+  if (!body) co_return std::move(body).error();
+  auto filename = optional_string(*body, "filename");
+  auto content_type = optional_string(*body, "contentType");
+  if (!filename || !content_type) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_request",
+                          !filename ? filename.error() : content_type.error());
+  }
+  std::string name = filename->value_or(std::string(kDefaultName));
+  if (auto problem = check_object_name(name)) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
+  }
+  std::string key = make_object_key(principal->tenant, principal->subject, name);
+  auto decision = policy::decide(*principal, policy::Action::kObjectWrite, key);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  PutConditions conditions;
+  if (*content_type) conditions.content_type = **content_type;
+  auto presigned = store_.presign_put(key, conditions, config_.presign_ttl, clock_.now());
+  co_return json_reply(request, http::Status::ok, {{"url", presigned.url}, {"key", key}});
+}
+
+Api::Reply Api::tutorial_presign_download(http::Request& request) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  auto params = http::parse_query(request.raw_query());
+  if (!params) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_query",
+                          "query string has a malformed percent escape");
+  }
+  const std::string* requested = http::find_param(*params, "key");
+  std::string key =
+      requested ? *requested : make_object_key(principal->tenant, principal->subject, kDefaultName);
+  // The key must be "{tenant}/{subject}/{valid name}" so that no '..' or
+  // empty segment slips past the prefix check.
+  std::string tenant_prefix = principal->tenant + "/";
+  if (!key.starts_with(tenant_prefix)) {
+    co_return forbidden_reply(request, {false, "key belongs to another tenant"});
+  }
+  std::string_view rest = std::string_view(key).substr(tenant_prefix.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || check_identity_part(rest.substr(0, slash), "subject") ||
+      check_object_name(rest.substr(slash + 1))) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_key",
+                          "key must be {tenant}/{subject}/{name} with a valid name");
+  }
+  auto decision = policy::decide(*principal, policy::Action::kObjectRead, key);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  auto presigned = store_.presign_get(key, "", config_.presign_ttl, clock_.now());
+  co_return json_reply(request, http::Status::ok, {{"url", presigned.url}, {"key", key}});
+}
+
+}  // namespace satchel::app

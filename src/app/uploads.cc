@@ -1,0 +1,272 @@
+// POST /v1/uploads and POST /v1/uploads/{id}/complete.
+#include <nlohmann/json.hpp>
+
+#include "app/api.h"
+#include "app/handler_support.h"
+#include "app/object_names.h"
+#include "app/responses.h"
+#include "common/crypto.h"
+#include "common/time_format.h"
+#include "http/offload.h"
+#include "obs/log.h"
+
+namespace satchel::app {
+namespace {
+
+constexpr size_t kUploadIdBytes = 18;
+constexpr size_t kMaxContentTypeBytes = 255;
+
+bool is_token_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// A media type "type/subtype" with optional parameters and no characters that
+// could split a header.
+bool is_valid_content_type(std::string_view value) {
+  if (value.empty() || value.size() > kMaxContentTypeBytes) return false;
+  size_t slash = value.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return false;
+  size_t end = value.find(';');
+  std::string_view essence = value.substr(0, end);
+  for (size_t i = 0; i < essence.size(); ++i) {
+    if (i != slash && !is_token_char(static_cast<unsigned char>(essence[i]))) return false;
+  }
+  if (slash + 1 >= essence.size()) return false;
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool content_type_allowed(const std::vector<std::string>& allowed, std::string_view value) {
+  std::string essence(value.substr(0, value.find(';')));
+  for (char& c : essence) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& pattern : allowed) {
+    if (pattern.ends_with("/*")) {
+      if (essence.starts_with(std::string_view(pattern).substr(0, pattern.size() - 1))) return true;
+    } else if (essence == pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_lower_hex_sha256(std::string_view value) {
+  if (value.size() != 64) return false;
+  for (char c : value) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+nlohmann::json presigned_json(const PresignedRequest& presigned) {
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [name, value] : presigned.headers) headers[name] = value;
+  return {{"url", presigned.url},
+          {"headers", headers},
+          {"expires_at", format_iso8601(presigned.expires_at)}};
+}
+
+// The fields of POST /v1/uploads after validation.
+struct UploadRequest {
+  std::string name;
+  std::string content_type;
+  uint64_t size = 0;
+  std::optional<std::string> sha256;
+  std::optional<std::string> if_match;
+  bool if_none_match = false;
+};
+
+Expected<UploadRequest, std::pair<http::Status, std::string>> parse_upload_request(
+    const nlohmann::json& body, const ApiConfig& config) {
+  using Failure = std::pair<http::Status, std::string>;
+  auto bad = [](std::string message) {
+    return Unexpected(Failure{http::Status::bad_request, std::move(message)});
+  };
+  UploadRequest upload;
+  auto name = optional_string(body, "name");
+  if (!name) return bad(name.error());
+  upload.name = name->value_or("");
+  if (auto problem = check_object_name(upload.name)) return bad(*problem);
+
+  auto content_type = optional_string(body, "content_type");
+  if (!content_type) return bad(content_type.error());
+  upload.content_type = content_type->value_or("");
+  if (!is_valid_content_type(upload.content_type)) {
+    return bad("content_type must be a media type such as \"image/png\"");
+  }
+  if (!content_type_allowed(config.allowed_content_types, upload.content_type)) {
+    return Unexpected(Failure{http::Status::unsupported_media_type,
+                              "content type " + upload.content_type + " is not allowed"});
+  }
+
+  auto size = body.find("size");
+  if (size == body.end() || !size->is_number_unsigned()) {
+    return bad("size must be a non-negative integer number of bytes");
+  }
+  upload.size = size->get<uint64_t>();
+  if (upload.size > config.max_upload_bytes) {
+    return Unexpected(Failure{http::Status::payload_too_large,
+                              "size is larger than the maximum of " +
+                                  std::to_string(config.max_upload_bytes) + " bytes"});
+  }
+
+  auto sha256 = optional_string(body, "sha256");
+  if (!sha256) return bad(sha256.error());
+  if (*sha256 && !is_lower_hex_sha256(**sha256))
+    return bad("sha256 must be 64 lower-case hex digits");
+  upload.sha256 = *sha256;
+
+  auto if_match = optional_string(body, "if_match");
+  if (!if_match) return bad(if_match.error());
+  upload.if_match = *if_match;
+  auto if_none_match = optional_string(body, "if_none_match");
+  if (!if_none_match) return bad(if_none_match.error());
+  if (*if_none_match) {
+    if (**if_none_match != "*") return bad("if_none_match accepts only \"*\"");
+    upload.if_none_match = true;
+  }
+  if (upload.if_match && upload.if_none_match) {
+    return bad("if_match and if_none_match cannot be combined");
+  }
+  return upload;
+}
+
+std::string unquote(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+}  // namespace
+
+Api::Reply Api::create_upload(http::Request& request) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  auto body = co_await read_json_object(request, config_.max_json_body_bytes);
+  if (!body) co_return std::move(body).error();
+  auto upload = parse_upload_request(*body, config_);
+  if (!upload) {
+    co_return error_reply(request, upload.error().first,
+                          upload.error().first == http::Status::bad_request ? "invalid_request"
+                          : upload.error().first == http::Status::payload_too_large
+                              ? "too_large"
+                              : "unsupported_media_type",
+                          upload.error().second);
+  }
+
+  std::string key = make_object_key(principal->tenant, principal->subject, upload->name);
+  auto decision = policy::decide(*principal, policy::Action::kObjectWrite, key);
+  if (!decision.allowed) co_return forbidden_reply(request, decision);
+
+  SystemTime now = clock_.now();
+  meta::PendingUpload pending{
+      .id = random_token(kUploadIdBytes),
+      .tenant = principal->tenant,
+      .owner = principal->subject,
+      .name = upload->name,
+      .key = key,
+      .content_type = upload->content_type,
+      .size = upload->size,
+      .sha256 = upload->sha256,
+      .if_match = std::nullopt,
+      .if_none_match = upload->if_none_match,
+      .created_at = now,
+      .expires_at = now + config_.upload_ttl,
+  };
+
+  // An ETag precondition becomes the revision the record must still have
+  // when the upload completes.
+  if (upload->if_match) {
+    auto current = co_await http::offload(
+        workers_, [&] { return repository_.get_object(principal->tenant, key); });
+    if (!current) {
+      if (current.error().code == meta::MetaErrorCode::kNotFound) {
+        co_return error_reply(request, http::Status::precondition_failed, "precondition_failed",
+                              "if_match was given but the object does not exist");
+      }
+      co_return meta_error_reply(request, current.error());
+    }
+    if (unquote(current->etag) != unquote(*upload->if_match)) {
+      co_return error_reply(request, http::Status::conflict, "conflict",
+                            "the object changed: its ETag is no longer the one in if_match",
+                            {{"current", record_json(*current)}});
+    }
+    pending.if_match = current->revision;
+  }
+
+  auto stored =
+      co_await http::offload(workers_, [&] { return repository_.create_pending_upload(pending); });
+  if (!stored) co_return meta_error_reply(request, stored.error());
+
+  PresignedRequest presigned =
+      store_.presign_put(key, PutConditions{upload->content_type, upload->size, upload->sha256},
+                         config_.presign_ttl, now);
+  nlohmann::json reply = presigned_json(presigned);
+  reply["upload_id"] = pending.id;
+  reply["method"] = "PUT";
+  reply["key"] = key;
+  reply["name"] = upload->name;
+  obs::info("upload presigned", {{"request_id", request.request_id()},
+                                 {"tenant", principal->tenant},
+                                 {"subject", principal->subject},
+                                 {"upload_id", pending.id},
+                                 {"size", upload->size}});
+  co_return json_reply(request, http::Status::created, reply);
+}
+
+Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& params) {
+  auto principal = authenticate(request, authenticator_);
+  if (!principal) co_return std::move(principal).error();
+  const std::string& upload_id = params.find("id")->second;
+
+  auto pending = co_await http::offload(
+      workers_, [&] { return repository_.find_pending_upload(principal->tenant, upload_id); });
+  if (!pending) co_return meta_error_reply(request, pending.error());
+  // Another user's upload id is reported as unknown, not as forbidden, so
+  // ids cannot be probed.
+  if (pending->owner != principal->subject) {
+    co_return error_reply(request, http::Status::not_found, "not_found", "no such upload");
+  }
+  if (pending->state == meta::UploadState::kCompleted) {
+    co_return error_reply(request, http::Status::conflict, "already_completed",
+                          "the upload was already completed");
+  }
+
+  auto head = co_await store_.head(pending->key);
+  if (!head) {
+    if (head.error().code == StoreErrorCode::kNotFound) {
+      co_return error_reply(request, http::Status::conflict, "upload_missing",
+                            "no object was uploaded for this upload id; PUT the bytes first");
+    }
+    co_return error_reply(request, http::Status::bad_gateway, "store_unavailable",
+                          head.error().message);
+  }
+  if (head->size != pending->size || head->content_type != pending->content_type) {
+    co_return error_reply(request, http::Status::conflict, "upload_mismatch",
+                          "the stored object does not match the upload: expected " +
+                              std::to_string(pending->size) + " bytes of " + pending->content_type +
+                              ", found " + std::to_string(head->size) + " bytes of " +
+                              head->content_type);
+  }
+
+  meta::ObjectRecord observed{.version_id = head->version_id,
+                              .size = head->size,
+                              .etag = head->etag,
+                              .content_type = head->content_type,
+                              .sha256 = pending->sha256};
+  auto committed = co_await http::offload(
+      workers_, [&] { return repository_.commit_upload(upload_id, observed, clock_.now()); });
+  if (!committed) co_return meta_error_reply(request, committed.error());
+  obs::info("upload completed", {{"request_id", request.request_id()},
+                                 {"tenant", committed->tenant},
+                                 {"subject", committed->owner},
+                                 {"upload_id", upload_id},
+                                 {"revision", committed->revision},
+                                 {"size", committed->size}});
+  co_return json_reply(request, http::Status::ok, record_json(*committed));
+}
+
+}  // namespace satchel::app
