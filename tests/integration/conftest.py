@@ -1,5 +1,10 @@
 import pytest
 
-    from satchel_harness import Server
+from satchel_harness import Server
 
-    @pytest.fixture def server() :instance = Server().start() yield instance instance.cleanup()
+
+@pytest.fixture
+def server():
+    instance = Server().start()
+    yield instance
+    instance.cleanup()
