@@ -1,11 +1,13 @@
 #include "s3/signer.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <cassert>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/crypto.h"
@@ -17,17 +19,71 @@ namespace {
 
 using Mac = std::array<char, SigningKey::kSize>;
 
-// HMAC-SHA256 into a fixed buffer, so the derivation chain and the final
-// signature need no heap allocation.
-Mac hmac(std::string_view key, std::string_view data) {
-  Mac out{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       reinterpret_cast<unsigned char*>(out.data()), &length);
-  assert(length == out.size());
-  return out;
+// HMAC-SHA256 and SHA-256 on per-thread OpenSSL contexts whose algorithms
+// are fetched once. The one-shot HMAC() and EVP_sha256() look the algorithm
+// up again on every call, which made that lookup the main cost of a
+// presigned URL.
+class Sha256Contexts {
+ public:
+  Sha256Contexts() {
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (hmac == nullptr || sha256 == nullptr) std::abort();
+    sha256_ = sha256;
+    mac_ = EVP_MAC_CTX_new(hmac);
+    digest_ = EVP_MD_CTX_new();
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM parameters[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end()};
+    if (mac_ == nullptr || digest_ == nullptr || EVP_MAC_CTX_set_params(mac_, parameters) != 1) {
+      std::abort();
+    }
+  }
+  ~Sha256Contexts() {
+    EVP_MAC_CTX_free(mac_);
+    EVP_MD_CTX_free(digest_);
+  }
+  Sha256Contexts(const Sha256Contexts&) = delete;
+  Sha256Contexts& operator=(const Sha256Contexts&) = delete;
+
+  Mac hmac(std::string_view key, std::string_view data) {
+    Mac out{};
+    size_t length = 0;
+    bool ok =
+        EVP_MAC_init(mac_, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                     nullptr) == 1 &&
+        EVP_MAC_update(mac_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) ==
+            1 &&
+        EVP_MAC_final(mac_, reinterpret_cast<unsigned char*>(out.data()), &length, out.size()) == 1;
+    // Failing here means OpenSSL itself is broken; no signature can be made.
+    if (!ok || length != out.size()) std::abort();
+    return out;
+  }
+
+  Mac digest(std::string_view data) {
+    Mac out{};
+    unsigned int length = 0;
+    bool ok =
+        EVP_DigestInit_ex(digest_, sha256_, nullptr) == 1 &&
+        EVP_DigestUpdate(digest_, data.data(), data.size()) == 1 &&
+        EVP_DigestFinal_ex(digest_, reinterpret_cast<unsigned char*>(out.data()), &length) == 1;
+    if (!ok || length != out.size()) std::abort();
+    return out;
+  }
+
+ private:
+  const EVP_MD* sha256_ = nullptr;
+  EVP_MAC_CTX* mac_ = nullptr;
+  EVP_MD_CTX* digest_ = nullptr;
+};
+
+Sha256Contexts& contexts() {
+  thread_local Sha256Contexts instance;
+  return instance;
 }
+
+Mac hmac(std::string_view key, std::string_view data) { return contexts().hmac(key, data); }
 
 std::string_view view(const Mac& mac) { return {mac.data(), mac.size()}; }
 
@@ -144,7 +200,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view credentia
   out += '\n';
   out += credential_scope;
   out += '\n';
-  out += hex_encode(sha256(canonical_request));
+  out += hex_encode(view(contexts().digest(canonical_request)));
   return out;
 }
 
@@ -181,10 +237,11 @@ bool is_presign_parameter(std::string_view name) {
 RequestSigner::RequestSigner(Credentials credentials, std::string region, std::string service)
     : credentials_(std::move(credentials)),
       region_(std::move(region)),
-      service_(std::move(service)) {}
+      service_(std::move(service)),
+      keys_(std::make_shared<SigningKeyCache>()) {}
 
 SigningKey RequestSigner::signing_key(const SigningScope& scope) const {
-  return keys_.get(credentials_, scope);
+  return keys_->get(credentials_, scope);
 }
 
 SigningScope RequestSigner::scope_at(SystemTime time) const {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -145,7 +146,7 @@ struct QuerySignature {
 };
 
 // Signs requests with one set of credentials for one region and service.
-// Thread-safe: signing keys come from an internal SigningKeyCache.
+// Thread-safe. Copies share one SigningKeyCache.
 class RequestSigner {
  public:
   RequestSigner(Credentials credentials, std::string region, std::string service);
@@ -176,7 +177,7 @@ class RequestSigner {
   Credentials credentials_;
   std::string region_;
   std::string service_;
-  mutable SigningKeyCache keys_;
+  std::shared_ptr<SigningKeyCache> keys_;
 };
 
 // The X-Amz-* parameters of a presigned request, all but X-Amz-Signature, in
