@@ -1,6 +1,6 @@
 #include "auth/jwt_verifier.h"
 
-#include <openssl/rsa.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -98,8 +98,11 @@ bool is_der_public_key(std::string_view bytes) {
     cursor = reinterpret_cast<const unsigned char*>(bytes.data());
     key = d2i_PublicKey(EVP_PKEY_RSA, nullptr, &cursor, length);
   }
+  const bool parsed = key != nullptr;
   EVP_PKEY_free(key);
-  return key != nullptr;
+  // A failed parse leaves entries on this thread's OpenSSL error queue.
+  ERR_clear_error();
+  return parsed;
 }
 
 }  // namespace
