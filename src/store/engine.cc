@@ -268,18 +268,22 @@ Expected<OpenObject, StoreError> Engine::open_object(const std::string& bucket,
                                                      const std::optional<std::string>& version_id) {
   auto found = head(bucket, key, version_id);
   if (!found) return Unexpected(found.error());
-  auto path = object_path(found->file_id);
+  return open_version(*found);
+}
+
+Expected<OpenObject, StoreError> Engine::open_version(const ObjectVersion& version) {
+  if (version.delete_marker) return Unexpected(StoreError::kVersionIsDeleteMarker);
+  auto path = object_path(version.file_id);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    // A delete that committed after the lookup above has unlinked the file.
-    if (errno == ENOENT) {
-      return Unexpected(version_id ? StoreError::kNoSuchVersion : StoreError::kNoSuchKey);
-    }
+    // A delete that committed after the version was looked up has unlinked
+    // the file.
+    if (errno == ENOENT) return Unexpected(StoreError::kNoSuchKey);
     obs::error("cannot open object file",
                {{"path", path.string()}, {"error", std::strerror(errno)}});
     return Unexpected(StoreError::kInternal);
   }
-  return OpenObject(std::move(*found), fd);
+  return OpenObject(version, fd);
 }
 
 Expected<std::string, StoreError> Engine::read_object(

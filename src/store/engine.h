@@ -40,6 +40,8 @@ class PendingPut {
   // declared Content-Length or the store's maximum object size.
   Expected<void, StoreError> append(std::string_view bytes);
   uint64_t size() const { return writer_.size(); }
+  // Removes the temporary file now instead of at destruction.
+  void abort() { writer_.discard(); }
   const std::filesystem::path& temp_path() const { return writer_.temp_path(); }
 
  private:
@@ -120,6 +122,9 @@ class Engine {
   // head() plus an open descriptor on the data file.
   Expected<OpenObject, StoreError> open_object(const std::string& bucket, const std::string& key,
                                                const std::optional<std::string>& version_id);
+  // Opens the data file of a version found earlier. Fails with kNoSuchKey
+  // when a delete has removed it since.
+  Expected<OpenObject, StoreError> open_version(const ObjectVersion& version);
   // Reads a whole object into memory; for tests and small objects only.
   Expected<std::string, StoreError> read_object(const std::string& bucket, const std::string& key,
                                                 const std::optional<std::string>& version_id);

@@ -2,10 +2,13 @@
 
 #include <cctype>
 
+#include "common/time_format.h"
+
 namespace satchel::store {
 namespace {
 
 constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+constexpr std::string_view kOwnerId = "satchel";
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
 
 void append_element(std::string& out, std::string_view name, std::string_view text) {
@@ -111,6 +114,34 @@ std::optional<Versioning> parse_versioning_document(std::string_view body) {
   if (value == "Enabled") return Versioning::kEnabled;
   if (value == "Suspended") return Versioning::kSuspended;
   return std::nullopt;
+}
+
+std::string list_buckets_document(const std::vector<BucketInfo>& buckets) {
+  std::string out(kXmlDeclaration);
+  out += "\n<ListAllMyBucketsResult xmlns=\"";
+  out += kS3Namespace;
+  out += "\"><Owner>";
+  append_element(out, "ID", kOwnerId);
+  append_element(out, "DisplayName", kOwnerId);
+  out += "</Owner><Buckets>";
+  for (const auto& bucket : buckets) {
+    out += "<Bucket>";
+    append_element(out, "Name", bucket.name);
+    append_element(out, "CreationDate", format_iso8601(bucket.created_at));
+    out += "</Bucket>";
+  }
+  out += "</Buckets></ListAllMyBucketsResult>";
+  return out;
+}
+
+std::string location_document(std::string_view region) {
+  std::string out(kXmlDeclaration);
+  out += "\n<LocationConstraint xmlns=\"";
+  out += kS3Namespace;
+  out += "\">";
+  if (region != "us-east-1") out += xml_escape(region);
+  out += "</LocationConstraint>";
+  return out;
 }
 
 }  // namespace satchel::store

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/records.h"
 
@@ -27,5 +28,11 @@ std::string versioning_document(Versioning versioning);
 // Reads Status from a PutBucketVersioning body. Returns nullopt unless the
 // body is a VersioningConfiguration whose Status is Enabled or Suspended.
 std::optional<Versioning> parse_versioning_document(std::string_view body);
+
+// The ListBuckets reply. Every bucket belongs to the store's one owner.
+std::string list_buckets_document(const std::vector<BucketInfo>& buckets);
+
+// The GetBucketLocation reply: empty for us-east-1, as S3 returns it.
+std::string location_document(std::string_view region);
 
 }  // namespace satchel::store

@@ -317,6 +317,7 @@ TEST_F(EngineTest, ConcurrentCreateOnlyOneWins) {
     ASSERT_TRUE(started->append("writer " + std::to_string(i)));
     pending.push_back(std::move(*started));
   }
+
   std::atomic<int> wins{0};
   std::atomic<int> precondition_failures{0};
   std::vector<std::thread> threads;
@@ -331,6 +332,7 @@ TEST_F(EngineTest, ConcurrentCreateOnlyOneWins) {
     });
   }
   for (auto& thread : threads) thread.join();
+
   EXPECT_EQ(wins.load(), 1);
   EXPECT_EQ(precondition_failures.load(), kWriters - 1);
   EXPECT_EQ(object_files(), 1u);

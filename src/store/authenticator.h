@@ -1,0 +1,36 @@
+// How the store decides who sent a request: SigV4 in the Authorization
+// header or in a presigned query, checked against the store's access keys.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/expected.h"
+#include "http/beast.h"
+#include "http/request.h"
+
+namespace satchel::store {
+
+struct AuthenticatedCaller {
+  std::string access_key_id;
+};
+
+// The reason a request was not authenticated, in S3 terms.
+struct AuthRejection {
+  std::string_view code;     // S3 error code, such as "SignatureDoesNotMatch"
+  http::Status status;       // usually 403 or 400
+  std::string_view message;  // a sentence without request content
+  std::string_view reason;   // a snake_case label for logs
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // Verifies the request's signature from its method, raw path, raw query
+  // and headers. The body is not read; its x-amz-content-sha256 is checked
+  // by the PUT handler while streaming. Must be thread-safe.
+  virtual Expected<AuthenticatedCaller, AuthRejection> authenticate(
+      const http::Request& request) const = 0;
+};
+
+}  // namespace satchel::store

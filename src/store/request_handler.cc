@@ -1,0 +1,250 @@
+#include "store/request_handler.h"
+
+#include <exception>
+
+#include "common/encoding.h"
+#include "obs/log.h"
+#include "store/s3_xml.h"
+
+namespace satchel::store {
+namespace {
+
+using http::Status;
+using http::Verb;
+
+// Query parameters that name S3 operations this store does not implement
+// yet. A request carrying one gets 501 NotImplemented instead of being
+// mistaken for a plain object or bucket request.
+constexpr std::string_view kUnsupportedObjectParams[] = {
+    "uploads",    "uploadId",   "partNumber", "acl",     "tagging", "retention",
+    "legal-hold", "attributes", "torrent",    "restore", "select",
+};
+constexpr std::string_view kUnsupportedBucketParams[] = {
+    "cors",
+    "acl",
+    "policy",
+    "lifecycle",
+    "uploads",
+    "tagging",
+    "website",
+    "logging",
+    "notification",
+    "replication",
+    "encryption",
+    "object-lock",
+    "accelerate",
+    "requestPayment",
+    "ownershipControls",
+    "publicAccessBlock",
+    "inventory",
+    "metrics",
+    "analytics",
+    "intelligent-tiering",
+    "versions",
+    "delete",
+    "policyStatus",
+};
+
+bool has_param(const http::QueryParams& query, std::string_view name) {
+  return http::find_param(query, name) != nullptr;
+}
+
+template <size_t N>
+bool has_any_param(const http::QueryParams& query, const std::string_view (&names)[N]) {
+  for (auto name : names) {
+    if (has_param(query, name)) return true;
+  }
+  return false;
+}
+
+struct PathParts {
+  std::string bucket;
+  std::string key;
+};
+
+// Path-style addressing: /{bucket} and /{bucket}/{key...}, each decoded
+// once, so "+" stays "+" and "%2B" is "+".
+std::optional<PathParts> split_path(std::string_view raw_path) {
+  if (raw_path.empty() || raw_path.front() != '/') return std::nullopt;
+  raw_path.remove_prefix(1);
+  size_t slash = raw_path.find('/');
+  auto bucket = percent_decode(raw_path.substr(0, slash));
+  auto key = percent_decode(slash == std::string_view::npos ? std::string_view{}
+                                                            : raw_path.substr(slash + 1));
+  if (!bucket || !key) return std::nullopt;
+  return PathParts{std::move(*bucket), std::move(*key)};
+}
+
+}  // namespace
+
+RequestHandler::RequestHandler(Engine& engine, boost::asio::thread_pool& pool,
+                               const Authenticator& authenticator, CorsPolicy cors,
+                               std::string region)
+    : engine_(engine),
+      pool_(pool),
+      authenticator_(authenticator),
+      cors_(std::move(cors)),
+      region_(std::move(region)) {}
+
+http::asio::awaitable<http::bhttp::message_generator> RequestHandler::handle(
+    http::Request& request) {
+  Exchange exchange{request, {}, {}, {}, request.header_value(http::Field::origin)};
+  try {
+    co_return co_await dispatch(exchange);
+  } catch (const std::exception& exception) {
+    obs::error("store request failed with an exception", {{"request_id", request.request_id()},
+                                                          {"operation", exchange.operation},
+                                                          {"error", exception.what()}});
+  }
+  co_return error(exchange, StoreError::kInternal);
+}
+
+RequestHandler::Awaitable RequestHandler::dispatch(Exchange& exchange) {
+  http::Request& request = exchange.request;
+  // Preflights carry no credentials by design (Fetch standard, CORS
+  // protocol), so they are handled before authentication.
+  if (request.method() == Verb::options) co_return preflight(exchange);
+
+  auto parts = split_path(request.path());
+  if (!parts) {
+    co_return error(exchange, "InvalidURI", Status::bad_request,
+                    "The request path is not a valid percent-encoded URI path.");
+  }
+  exchange.bucket = std::move(parts->bucket);
+  exchange.key = std::move(parts->key);
+  auto query = http::parse_query(request.raw_query());
+  if (!query) {
+    co_return error(exchange, "InvalidArgument", Status::bad_request,
+                    "The query string has a malformed percent escape.");
+  }
+  exchange.query = std::move(*query);
+
+  auto caller = authenticator_.authenticate(request);
+  if (!caller) {
+    const AuthRejection& rejection = caller.error();
+    obs::info("store request rejected", {{"request_id", request.request_id()},
+                                         {"reason", rejection.reason},
+                                         {"key_bytes", uint64_t{exchange.key.size()}}});
+    co_return error(exchange, rejection.code, rejection.status, rejection.message);
+  }
+
+  if (exchange.bucket.empty()) {
+    if (request.method() == Verb::get) co_return co_await list_buckets(exchange);
+    co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                    "The specified method is not allowed against this resource.");
+  }
+  if (!exchange.key.empty()) co_return co_await dispatch_object(exchange);
+  co_return co_await dispatch_bucket(exchange);
+}
+
+RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
+  if (has_any_param(exchange.query, kUnsupportedObjectParams)) {
+    co_return error(exchange, "NotImplemented", Status::not_implemented,
+                    "This object operation is not implemented by the embedded store.");
+  }
+  switch (exchange.request.method()) {
+    case Verb::put:
+      co_return co_await put_object(exchange);
+    case Verb::get:
+      co_return co_await get_object(exchange, false);
+    case Verb::head:
+      co_return co_await get_object(exchange, true);
+    case Verb::delete_:
+      co_return co_await delete_object(exchange);
+    default:
+      co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                      "The specified method is not allowed against this resource.");
+  }
+}
+
+RequestHandler::Awaitable RequestHandler::dispatch_bucket(Exchange& exchange) {
+  const auto& query = exchange.query;
+  Verb method = exchange.request.method();
+  if (has_param(query, "versioning")) {
+    if (method == Verb::get) co_return co_await get_bucket_versioning(exchange);
+    if (method == Verb::put) co_return co_await put_bucket_versioning(exchange);
+  } else if (has_param(query, "location")) {
+    if (method == Verb::get) co_return co_await get_bucket_location(exchange);
+  } else if (has_any_param(query, kUnsupportedBucketParams)) {
+    co_return error(exchange, "NotImplemented", Status::not_implemented,
+                    "This bucket operation is not implemented by the embedded store.");
+  } else {
+    switch (method) {
+      case Verb::head:
+        co_return co_await head_bucket(exchange);
+      case Verb::put:
+        co_return co_await create_bucket(exchange);
+      case Verb::delete_:
+        co_return co_await delete_bucket(exchange);
+      case Verb::get:
+        // TODO: ListObjectsV2 and ListObjects. The API lists from its metadata
+        // index for now.
+        co_return error(exchange, "NotImplemented", Status::not_implemented,
+                        "Listing objects is not implemented by the embedded store.");
+      default:
+        break;
+    }
+  }
+  co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                  "The specified method is not allowed against this resource.");
+}
+
+RequestHandler::Generator RequestHandler::preflight(Exchange& exchange) {
+  exchange.operation = "PreflightRequest";
+  http::Request& request = exchange.request;
+  auto method = request.header_value(http::Field::access_control_request_method);
+  auto headers = request.header_value(http::Field::access_control_request_headers);
+  switch (cors_.check_preflight(exchange.origin, method, headers)) {
+    case CorsPolicy::PreflightResult::kIncomplete:
+      return error(exchange, "BadRequest", Status::bad_request,
+                   "Insufficient information: a preflight needs the Origin and "
+                   "Access-Control-Request-Method headers.");
+    case CorsPolicy::PreflightResult::kForbidden: {
+      // A denied preflight carries no CORS headers, so finish() is bypassed
+      // for them and only the common headers are set here.
+      auto response = error_response(exchange, "AccessForbidden", Status::forbidden,
+                                     "CORSResponse: This CORS request is not allowed.");
+      response.set("x-amz-request-id", request.request_id());
+      response.set(http::Field::server, kServerName);
+      return http::respond(request, std::move(response), exchange.operation);
+    }
+    case CorsPolicy::PreflightResult::kAllowed:
+      break;
+  }
+  http::bhttp::response<http::bhttp::empty_body> response{Status::ok, 11};
+  cors_.add_preflight_headers(response.base(), exchange.origin, headers);
+  response.content_length(0);
+  response.set("x-amz-request-id", request.request_id());
+  response.set(http::Field::server, kServerName);
+  return http::respond(request, std::move(response), exchange.operation);
+}
+
+http::Response RequestHandler::error_response(const Exchange& exchange, std::string_view code,
+                                              http::Status status, std::string_view message) const {
+  http::Response response{status, 11};
+  response.set(http::Field::content_type, "application/xml");
+  std::string body =
+      error_document(code, message, exchange.request.path(), exchange.request.request_id());
+  if (exchange.request.method() == Verb::head) {
+    // HEAD replies carry no body; S3 sends only the status.
+    response.content_length(0);
+  } else {
+    response.body() = std::move(body);
+  }
+  return response;
+}
+
+http::Response RequestHandler::error_response(const Exchange& exchange, StoreError error) const {
+  return error_response(exchange, s3_code(error), http_status(error), describe(error));
+}
+
+RequestHandler::Generator RequestHandler::error(Exchange& exchange, std::string_view code,
+                                                http::Status status, std::string_view message) {
+  return finish(exchange, error_response(exchange, code, status, message));
+}
+
+RequestHandler::Generator RequestHandler::error(Exchange& exchange, StoreError error) {
+  return finish(exchange, error_response(exchange, error));
+}
+
+}  // namespace satchel::store

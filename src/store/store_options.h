@@ -1,0 +1,31 @@
+// Settings of the embedded object store.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace satchel::store {
+
+struct StoreOptions {
+  // Satchel's data folder. The store keeps everything under
+  // <data_dir>/store: index.db, objects/, tmp/ and credentials.json.
+  std::filesystem::path data_dir;
+  // The SigV4 region clients must sign for.
+  std::string region = "us-east-1";
+  // Created with versioning enabled on first start.
+  std::string default_bucket = "satchel";
+  // Origins allowed by CORS, compared exactly ("http://localhost:8080").
+  // "*" allows every origin.
+  std::vector<std::string> cors_allowed_origins;
+  // Larger PUT bodies are rejected with EntityTooLarge. S3's own limit for
+  // a single PUT is 5 GiB.
+  uint64_t max_object_bytes = 5ULL << 30;
+  std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+};
+
+}  // namespace satchel::store
