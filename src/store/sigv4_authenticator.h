@@ -1,0 +1,28 @@
+// The production Authenticator: the s3 part's SigV4 verifier, checking the
+// header and presigned-query forms against the store's two access keys.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "s3/verifier.h"
+#include "store/authenticator.h"
+#include "store/credentials.h"
+
+namespace satchel::store {
+
+class SigV4Authenticator final : public Authenticator {
+ public:
+  // Requests must be signed for this region and the service "s3". The
+  // clock must outlive the authenticator.
+  SigV4Authenticator(const StoreCredentials& credentials, std::string region, const Clock& clock);
+
+  Expected<AuthenticatedCaller, AuthRejection> authenticate(
+      const http::Request& request) const override;
+
+ private:
+  s3::Verifier verifier_;
+};
+
+}  // namespace satchel::store

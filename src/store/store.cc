@@ -1,0 +1,79 @@
+#include "store/store.h"
+
+#include <limits>
+
+#include "obs/log.h"
+#include "store/request_handler.h"
+#include "store/sigv4_authenticator.h"
+
+namespace satchel::store {
+namespace {
+
+Expected<void, std::string> create_default_bucket(Engine& engine, const std::string& name) {
+  auto created = engine.create_bucket(name, Versioning::kEnabled);
+  if (created) {
+    obs::info("created the default bucket", {{"bucket", name}});
+    return {};
+  }
+  if (created.error() == StoreError::kBucketAlreadyOwnedByYou) return {};
+  return Unexpected("cannot create the default bucket '" + name +
+                    "': " + std::string(describe(created.error())));
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Store>, std::string> Store::open(StoreOptions options,
+                                                          boost::asio::thread_pool& pool) {
+  return open(std::move(options), pool, nullptr);
+}
+
+Expected<std::unique_ptr<Store>, std::string> Store::open(
+    StoreOptions options, boost::asio::thread_pool& pool,
+    std::unique_ptr<Authenticator> authenticator) {
+  auto credentials = load_or_create_credentials(options.data_dir);
+  if (!credentials) return Unexpected(credentials.error());
+
+  EngineOptions engine_options{options.data_dir / "store", options.max_object_bytes, options.clock};
+  auto engine = Engine::open(std::move(engine_options));
+  if (!engine) return Unexpected(engine.error());
+  auto bucket = create_default_bucket(**engine, options.default_bucket);
+  if (!bucket) return Unexpected(bucket.error());
+
+  if (!authenticator) {
+    authenticator =
+        std::make_unique<SigV4Authenticator>(*credentials, options.region, *options.clock);
+  }
+  return std::unique_ptr<Store>(new Store(std::move(options), std::move(*credentials),
+                                          std::move(*engine), std::move(authenticator), pool));
+}
+
+Store::Store(StoreOptions options, StoreCredentials credentials, std::unique_ptr<Engine> engine,
+             std::unique_ptr<Authenticator> authenticator, boost::asio::thread_pool& pool)
+    : options_(std::move(options)),
+      credentials_(std::move(credentials)),
+      engine_(std::move(engine)),
+      authenticator_(std::move(authenticator)),
+      handler_(std::make_unique<RequestHandler>(*engine_, pool, *authenticator_,
+                                                CorsPolicy(options_.cors_allowed_origins),
+                                                options_.region)) {}
+
+Store::~Store() = default;
+
+http::Handler Store::make_handler() {
+  RequestHandler* handler = handler_.get();
+  return [handler](http::Request& request) { return handler->handle(request); };
+}
+
+http::ServerOptions Store::server_options(std::string host, uint16_t port) const {
+  http::ServerOptions server;
+  server.name = "store";
+  server.host = std::move(host);
+  server.port = port;
+  // The handler enforces max_object_bytes itself so that clients get S3's
+  // EntityTooLarge; a server limit would reject the header first with a
+  // plain-text 400.
+  server.request.max_body_bytes = std::numeric_limits<uint64_t>::max();
+  return server;
+}
+
+}  // namespace satchel::store
