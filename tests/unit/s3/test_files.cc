@@ -8,6 +8,14 @@
 
 #include "common/encoding.h"
 
+namespace satchel::s3 {
+
+void PrintTo(AuthError error, std::ostream* out) { *out << reason(error); }
+
+void PrintTo(SigningError error, std::ostream* out) { *out << describe(error); }
+
+}  // namespace satchel::s3
+
 namespace satchel::s3::testing {
 namespace {
 

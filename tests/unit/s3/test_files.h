@@ -3,12 +3,23 @@
 #pragma once
 
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "s3/auth_error.h"
 #include "s3/canonical_request.h"
+#include "s3/signer.h"
+
+namespace satchel::s3 {
+
+// Show error values by name in gtest failure messages.
+void PrintTo(AuthError error, std::ostream* out);
+void PrintTo(SigningError error, std::ostream* out);
+
+}  // namespace satchel::s3
 
 namespace satchel::s3::testing {
 
