@@ -87,7 +87,9 @@ Versioning versioning_from_code(int64_t code) {
 std::string encode_headers(const HeaderList& headers) {
   auto array = nlohmann::json::array();
   for (const auto& [name, value] : headers) array.push_back({name, value});
-  return array.dump();
+  // Invalid UTF-8 would make dump() throw; the handler rejects it earlier,
+  // so replacing is only a guard.
+  return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 HeaderList decode_headers(std::string_view text) {

@@ -111,6 +111,10 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
   for (const auto& field : request.header()) {
     std::string_view name = field.name_string();
     if (!starts_with_ignore_case(name, kUserMetadataPrefix)) continue;
+    if (!is_valid_utf8(field.value())) {
+      co_return error(exchange, "InvalidArgument", Status::bad_request,
+                      "User metadata values must be valid UTF-8.");
+    }
     std::string short_name = to_lower(name.substr(kUserMetadataPrefix.size()));
     metadata_bytes += short_name.size() + field.value().size();
     put.user_metadata.emplace_back(std::move(short_name), std::string(field.value()));
@@ -187,9 +191,9 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
     // Unlinking the temporary file is disk work too. The lambda captures by
     // reference only: GCC 12 can destroy a non-trivial temporary in a
     // co_await expression twice.
-    co_await run_blocking([&] {
+    co_await run_blocking([&]() -> Expected<void, StoreError> {
       pending->abort();
-      return true;
+      return {};
     });
     if (write_error) co_return error(exchange, *write_error);
     obs::info("store upload ended early",

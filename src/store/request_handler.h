@@ -11,6 +11,7 @@
 #include "http/offload.h"
 #include "http/request.h"
 #include "http/url.h"
+#include "obs/log.h"
 #include "store/authenticator.h"
 #include "store/cors.h"
 #include "store/engine.h"
@@ -95,10 +96,19 @@ RequestHandler::Generator RequestHandler::finish(Exchange& exchange,
   return http::respond(exchange.request, std::move(response), exchange.operation);
 }
 
-// Runs fn() on the worker pool: every engine call blocks on disk or SQLite.
+// Runs fn() on the worker pool, because every engine call blocks on disk or
+// SQLite. fn returns Expected<T, StoreError>; an exception becomes
+// kInternal there, since one escaping a pool thread would end the process.
 template <class Fn>
 auto RequestHandler::run_blocking(Fn fn) {
-  return http::offload(pool_, std::move(fn));
+  return http::offload(pool_, [fn = std::move(fn)]() mutable -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const std::exception& exception) {
+      obs::error("store operation failed with an exception", {{"error", exception.what()}});
+      return Unexpected(StoreError::kInternal);
+    }
+  });
 }
 
 }  // namespace satchel::store

@@ -417,6 +417,24 @@ TEST_F(StoreServerTest, UnsupportedSubresourceIsNotImplemented) {
   EXPECT_EQ(xml_element(response.body(), "Code"), "NotImplemented");
 }
 
+TEST_F(StoreServerTest, InvalidMetadataIsRejected) {
+  auto binary = put("a.txt", "x", {{"x-amz-meta-name", "\xff\xfe"}});
+  EXPECT_EQ(binary.result(), Status::bad_request);
+  EXPECT_EQ(xml_element(binary.body(), "Code"), "InvalidArgument");
+  auto large = put("b.txt", "x", {{"x-amz-meta-blob", std::string(2100, 'm')}});
+  EXPECT_EQ(large.result(), Status::bad_request);
+  EXPECT_EQ(xml_element(large.body(), "Code"), "MetadataTooLarge");
+}
+
+TEST_F(StoreServerTest, HeadOfDeletedKeyShowsMarker) {
+  ASSERT_EQ(put("a.txt", "x").result(), Status::ok);
+  ASSERT_EQ(send(signed_request(Verb::delete_, object_path("a.txt"))).result(), Status::no_content);
+  auto response = send(signed_request(Verb::head, object_path("a.txt")));
+  EXPECT_EQ(response.result(), Status::not_found);
+  EXPECT_EQ(header(response, "x-amz-delete-marker"), "true");
+  EXPECT_TRUE(response.body().empty());
+}
+
 TEST_F(StoreServerTest, ListBucketsNamesDefaultBucket) {
   auto response = send(signed_request(Verb::get, "/"));
   EXPECT_EQ(response.result(), Status::ok);
