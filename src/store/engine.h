@@ -6,6 +6,9 @@
 //   index.db          SQLite index of buckets and versions (WAL)
 //   objects/ab/cd/ID  one file per object version, named by a random id
 //   tmp/              bodies being received; emptied at start-up
+//
+// NOTE: a crash between renaming a body into objects/ and committing its
+// index row leaves a file that no row names. Nothing removes such files yet.
 #pragma once
 
 #include <cstdint>
