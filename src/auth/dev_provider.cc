@@ -1,6 +1,7 @@
 #include "auth/dev_provider.h"
 
 #include <algorithm>
+#include <array>
 
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -100,7 +101,7 @@ constexpr std::string_view kLoginPageStyle =
     ".hint{color:#52525b;font-size:.9rem}";
 
 // The request parameters carried through the login form, in this order.
-constexpr std::string_view kCarriedParams[] = {
+constexpr std::array<std::string_view, 8> kCarriedParams = {
     "response_type",         "client_id", "redirect_uri", "code_challenge",
     "code_challenge_method", "state",     "nonce",        "scope"};
 
@@ -312,21 +313,21 @@ Expected<std::string, AuthorizeError> DevProvider::login_page_html(const FormPar
   return html;
 }
 
-std::string DevProvider::login_page_content_security_policy() const {
+std::string login_page_content_security_policy() {
   // No form-action: browsers apply it to the redirect that follows the post,
   // and that redirect goes to the client's own origin.
   return "default-src 'none'; style-src 'sha256-" + base64_encode(sha256(kLoginPageStyle)) +
          "'; base-uri 'none'; frame-ancestors 'none'";
 }
 
-Expected<DevIdentity, AuthorizeError> DevProvider::check_identity(const FormParams& form) const {
+Expected<DevIdentity, AuthorizeError> check_identity(const FormParams& form) {
   DevIdentity identity;
   identity.user = param(form, "user");
   identity.tenant = param(form, "tenant");
   if (!is_valid_identity_name(identity.user) || !is_valid_identity_name(identity.tenant)) {
     return Unexpected(AuthorizeError::kInvalidIdentity);
   }
-  // An HTML checkbox sends its value ("on" here) only when checked.
+  // An HTML checkbox sends its value only when checked.
   identity.admin = param(form, "admin") == "on";
   return identity;
 }

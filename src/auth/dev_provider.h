@@ -98,6 +98,14 @@ struct DevIdentity {
 // Checks a user or tenant name: 1 to 64 characters of [A-Za-z0-9._-], not "." or "..".
 bool is_valid_identity_name(std::string_view name);
 
+// Reads the identity fields of the login form: user, tenant and the admin
+// checkbox, which is set only when its value is "on" as the form sends it.
+Expected<DevIdentity, AuthorizeError> check_identity(const FormParams& form);
+
+// The Content-Security-Policy header value for the login page: no script,
+// no external resource, only its own inline style and no framing.
+std::string login_page_content_security_policy();
+
 enum class TokenEndpointError {
   kInvalidRequest,        // a required parameter is missing or malformed
   kInvalidClient,         // client_id unknown
@@ -129,8 +137,8 @@ class DevProvider {
   nlohmann::json jwks() const;
 
   // Validates the parameters of an authorization request (GET /authorize).
-  // Client and redirect_uri are checked first, so an error is redirectable
-  // exactly when is_redirectable() says so.
+  // Client and redirect_uri are checked first, so an error may be redirected
+  // exactly when is_redirectable() returns true for it.
   Expected<AuthorizationRequest, AuthorizeError> check_authorization_request(
       const FormParams& params) const;
 
@@ -142,10 +150,6 @@ class DevProvider {
   // is HTML-escaped. Serve it with login_page_content_security_policy().
   Expected<std::string, AuthorizeError> login_page_html(const FormParams& params,
                                                         std::string_view notice = {}) const;
-
-  // The Content-Security-Policy header value for the login page: no script,
-  // no external resource, only its own inline style and no framing.
-  std::string login_page_content_security_policy() const;
 
   // Handles the login form post (POST /authorize): re-validates the request,
   // validates the identity and issues a single-use code bound to the client,
@@ -178,7 +182,6 @@ class DevProvider {
     SystemTime expires_at;
   };
 
-  Expected<DevIdentity, AuthorizeError> check_identity(const FormParams& form) const;
   std::optional<PendingCode> take_code(const std::string& code);
   nlohmann::json id_token_claims(const PendingCode& pending) const;
 

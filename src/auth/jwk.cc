@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
+#include <array>
 #include <optional>
 #include <unordered_set>
 
@@ -41,10 +42,10 @@ struct Curve {
   size_t coordinate_bytes;
 };
 
-constexpr Curve kCurves[] = {
+constexpr std::array<Curve, 2> kCurves = {{
     {"P-256", "prime256v1", 32},
     {"P-384", "secp384r1", 48},
-};
+}};
 
 constexpr size_t kEd25519PublicKeyBytes = 32;
 
@@ -56,12 +57,10 @@ const Curve* find_curve_by_jwk_name(std::string_view name) {
 }
 
 const Curve* find_curve_by_group(std::string_view group) {
+  // OpenSSL may report a group by its NIST name, which is also the JWK name.
   for (const Curve& curve : kCurves) {
-    if (group == curve.openssl_group) return &curve;
+    if (group == curve.openssl_group || group == curve.jwk_name) return &curve;
   }
-  // OpenSSL may report the NIST names for the same groups.
-  if (group == "P-256") return &kCurves[0];
-  if (group == "P-384") return &kCurves[1];
   return nullptr;
 }
 
@@ -116,14 +115,15 @@ Expected<UniqueEvpPkey, JwkError> parse_rsa(const json& object) {
   if (modulus_bits < kMinRsaModulusBits) return Unexpected(JwkError::kKeyTooSmall);
   if (modulus_bits > kMaxRsaModulusBits) return Unexpected(JwkError::kInvalidKey);
   // A public exponent of 1 makes every "signature" equal its own message.
-  if (!BN_is_odd(modulus.get()) || !BN_is_odd(exponent.get()) || BN_is_one(exponent.get()) ||
-      BN_num_bits(exponent.get()) > kMaxRsaExponentBits) {
+  if (BN_is_odd(modulus.get()) == 0 || BN_is_odd(exponent.get()) == 0 ||
+      BN_is_one(exponent.get()) == 1 || BN_num_bits(exponent.get()) > kMaxRsaExponentBits) {
     return Unexpected(JwkError::kInvalidKey);
   }
 
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
-  if (!builder || !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) ||
-      !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, exponent.get())) {
+  if (!builder ||
+      OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, exponent.get()) != 1) {
     return Unexpected(JwkError::kInvalidKey);
   }
   return key_from_params("RSA", builder.get());
@@ -145,10 +145,10 @@ Expected<UniqueEvpPkey, JwkError> parse_ec(const json& object, const std::string
   std::string point = "\x04" + *x + *y;
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
   if (!builder ||
-      !OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME,
-                                       curve->openssl_group, 0) ||
-      !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                        point.size())) {
+      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                      curve->openssl_group, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                       point.size()) != 1) {
     return Unexpected(JwkError::kInvalidKey);
   }
   auto key = key_from_params("EC", builder.get());
@@ -170,8 +170,8 @@ Expected<UniqueEvpPkey, JwkError> parse_okp(const json& object, const std::strin
   if (x->size() != kEd25519PublicKeyBytes) return Unexpected(JwkError::kInvalidMember);
 
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
-  if (!builder || !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                                    x->data(), x->size())) {
+  if (!builder || OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
+                                                   x->data(), x->size()) != 1) {
     return Unexpected(JwkError::kInvalidKey);
   }
   return key_from_params("ED25519", builder.get());
@@ -205,12 +205,12 @@ Expected<json, JwkError> export_rsa(const EVP_PKEY* key) {
 }
 
 Expected<json, JwkError> export_ec(const EVP_PKEY* key) {
-  char group[64] = {};
-  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+  std::array<char, 64> group{};
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(),
                                      nullptr) != 1) {
     return Unexpected(JwkError::kInvalidKey);
   }
-  const Curve* curve = find_curve_by_group(group);
+  const Curve* curve = find_curve_by_group(group.data());
   if (curve == nullptr) return Unexpected(JwkError::kUnsupportedCurve);
   const int width = static_cast<int>(curve->coordinate_bytes);
   auto x = bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_X, width);
@@ -221,9 +221,9 @@ Expected<json, JwkError> export_ec(const EVP_PKEY* key) {
 }
 
 Expected<json, JwkError> export_ed25519(const EVP_PKEY* key) {
-  unsigned char raw[kEd25519PublicKeyBytes];
-  size_t length = sizeof(raw);
-  if (EVP_PKEY_get_raw_public_key(key, raw, &length) != 1 || length != sizeof(raw)) {
+  std::array<unsigned char, kEd25519PublicKeyBytes> raw{};
+  size_t length = raw.size();
+  if (EVP_PKEY_get_raw_public_key(key, raw.data(), &length) != 1 || length != raw.size()) {
     return Unexpected(JwkError::kInvalidKey);
   }
   return json{{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", base64url_encode(as_chars(raw))}};
@@ -231,9 +231,9 @@ Expected<json, JwkError> export_ed25519(const EVP_PKEY* key) {
 
 // The RFC 7638 required members of a public key, which fully describe it.
 Expected<json, JwkError> export_public_members(const EVP_PKEY* key) {
-  if (EVP_PKEY_is_a(key, "RSA")) return export_rsa(key);
-  if (EVP_PKEY_is_a(key, "EC")) return export_ec(key);
-  if (EVP_PKEY_is_a(key, "ED25519")) return export_ed25519(key);
+  if (EVP_PKEY_is_a(key, "RSA") == 1) return export_rsa(key);
+  if (EVP_PKEY_is_a(key, "EC") == 1) return export_ec(key);
+  if (EVP_PKEY_is_a(key, "ED25519") == 1) return export_ed25519(key);
   return Unexpected(JwkError::kUnsupportedKeyType);
 }
 

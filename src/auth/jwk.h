@@ -106,9 +106,9 @@ class JwkSet {
   JwkSet() = default;
   explicit JwkSet(std::vector<std::shared_ptr<const Jwk>> keys);
 
-  // The key with this kid, or nullptr. An empty kid matches only when the set
-  // holds exactly one key, so a token without a kid is accepted only when the
-  // choice of key is unambiguous.
+  // Returns the key with this kid, or nullptr. An empty kid matches only when
+  // the set contains exactly one key, so a token without a kid is accepted
+  // only when the choice of key is unambiguous.
   std::shared_ptr<const Jwk> find(std::string_view kid) const;
 
   const std::vector<std::shared_ptr<const Jwk>>& keys() const { return keys_; }

@@ -6,6 +6,7 @@
 #include <openssl/rsa.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "common/crypto.h"
@@ -25,7 +26,7 @@ struct AlgorithmInfo {
   size_t coordinate_bytes;  // ECDSA only: the size of r and of s
 };
 
-constexpr AlgorithmInfo kAlgorithms[] = {
+constexpr std::array<AlgorithmInfo, 9> kAlgorithms = {{
     {JwsAlgorithm::kRs256, "RS256", "RSA", "", "SHA256", Scheme::kPkcs1, 0},
     {JwsAlgorithm::kRs384, "RS384", "RSA", "", "SHA384", Scheme::kPkcs1, 0},
     {JwsAlgorithm::kRs512, "RS512", "RSA", "", "SHA512", Scheme::kPkcs1, 0},
@@ -35,7 +36,7 @@ constexpr AlgorithmInfo kAlgorithms[] = {
     {JwsAlgorithm::kEs384, "ES384", "EC", "P-384", "SHA384", Scheme::kEcdsa, 48},
     {JwsAlgorithm::kEdDsa, "EdDSA", "OKP", "Ed25519", nullptr, Scheme::kEdDsa, 0},
     {JwsAlgorithm::kHs256, "HS256", "oct", "", "SHA256", Scheme::kHmac, 0},
-};
+}};
 
 constexpr size_t kEd25519SignatureBytes = 64;
 constexpr size_t kHs256SignatureBytes = 32;
@@ -168,12 +169,12 @@ bool private_key_fits(const AlgorithmInfo& info, EVP_PKEY* key) {
   switch (info.scheme) {
     case Scheme::kPkcs1:
     case Scheme::kPss:
-      return EVP_PKEY_is_a(key, "RSA");
+      return EVP_PKEY_is_a(key, "RSA") == 1;
     case Scheme::kEcdsa:
-      return EVP_PKEY_is_a(key, "EC") &&
+      return EVP_PKEY_is_a(key, "EC") == 1 &&
              EVP_PKEY_get_bits(key) == static_cast<int>(8 * info.coordinate_bytes);
     case Scheme::kEdDsa:
-      return EVP_PKEY_is_a(key, "ED25519");
+      return EVP_PKEY_is_a(key, "ED25519") == 1;
     case Scheme::kHmac:
       return false;
   }

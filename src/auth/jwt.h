@@ -13,7 +13,7 @@ namespace satchel::auth {
 
 // Tokens longer than this are rejected before any parsing. Typical provider
 // tokens are well under 2 KiB, and the margin is for large group claims.
-inline constexpr size_t kMaxTokenBytes = 8 * 1024;
+inline constexpr size_t kMaxTokenBytes = size_t{8} * 1024;
 
 struct DecodedToken {
   nlohmann::json header;      // a JSON object

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
-#include <cstring>
 
 #include "auth/jws_algorithm.h"
 #include "auth/jwt.h"
@@ -159,14 +159,16 @@ Expected<WipedString, SigningKeyError> read_private_file(const std::filesystem::
 
 // A passphrase callback that supplies none, so an encrypted PEM fails to
 // load instead of prompting on the terminal.
-int no_passphrase(char*, int, int, void*) { return 0; }
+int no_passphrase(char* /*buffer*/, int /*size*/, int /*writing*/, void* /*user_data*/) {
+  return 0;
+}
 
 bool is_p256_private_key(const EVP_PKEY* key) {
-  char group[32] = {};
-  return EVP_PKEY_is_a(key, "EC") &&
-         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+  std::array<char, 32> group{};
+  return EVP_PKEY_is_a(key, "EC") == 1 &&
+         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(),
                                         nullptr) == 1 &&
-         std::strcmp(group, "prime256v1") == 0;
+         std::string_view(group.data()) == "prime256v1";
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ enum class SigningKeyError {
 std::string_view signing_key_error_description(SigningKeyError error);
 
 // Key files larger than this are rejected unread. A P-256 PKCS#8 PEM is 241 bytes.
-inline constexpr size_t kMaxKeyFileBytes = 16 * 1024;
+inline constexpr size_t kMaxKeyFileBytes = size_t{16} * 1024;
 
 // A P-256 private key with its public JWK, whose kid is the RFC 7638
 // thumbprint so that it changes whenever the key does. Move-only and

@@ -1,4 +1,4 @@
-// Why a bearer token was rejected, with stable names for metrics and the
+// Reasons for rejecting a bearer token, with stable names for metrics and the
 // RFC 6750 WWW-Authenticate challenge.
 #pragma once
 

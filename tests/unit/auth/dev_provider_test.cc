@@ -389,6 +389,21 @@ TEST_F(DevProviderTest, ValidatesIdentityNames) {
   }
 }
 
+TEST(CheckIdentity, SetsAdminOnlyForCheckboxValueOn) {
+  FormParams form = {{"user", "ada"}, {"tenant", "acme"}, {"admin", "on"}};
+  auto checked = check_identity(form);
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_TRUE(checked->admin);
+  form["admin"] = "yes";
+  checked = check_identity(form);
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_FALSE(checked->admin);
+  form.erase("admin");
+  checked = check_identity(form);
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_FALSE(checked->admin);
+}
+
 TEST_F(DevProviderTest, LimitsPendingCodes) {
   DevProviderConfig small = config();
   small.max_pending_codes = 2;
@@ -454,7 +469,7 @@ TEST_F(DevProviderTest, LoginPageRejectsInvalidRequest) {
 }
 
 TEST_F(DevProviderTest, ContentSecurityPolicyAllowsOnlyInlineStyle) {
-  const std::string policy = provider_->login_page_content_security_policy();
+  const std::string policy = login_page_content_security_policy();
   EXPECT_TRUE(policy.starts_with("default-src 'none'; style-src 'sha256-"));
   EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos);
   EXPECT_EQ(policy.find("script-src"), std::string::npos);

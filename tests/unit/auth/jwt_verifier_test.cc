@@ -435,6 +435,22 @@ TEST_F(JwtVerifierTest, RejectsHs256WithPublicJwkJsonAsSecret) {
   EXPECT_EQ(rejection(token, misconfigured), TokenError::kAlgorithmNotAllowed);
 }
 
+TEST_F(JwtVerifierTest, Hs256NeverConsultsKeyLookup) {
+  int lookups = 0;
+  KeyLookup counting = [&](std::string_view kid) {
+    ++lookups;
+    return keys_->find(kid);
+  };
+  const std::string secret(32, 'k');
+  JwtVerifierConfig config = base_config();
+  config.hs256_secret = Secret(secret);
+  JwtVerifier checker(config, counting, clock_);
+  const std::string token =
+      make_hs256_token(secret, {{"alg", "HS256"}, {"kid", "rsa"}}, valid_claims());
+  EXPECT_TRUE(checker.verify(token).has_value());
+  EXPECT_EQ(lookups, 0);
+}
+
 TEST_F(JwtVerifierTest, RejectsHs256SignedWithOtherSecret) {
   JwtVerifierConfig config = base_config();
   config.hs256_secret = Secret(std::string(32, 'k'));

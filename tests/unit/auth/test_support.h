@@ -63,6 +63,7 @@ inline UniqueEvpPkey private_key_from_jwk(const nlohmann::json& jwk) {
     numbers.push_back(number);
     OSSL_PARAM_BLD_push_BN(builder.get(), param, number);
   };
+
   std::string point;
   std::string private_bytes;
   std::string group;
@@ -95,6 +96,7 @@ inline UniqueEvpPkey private_key_from_jwk(const nlohmann::json& jwk) {
     OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PRIV_KEY, private_bytes.data(),
                                      private_bytes.size());
   }
+
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(builder.get()));
   for (BIGNUM* number : numbers) BN_free(number);
   std::unique_ptr<EVP_PKEY_CTX, CtxFree> context(
