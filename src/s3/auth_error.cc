@@ -107,10 +107,10 @@ ErrorInfo info_of(AuthError error) {
     case AuthError::kInvalidPolicyDocument:
       return {"InvalidPolicyDocument", 400, "invalid_policy_document",
               "The POST policy is not base64-encoded JSON with an expiration and conditions"};
-    case AuthError::kMissingPolicyField:
-      return {"InvalidArgument", 400, "missing_policy_field",
-              "The POST form lacks a required field: Policy, X-Amz-Algorithm, "
-              "X-Amz-Credential, X-Amz-Date, X-Amz-Signature or key"};
+    case AuthError::kInvalidPolicyField:
+      return {"InvalidArgument", 400, "invalid_policy_field",
+              "A POST form field is missing, repeated or malformed; the form needs key, Policy, "
+              "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date and X-Amz-Signature once each"};
     case AuthError::kPolicyExpired:
       return {kAccessDenied, 403, "policy_expired", "Invalid according to Policy: Policy expired"};
     case AuthError::kPolicyConditionFailed:

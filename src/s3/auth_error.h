@@ -1,5 +1,5 @@
-// Why a SigV4-authenticated request, an aws-chunked body or a POST policy
-// form was rejected, with the S3 error code and HTTP status for each case.
+// Rejection reasons for SigV4-authenticated requests, aws-chunked bodies and
+// POST policy forms, with the S3 error code and HTTP status of each.
 #pragma once
 
 #include <string_view>
@@ -47,7 +47,7 @@ enum class AuthError {
 
   // POST policy form.
   kInvalidPolicyDocument,  // InvalidPolicyDocument 400: not base64 JSON of the policy grammar
-  kMissingPolicyField,     // InvalidArgument 400: a required form field is absent
+  kInvalidPolicyField,     // InvalidArgument 400: a required form field is absent or malformed
   kPolicyExpired,          // AccessDenied 403
   kPolicyConditionFailed,  // AccessDenied 403: a field fails a condition or has none
 };

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/secret.h"
 
@@ -26,5 +27,16 @@ struct SigningScope {
 
   friend bool operator==(const SigningScope&, const SigningScope&) = default;
 };
+
+// The Credential value of a signed request:
+// access-key-id/YYYYMMDD/region/service/aws4_request.
+struct CredentialClaim {
+  std::string access_key_id;
+  SigningScope scope;
+};
+
+// Returns nullopt unless the text has exactly those five non-empty parts,
+// eight digits for the date, and the literal aws4_request.
+std::optional<CredentialClaim> parse_credential(std::string_view text);
 
 }  // namespace satchel::s3

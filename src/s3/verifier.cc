@@ -82,23 +82,6 @@ const std::string* find_parameter(const DecodedQuery& query, std::string_view na
   return nullptr;
 }
 
-struct ParsedCredential {
-  std::string access_key_id;
-  SigningScope scope;
-};
-
-// access-key-id/YYYYMMDD/region/service/aws4_request
-std::optional<ParsedCredential> parse_credential(std::string_view text) {
-  std::vector<std::string_view> parts = split(text, '/');
-  if (parts.size() != 5 || parts[4] != "aws4_request") return std::nullopt;
-  for (std::string_view part : parts) {
-    if (part.empty()) return std::nullopt;
-  }
-  if (parts[1].size() != 8 || !is_digits(parts[1])) return std::nullopt;
-  return ParsedCredential{std::string(parts[0]),
-                          {std::string(parts[1]), std::string(parts[2]), std::string(parts[3])}};
-}
-
 // Lower-case names separated by ';', none empty.
 std::optional<std::vector<std::string>> parse_signed_headers(std::string_view text) {
   std::vector<std::string> names;
@@ -171,6 +154,19 @@ std::optional<PayloadMode> classify_payload_hash(std::string_view value) {
 bool is_streaming(PayloadMode mode) {
   return mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingSignedTrailer ||
          mode == PayloadMode::kStreamingUnsignedTrailer;
+}
+
+std::optional<AuthError> check_session_token(const Credentials& credentials,
+                                             std::optional<std::string_view> sent_token) {
+  if (!credentials.session_token) {
+    if (sent_token) return AuthError::kInvalidToken;
+    return std::nullopt;
+  }
+  if (!sent_token) return AuthError::kMissingSecurityToken;
+  if (!constant_time_equal(*sent_token, credentials.session_token->reveal())) {
+    return AuthError::kInvalidToken;
+  }
+  return std::nullopt;
 }
 
 bool VerifiedRequest::is_signed(std::string_view header_name) const {
@@ -374,13 +370,8 @@ Expected<VerifiedRequest, AuthError> Verifier::verify_claim(const RequestView& r
 
   std::optional<Credentials> credentials = lookup_(claim.access_key_id);
   if (!credentials) return Unexpected(AuthError::kInvalidAccessKeyId);
-  if (credentials->session_token) {
-    if (!claim.session_token) return Unexpected(AuthError::kMissingSecurityToken);
-    if (!constant_time_equal(*claim.session_token, credentials->session_token->reveal())) {
-      return Unexpected(AuthError::kInvalidToken);
-    }
-  } else if (claim.session_token) {
-    return Unexpected(AuthError::kInvalidToken);
+  if (auto error = check_session_token(*credentials, claim.session_token)) {
+    return Unexpected(*error);
   }
 
   SigningKey key = keys_->get(*credentials, claim.scope);

@@ -46,6 +46,12 @@ std::optional<PayloadMode> classify_payload_hash(std::string_view value);
 // True for the three STREAMING-* modes, whose body is aws-chunked.
 bool is_streaming(PayloadMode mode);
 
+// Compares the session token a request sent with its credentials in
+// constant time. Returns kMissingSecurityToken, kInvalidToken (also for a
+// token sent with long-term credentials), or nullopt when they agree.
+std::optional<AuthError> check_session_token(const Credentials& credentials,
+                                             std::optional<std::string_view> sent_token);
+
 // Returns the credentials of an access key id, or nullopt if it is unknown.
 // Called once per verified request, possibly from several threads at once.
 using CredentialLookup = std::function<std::optional<Credentials>(std::string_view access_key_id)>;
