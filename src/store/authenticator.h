@@ -2,17 +2,23 @@
 // header or in a presigned query, checked against the store's access keys.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/expected.h"
 #include "http/beast.h"
 #include "http/request.h"
+#include "s3/verifier.h"
 
 namespace satchel::store {
 
 struct AuthenticatedCaller {
   std::string access_key_id;
+  // What the SigV4 verifier established, including the signing key that
+  // aws-chunked bodies are checked with. Unset for authenticators that do
+  // not verify SigV4 (tests).
+  std::optional<s3::VerifiedRequest> verified;
 };
 
 // The reason a request was not authenticated, in S3 terms.

@@ -1,4 +1,6 @@
 // PutObject, GetObject, HeadObject and DeleteObject.
+#include <charconv>
+#include <cstring>
 #include <memory>
 
 #include "common/encoding.h"
@@ -79,7 +81,220 @@ void add_object_headers(bhttp::fields& fields, const ObjectVersion& version) {
   }
 }
 
+// A parsed PutObject request: what the engine needs, plus the aws-chunked
+// decoder when the body is a streaming upload.
+struct PutPlan {
+  PutRequest request;
+  std::optional<s3::ChunkedDecoder> decoder;
+};
+
+// Drops the aws-chunked coding from a Content-Encoding list: it describes
+// the upload framing, not the stored object.
+std::string strip_aws_chunked(std::string_view value) {
+  std::string out;
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty() || boost::beast::iequals(item, "aws-chunked")) continue;
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+// Content-Type, the stored representation headers and x-amz-meta-*.
+Expected<void, S3Failure> read_representation(const http::Request& request, PutRequest& put) {
+  if (auto type = request.header_value(Field::content_type); !type.empty()) {
+    put.content_type = std::string(type);
+  }
+  for (Field field : kStoredHeaders) {
+    std::string value(request.header_value(field));
+    if (field == Field::content_encoding) value = strip_aws_chunked(value);
+    if (!value.empty()) {
+      put.stored_headers.emplace_back(std::string(bhttp::to_string(field)), std::move(value));
+    }
+  }
+  size_t metadata_bytes = 0;
+  for (const auto& field : request.header()) {
+    std::string_view name = field.name_string();
+    if (!starts_with_ignore_case(name, kUserMetadataPrefix)) continue;
+    if (!is_valid_utf8(field.value())) {
+      return Unexpected(S3Failure{"InvalidArgument", Status::bad_request,
+                                  "User metadata values must be valid UTF-8."});
+    }
+    std::string short_name = to_lower(name.substr(kUserMetadataPrefix.size()));
+    metadata_bytes += short_name.size() + field.value().size();
+    put.user_metadata.emplace_back(std::move(short_name), std::string(field.value()));
+  }
+  if (metadata_bytes > kMaxUserMetadataBytes) {
+    return Unexpected(
+        S3Failure{"MetadataTooLarge", Status::bad_request,
+                  "Your metadata headers exceed the maximum allowed metadata size of 2 KB."});
+  }
+  return {};
+}
+
+Expected<void, S3Failure> read_preconditions(const http::Request& request, PutRequest& put) {
+  if (auto if_none_match = request.header_value(Field::if_none_match); !if_none_match.empty()) {
+    if (if_none_match != "*") {
+      return Unexpected(S3Failure{"NotImplemented", Status::not_implemented,
+                                  "If-None-Match on PUT supports only '*'."});
+    }
+    put.precondition.if_none_match_any = true;
+  }
+  if (auto if_match = request.header_value(Field::if_match); !if_match.empty()) {
+    put.precondition.if_match = parse_etag_list(if_match);
+  }
+  return {};
+}
+
+// Sets up an aws-chunked upload: the decoder with the request's signing
+// key, and the decoded length as the object's length.
+// NOTE: checksum trailers (x-amz-checksum-*) are signed and parsed by the
+// decoder, but their values are not compared with the body.
+Expected<void, S3Failure> plan_streaming(const http::Request& request,
+                                         const AuthenticatedCaller& caller, PutPlan& plan) {
+  if (!caller.verified || !s3::is_streaming(caller.verified->payload_mode)) {
+    return Unexpected(S3Failure{"InvalidArgument", Status::bad_request,
+                                "x-amz-content-sha256 names an aws-chunked upload that the "
+                                "signature does not cover."});
+  }
+  std::vector<s3::Header> headers;
+  for (const auto& field : request.header()) {
+    headers.push_back(s3::Header{field.name_string(), field.value()});
+  }
+  auto decoder = s3::ChunkedDecoder::for_request(*caller.verified, headers);
+  if (!decoder) return Unexpected(to_failure(decoder.error()));
+  // for_request() has validated the header as a decimal number.
+  std::string_view length = request.header_value("x-amz-decoded-content-length");
+  while (!length.empty() && length.front() == ' ') length.remove_prefix(1);
+  uint64_t decoded_length = 0;
+  std::from_chars(length.data(), length.data() + length.size(), decoded_length);
+  plan.request.content_length = decoded_length;
+  plan.decoder.emplace(std::move(*decoder));
+  return {};
+}
+
+// Content-MD5 and x-amz-content-sha256, which also selects aws-chunked.
+Expected<void, S3Failure> read_integrity(const http::Request& request,
+                                         const AuthenticatedCaller& caller, PutPlan& plan) {
+  if (auto md5 = request.header_value("Content-MD5"); !md5.empty()) {
+    auto digest = base64_decode(md5);
+    constexpr size_t kMd5Bytes = 16;
+    if (!digest || digest->size() != kMd5Bytes) {
+      return Unexpected(S3Failure{"InvalidDigest", Status::bad_request,
+                                  "The Content-MD5 you specified is not valid base64 of 16 "
+                                  "bytes."});
+    }
+    plan.request.expected_md5 = std::move(*digest);
+  }
+  std::string_view payload_hash = request.header_value("x-amz-content-sha256");
+  if (payload_hash.empty() || payload_hash == kUnsignedPayload) return {};
+  if (is_sha256_hex(payload_hash)) {
+    plan.request.expected_sha256 = hex_decode(payload_hash);
+    return {};
+  }
+  if (payload_hash.starts_with(kStreamingPayloadPrefix)) {
+    return plan_streaming(request, caller, plan);
+  }
+  return Unexpected(S3Failure{"InvalidArgument", Status::bad_request,
+                              "x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or "
+                              "a STREAMING-* value."});
+}
+
+Expected<PutPlan, S3Failure> plan_put(const http::Request& request,
+                                      const AuthenticatedCaller& caller,
+                                      uint64_t max_object_bytes) {
+  auto content_length = request.content_length();
+  if (!content_length) {
+    return Unexpected(S3Failure{"MissingContentLength", Status::length_required,
+                                "You must provide the Content-Length HTTP header."});
+  }
+  PutPlan plan;
+  plan.request.content_length = *content_length;
+  for (auto step : {read_representation, read_preconditions}) {
+    auto done = step(request, plan.request);
+    if (!done) return Unexpected(done.error());
+  }
+  auto checked = read_integrity(request, caller, plan);
+  if (!checked) return Unexpected(checked.error());
+  if (*plan.request.content_length > max_object_bytes) {
+    return Unexpected(to_failure(StoreError::kEntityTooLarge));
+  }
+  return plan;
+}
+
+S3Failure body_failure(http::BodyError error) {
+  switch (error) {
+    case http::BodyError::kTooLarge:
+      return to_failure(StoreError::kEntityTooLarge);
+    case http::BodyError::kTimedOut:
+      return S3Failure{"RequestTimeout", Status::bad_request,
+                       "Your socket connection to the server was not read from or written to "
+                       "within the timeout period."};
+    case http::BodyError::kTruncated:
+    case http::BodyError::kMalformed:
+      break;
+  }
+  return to_failure(StoreError::kIncompleteBody);
+}
+
+// Replaces the aws-chunked framing in buffer[0, size) by the payload it
+// carries, in place, and returns the payload length. Decoded bytes never
+// overtake the input they come from, so moving them forward is safe.
+Expected<size_t, S3Failure> decode_in_place(s3::ChunkedDecoder& decoder, char* buffer,
+                                            size_t size) {
+  size_t position = 0;
+  size_t decoded = 0;
+  while (position < size) {
+    auto output = decoder.decode(std::string_view(buffer + position, size - position));
+    if (!output) return Unexpected(to_failure(output.error()));
+    position += output->consumed;
+    if (!output->payload.empty()) {
+      std::memmove(buffer + decoded, output->payload.data(), output->payload.size());
+      decoded += output->payload.size();
+    }
+  }
+  return decoded;
+}
+
 }  // namespace
+
+http::asio::awaitable<Expected<void, S3Failure>> RequestHandler::receive_body(
+    http::Request& request, PendingPut& pending, s3::ChunkedDecoder* decoder) {
+  auto buffer = std::make_unique<char[]>(kUploadChunkBytes);
+  bool complete = false;
+  while (!complete) {
+    size_t filled = 0;
+    while (filled < kUploadChunkBytes && !complete) {
+      auto count = co_await request.read_some(buffer.get() + filled, kUploadChunkBytes - filled);
+      if (!count) {
+        obs::info("store upload ended early",
+                  {{"request_id", request.request_id()}, {"error", http::describe(count.error())}});
+        co_return Unexpected(body_failure(count.error()));
+      }
+      complete = *count == 0;
+      filled += *count;
+    }
+    if (decoder) {
+      auto decoded = decode_in_place(*decoder, buffer.get(), filled);
+      if (!decoded) co_return Unexpected(decoded.error());
+      filled = *decoded;
+    }
+    if (filled == 0) continue;
+    auto appended = co_await run_blocking(
+        [&] { return pending.append(std::string_view(buffer.get(), filled)); });
+    if (!appended) co_return Unexpected(to_failure(appended.error()));
+  }
+  if (decoder) {
+    auto finished = decoder->finish();
+    if (!finished) co_return Unexpected(to_failure(finished.error()));
+  }
+  co_return Expected<void, S3Failure>{};
+}
 
 RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
   exchange.operation = "PutObject";
@@ -89,105 +304,16 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
     co_return error(exchange, "NotImplemented", Status::not_implemented,
                     "CopyObject is not implemented by the embedded store.");
   }
-  auto content_length = request.content_length();
-  if (!content_length) {
-    co_return error(exchange, "MissingContentLength", Status::length_required,
-                    "You must provide the Content-Length HTTP header.");
-  }
-  if (*content_length > engine_.max_object_bytes())
-    co_return error(exchange, StoreError::kEntityTooLarge);
-
-  PutRequest put;
-  put.content_length = *content_length;
-  if (auto type = request.header_value(Field::content_type); !type.empty()) {
-    put.content_type = std::string(type);
-  }
-  for (Field field : kStoredHeaders) {
-    if (auto value = request.header_value(field); !value.empty()) {
-      put.stored_headers.emplace_back(std::string(bhttp::to_string(field)), std::string(value));
-    }
-  }
-  size_t metadata_bytes = 0;
-  for (const auto& field : request.header()) {
-    std::string_view name = field.name_string();
-    if (!starts_with_ignore_case(name, kUserMetadataPrefix)) continue;
-    if (!is_valid_utf8(field.value())) {
-      co_return error(exchange, "InvalidArgument", Status::bad_request,
-                      "User metadata values must be valid UTF-8.");
-    }
-    std::string short_name = to_lower(name.substr(kUserMetadataPrefix.size()));
-    metadata_bytes += short_name.size() + field.value().size();
-    put.user_metadata.emplace_back(std::move(short_name), std::string(field.value()));
-  }
-  if (metadata_bytes > kMaxUserMetadataBytes) {
-    co_return error(exchange, "MetadataTooLarge", Status::bad_request,
-                    "Your metadata headers exceed the maximum allowed metadata size of 2 KB.");
-  }
-
-  if (auto md5 = request.header_value("Content-MD5"); !md5.empty()) {
-    auto digest = base64_decode(md5);
-    constexpr size_t kMd5Bytes = 16;
-    if (!digest || digest->size() != kMd5Bytes) {
-      co_return error(exchange, "InvalidDigest", Status::bad_request,
-                      "The Content-MD5 you specified is not valid base64 of 16 bytes.");
-    }
-    put.expected_md5 = std::move(*digest);
-  }
-  if (auto payload_hash = request.header_value("x-amz-content-sha256"); !payload_hash.empty()) {
-    if (is_sha256_hex(payload_hash)) {
-      put.expected_sha256 = hex_decode(payload_hash);
-    } else if (payload_hash.starts_with(kStreamingPayloadPrefix)) {
-      // TODO: decode aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD
-      // and the unsigned and trailer variants) with their chunk signatures.
-      co_return error(exchange, "NotImplemented", Status::not_implemented,
-                      "aws-chunked uploads are not implemented by the embedded store; send the "
-                      "body with a plain Content-Length.");
-    } else if (payload_hash != kUnsignedPayload) {
-      co_return error(exchange, "InvalidArgument", Status::bad_request,
-                      "x-amz-content-sha256 must be a hex SHA-256 or UNSIGNED-PAYLOAD.");
-    }
-  }
-
-  if (auto if_none_match = request.header_value(Field::if_none_match); !if_none_match.empty()) {
-    if (if_none_match != "*") {
-      co_return error(exchange, "NotImplemented", Status::not_implemented,
-                      "If-None-Match on PUT supports only '*'.");
-    }
-    put.precondition.if_none_match_any = true;
-  }
-  if (auto if_match = request.header_value(Field::if_match); !if_match.empty()) {
-    put.precondition.if_match = parse_etag_list(if_match);
-  }
+  auto plan = plan_put(request, *exchange.caller, engine_.max_object_bytes());
+  if (!plan) co_return error(exchange, plan.error());
 
   auto pending = co_await run_blocking(
-      [&] { return engine_.begin_put(exchange.bucket, exchange.key, std::move(put)); });
+      [&] { return engine_.begin_put(exchange.bucket, exchange.key, std::move(plan->request)); });
   if (!pending) co_return error(exchange, pending.error());
 
-  auto buffer = std::make_unique<char[]>(kUploadChunkBytes);
-  std::optional<http::BodyError> body_error;
-  std::optional<StoreError> write_error;
-  bool complete = false;
-  while (!complete && !body_error && !write_error) {
-    size_t filled = 0;
-    while (filled < kUploadChunkBytes) {
-      auto count = co_await request.read_some(buffer.get() + filled, kUploadChunkBytes - filled);
-      if (!count) {
-        body_error = count.error();
-        break;
-      }
-      if (*count == 0) {
-        complete = true;
-        break;
-      }
-      filled += *count;
-    }
-    if (filled == 0 || body_error) continue;
-    auto appended = co_await run_blocking(
-        [&] { return pending->append(std::string_view(buffer.get(), filled)); });
-    if (!appended) write_error = appended.error();
-  }
-
-  if (body_error || write_error) {
+  s3::ChunkedDecoder* decoder = plan->decoder ? &*plan->decoder : nullptr;
+  auto received = co_await receive_body(request, *pending, decoder);
+  if (!received) {
     // Unlinking the temporary file is disk work too. The lambda captures by
     // reference only: GCC 12 can destroy a non-trivial temporary in a
     // co_await expression twice.
@@ -195,20 +321,7 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
       pending->abort();
       return {};
     });
-    if (write_error) co_return error(exchange, *write_error);
-    obs::info("store upload ended early",
-              {{"request_id", request.request_id()}, {"error", http::describe(*body_error)}});
-    switch (*body_error) {
-      case http::BodyError::kTooLarge:
-        co_return error(exchange, StoreError::kEntityTooLarge);
-      case http::BodyError::kTimedOut:
-        co_return error(exchange, "RequestTimeout", Status::bad_request,
-                        "Your socket connection to the server was not read from or written to "
-                        "within the timeout period.");
-      case http::BodyError::kTruncated:
-      case http::BodyError::kMalformed:
-        co_return error(exchange, StoreError::kIncompleteBody);
-    }
+    co_return error(exchange, received.error());
   }
 
   auto committed = co_await run_blocking([&] { return engine_.commit_put(std::move(*pending)); });

@@ -127,6 +127,7 @@ RequestHandler::Awaitable RequestHandler::dispatch(Exchange& exchange) {
                                          {"key_bytes", uint64_t{exchange.key.size()}}});
     co_return error(exchange, rejection.code, rejection.status, rejection.message);
   }
+  exchange.caller = std::move(*caller);
 
   if (exchange.bucket.empty()) {
     if (request.method() == Verb::get) co_return co_await list_buckets(exchange);
@@ -245,6 +246,19 @@ RequestHandler::Generator RequestHandler::error(Exchange& exchange, std::string_
 
 RequestHandler::Generator RequestHandler::error(Exchange& exchange, StoreError error) {
   return finish(exchange, error_response(exchange, error));
+}
+
+RequestHandler::Generator RequestHandler::error(Exchange& exchange, const S3Failure& failure) {
+  return error(exchange, failure.code, failure.status, failure.message);
+}
+
+S3Failure to_failure(StoreError error) {
+  return S3Failure{s3_code(error), http_status(error), describe(error)};
+}
+
+S3Failure to_failure(s3::AuthError error) {
+  return S3Failure{s3::s3_error_code(error), static_cast<http::Status>(s3::http_status(error)),
+                   s3::describe(error)};
 }
 
 }  // namespace satchel::store

@@ -12,12 +12,22 @@
 #include "http/request.h"
 #include "http/url.h"
 #include "obs/log.h"
+#include "s3/chunked.h"
 #include "store/authenticator.h"
 #include "store/cors.h"
 #include "store/engine.h"
 #include "store/store_error.h"
 
 namespace satchel::store {
+
+// An S3 error reply: code, status and a message with no request content.
+struct S3Failure {
+  std::string_view code;
+  http::Status status;
+  std::string_view message;
+};
+S3Failure to_failure(StoreError error);
+S3Failure to_failure(s3::AuthError error);
 
 class RequestHandler {
  public:
@@ -41,6 +51,7 @@ class RequestHandler {
     http::QueryParams query;
     std::string_view origin;
     std::string_view operation = "Unknown";  // S3 operation name, for the access log
+    std::optional<AuthenticatedCaller> caller;
   };
 
   Awaitable dispatch(Exchange& exchange);
@@ -52,6 +63,11 @@ class RequestHandler {
   Awaitable put_object(Exchange& exchange);
   Awaitable get_object(Exchange& exchange, bool head);
   Awaitable delete_object(Exchange& exchange);
+  // Streams the request body into the pending write, decoding aws-chunked
+  // framing when a decoder is given.
+  http::asio::awaitable<Expected<void, S3Failure>> receive_body(http::Request& request,
+                                                                PendingPut& pending,
+                                                                s3::ChunkedDecoder* decoder);
 
   // Bucket and service operations (bucket_handlers.cc).
   Awaitable list_buckets(Exchange& exchange);
@@ -69,6 +85,7 @@ class RequestHandler {
   Generator error(Exchange& exchange, std::string_view code, http::Status status,
                   std::string_view message);
   Generator error(Exchange& exchange, StoreError error);
+  Generator error(Exchange& exchange, const S3Failure& failure);
 
   // Adds the headers every reply carries (request id, Server, CORS) and
   // frames the message.

@@ -34,7 +34,8 @@ Expected<AuthenticatedCaller, AuthRejection> SigV4Authenticator::authenticate(
                                     static_cast<http::Status>(s3::http_status(error)),
                                     s3::describe(error), s3::reason(error)});
   }
-  return AuthenticatedCaller{std::move(verified->access_key_id)};
+  std::string access_key_id = verified->access_key_id;
+  return AuthenticatedCaller{std::move(access_key_id), std::move(*verified)};
 }
 
 }  // namespace satchel::store

@@ -20,6 +20,7 @@
 #include "common/time_format.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "s3/chunked.h"
 #include "s3/presigner.h"
 #include "s3/signer.h"
 #include "store/store.h"
@@ -117,6 +118,42 @@ class StoreServerTest : public ::testing::Test {
     for (const auto& header : signature.headers)
       request.headers.emplace_back(header.name, header.value);
     request.body = std::move(body);
+    return request;
+  }
+
+  // A PUT with an aws-chunked body signed chunk by chunk
+  // (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), as AWS SDKs send over plain HTTP.
+  http::ClientRequest streaming_put(std::string_view key, const std::vector<std::string>& chunks) {
+    const AccessKey& access_key = store_->credentials().admin;
+    size_t decoded_length = 0;
+    for (const auto& chunk : chunks) decoded_length += chunk.size();
+    Headers headers{{"Content-Encoding", "aws-chunked"},
+                    {"x-amz-decoded-content-length", std::to_string(decoded_length)}};
+    std::string target = object_path(key);
+    std::string host_value = host();
+    std::vector<s3::Header> signed_headers{{"host", host_value}};
+    for (const auto& [name, value] : headers) signed_headers.push_back({name, value});
+    s3::RequestView view{"PUT", target, "", signed_headers};
+    s3::RequestSigner signer(
+        s3::Credentials{access_key.access_key_id, access_key.secret_access_key, std::nullopt},
+        "us-east-1", "s3");
+    s3::HeaderSigningOptions options;
+    options.payload_hash = s3::kStreamingSignedPayload;
+    auto signature = signer.sign_headers(view, clock_->now(), options);
+
+    auto scope = signer.scope_at(clock_->now());
+    s3::ChunkedEncoder encoder(s3::PayloadMode::kStreamingSigned, signer.signing_key(scope),
+                               format_amz_date(clock_->now()), scope.credential_scope(),
+                               signature.signature);
+    http::ClientRequest request;
+    request.method = http::Verb::put;
+    request.target = target;
+    request.headers = headers;
+    for (const auto& header : signature.headers) {
+      request.headers.emplace_back(header.name, header.value);
+    }
+    for (const auto& chunk : chunks) request.body += encoder.chunk(chunk);
+    request.body += encoder.finish();
     return request;
   }
 

@@ -132,6 +132,32 @@ TEST_F(StoreServerTest, ContentMd5IsVerified) {
   EXPECT_EQ(xml_element(malformed.body(), "Code"), "InvalidDigest");
 }
 
+TEST_F(StoreServerTest, AwsChunkedUploadIsDecoded) {
+  std::string first(300 * 1024, 'a');
+  std::string second = "tail";
+  auto response = send(streaming_put("stream.bin", {first, second}));
+  ASSERT_EQ(response.result(), Status::ok) << response.body();
+  EXPECT_EQ(header(response, "ETag"), quoted_md5(first + second));
+  auto bytes = store_->engine().read_object("satchel", "stream.bin", std::nullopt);
+  ASSERT_TRUE(bytes);
+  EXPECT_TRUE(*bytes == first + second);
+  auto head = store_->engine().head("satchel", "stream.bin", std::nullopt);
+  ASSERT_TRUE(head);
+  EXPECT_TRUE(head->stored_headers.empty());
+}
+
+TEST_F(StoreServerTest, TamperedAwsChunkIsRejected) {
+  auto request = streaming_put("stream.bin", {std::string(1000, 'a'), "tail"});
+  size_t data = request.body.find("\r\n") + 2;
+  request.body[data] = 'b';
+  auto response = send(request);
+  EXPECT_EQ(response.result(), Status::forbidden);
+  EXPECT_EQ(xml_element(response.body(), "Code"), "SignatureDoesNotMatch");
+  EXPECT_FALSE(store_->engine().head("satchel", "stream.bin", std::nullopt));
+  EXPECT_EQ(count_files(store_->engine().temp_dir()), 0u);
+  EXPECT_EQ(count_files(store_->engine().objects_dir()), 0u);
+}
+
 TEST_F(StoreServerTest, ChunkedPutWithoutLengthIs411) {
   auto request = signed_request(Verb::put, object_path("a.txt"), {}, {}, "UNSIGNED-PAYLOAD");
   std::string reply = raw_exchange(
