@@ -55,7 +55,7 @@ enum class AuthError {
 // The S3 error code for the XML <Code> element ("SignatureDoesNotMatch", ...).
 std::string_view s3_error_code(AuthError error);
 
-// The HTTP status S3 answers with.
+// The HTTP status S3 returns with this error.
 int http_status(AuthError error);
 
 // A sentence for the XML <Message> element. It never contains request

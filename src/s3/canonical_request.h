@@ -32,7 +32,7 @@ struct Target {
 };
 Target split_target(std::string_view target);
 
-// How a path becomes the canonical URI.
+// Rules for turning a path into the canonical URI.
 struct UriOptions {
   // Remove "." and ".." segments (RFC 3986 section 5.2.4) and collapse
   // repeated slashes. S3 never does this, because "a//b" and "a/./b" are

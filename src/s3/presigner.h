@@ -27,9 +27,9 @@ struct QueryArgument {
 };
 
 struct PresignerConfig {
-  std::string endpoint;  // scheme://host[:port], as the browser reaches the store
-  Credentials credentials;
-  std::string region;
+  std::string endpoint{};  // scheme://host[:port], as the browser reaches the store
+  Credentials credentials{};
+  std::string region{};
   std::string service = "s3";
   AddressingStyle addressing = AddressingStyle::kPath;
 };

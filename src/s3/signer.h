@@ -29,7 +29,7 @@ inline constexpr std::string_view kEmptyPayloadSha256 =
 inline constexpr std::chrono::seconds kMinPresignExpiry{1};
 inline constexpr std::chrono::seconds kMaxPresignExpiry{604800};
 
-// Why a request could not be signed. These are caller mistakes, found before
+// Reasons a request cannot be signed. All are caller mistakes, found before
 // any signing work.
 enum class SigningError {
   kInvalidExpiry,           // expires outside kMinPresignExpiry..kMaxPresignExpiry
@@ -151,11 +151,11 @@ class RequestSigner {
  public:
   RequestSigner(Credentials credentials, std::string region, std::string service);
 
-  // Signs every header of the request plus the ones it adds. The request's
-  // own Authorization and X-Amz-Date headers are ignored, and so are
-  // x-amz-content-sha256 when add_content_sha256 is set and
-  // X-Amz-Security-Token when the credentials have a session token, because
-  // the result replaces them.
+  // Signs every header of the request, which must include Host, plus the
+  // ones it adds. The request's own Authorization and X-Amz-Date headers are
+  // ignored, and so are x-amz-content-sha256 when add_content_sha256 is set
+  // and X-Amz-Security-Token when the credentials have a session token,
+  // because the result replaces them.
   HeaderSignature sign_headers(const RequestView& request, SystemTime time,
                                const HeaderSigningOptions& options = {}) const;
 

@@ -19,9 +19,9 @@
 
 namespace satchel::s3 {
 
-// How far a request's X-Amz-Date may be from the server clock. S3 allows 15
-// minutes either way for header authentication, and 15 minutes into the
-// future for presigned URLs.
+// How far a request's X-Amz-Date may be from the server clock: either way
+// for header authentication, as in S3, and into the future for presigned
+// URLs, whose expiry bounds the past.
 inline constexpr std::chrono::seconds kMaxClockSkew{15 * 60};
 
 // The kind of payload hash in x-amz-content-sha256.
@@ -58,7 +58,7 @@ using CredentialLookup = std::function<std::optional<Credentials>(std::string_vi
 
 struct VerifierConfig {
   // The credential scope of every request must name this region and service.
-  std::string region;
+  std::string region{};
   std::string service = "s3";
   std::chrono::seconds max_clock_skew = kMaxClockSkew;
   UriOptions uri = kS3Uri;
