@@ -90,8 +90,10 @@ class ChunkedDecoder {
 
   // Decodes from the start of input, up to and including the first run of
   // payload bytes. Call again with the rest of the input until it is used
-  // up. Errors: kChunkSignatureDoesNotMatch, kMalformedChunkedEncoding,
-  // kDecodedLengthMismatch, kMalformedTrailer.
+  // up. The decoder keeps no view into the input after returning, so the
+  // caller may overwrite the buffer at once (even decode in place). Errors:
+  // kChunkSignatureDoesNotMatch, kMalformedChunkedEncoding, kDecodedLengthMismatch,
+  // kMalformedTrailer.
   Expected<Output, AuthError> decode(std::string_view input);
 
   // Ends the body. Returns kIncompleteBody unless the final chunk and the
