@@ -182,7 +182,7 @@ def sign_in(server, user, org, admin=False):
                    urllib.parse.urlencode(params))
     assert page.status == 200, page
     assert b"<form" in page.body
-    form = dict(params, user=user, org=org)
+    form = dict(params, user=user, tenant=org)
     if admin:
         form["admin"] = "on"
     submitted = request("POST", discovery["authorization_endpoint"],
