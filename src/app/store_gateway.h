@@ -24,8 +24,8 @@ struct PresignedRequest {
   SystemTime expires_at;
 };
 
-// What a presigned PUT binds the upload to. Every field that is set becomes
-// a signed header, so the URL accepts no other bytes.
+// Conditions a presigned PUT binds the upload to. Every field that is set
+// becomes a signed header, so the URL accepts no other bytes.
 struct PutConditions {
   std::optional<std::string> content_type;
   std::optional<uint64_t> content_length;

@@ -33,7 +33,7 @@ namespace asio = boost::asio;
 constexpr std::chrono::seconds kShutdownGrace{10};
 constexpr unsigned kWorkerThreads = 4;
 
-// Creates the data folder readable by its owner only, since it holds keys.
+// Creates the data folder readable by its owner only, because it contains keys.
 Expected<void, std::string> prepare_data_dir(const std::filesystem::path& data_dir) {
   for (const auto& folder : {data_dir, dev_signing_key_path(data_dir).parent_path()}) {
     std::error_code error;

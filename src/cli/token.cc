@@ -33,9 +33,8 @@ int run_token(const TokenOptions& options) {
     std::cerr << "satchel token: invalid --listen: " << address.error() << "\n";
     return 2;
   }
-  // NOTE: the development provider is the only issuer this binary can run, so
-  // the token command is always available; it refuses to run without the
-  // provider's key rather than create one that no server trusts.
+  // The key is only loaded, never created: a new key would mint tokens that
+  // no running server trusts.
   auto key = auth::SigningKey::load(dev_signing_key_path(options.data_dir));
   if (!key) {
     std::cerr << "satchel token: cannot load the development provider's key from "
