@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "common/time_format.h"
+#include "obs/request_context.h"
 
 namespace satchel::obs {
 namespace {
@@ -98,23 +99,43 @@ std::string format_line(Level level, std::string_view message, Fields fields) {
   line += R"(","msg":")";
   append_json_escaped(line, message);
   line += '"';
+  bool has_request_id = false;
   for (const Field& field : fields) {
     line += ",\"";
     append_json_escaped(line, field.key);
     line += "\":";
     append_value(line, field);
+    has_request_id = has_request_id || field.key == "request_id";
+  }
+  // Lines written while serving a request carry its ids, so every line of
+  // one request can be found from the access log line.
+  if (const RequestContext* context = current_request()) {
+    if (!has_request_id) {
+      line += R"(,"request_id":")";
+      append_json_escaped(line, context->request_id);
+      line += '"';
+    }
+    if (!context->trace.trace_id.empty()) {
+      line += R"(,"trace_id":")";
+      line += context->trace.trace_id;
+      line += '"';
+    }
   }
   line += '}';
   return line;
 }
 
 void init_logging(Level minimum) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "satchel", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("satchel",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%v");
   logger->set_level(to_spdlog(minimum));
   logger->flush_on(spdlog::level::debug);
   spdlog::set_default_logger(std::move(logger));
+}
+
+void flush_logs() {
+  if (auto* logger = spdlog::default_logger_raw()) logger->flush();
 }
 
 bool parse_level(std::string_view text, Level& level) {

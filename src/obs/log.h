@@ -1,5 +1,6 @@
 // Structured JSON-lines logging on top of spdlog. Each line is one JSON
-// object: time, level, msg, then the fields given by the caller. Callers
+// object: time, level, msg, then the fields given by the caller, then the
+// request_id and trace_id of the request the thread is serving, if any. Callers
 // pass secrets only as satchel::Secret, which has no Field constructor, so a
 // token or key cannot be logged by accident.
 #pragma once
@@ -14,7 +15,8 @@ namespace satchel::obs {
 
 struct Field {
   Field(std::string_view key, std::string_view value) : key(key), value(value) {}
-  Field(std::string_view key, const std::string& value) : key(key), value(std::string_view(value)) {}
+  Field(std::string_view key, const std::string& value)
+      : key(key), value(std::string_view(value)) {}
   Field(std::string_view key, const char* value) : key(key), value(std::string_view(value)) {}
   Field(std::string_view key, int64_t value) : key(key), value(value) {}
   Field(std::string_view key, int value) : key(key), value(int64_t{value}) {}
@@ -33,6 +35,8 @@ enum class Level { kDebug, kInfo, kWarn, kError };
 // Sends logs to standard error at the given minimum level. Safe to call
 // once at start-up, before other threads log.
 void init_logging(Level minimum);
+// Writes buffered lines out; called before the process exits.
+void flush_logs();
 bool parse_level(std::string_view text, Level& level);
 
 void log(Level level, std::string_view message, Fields fields = {});
