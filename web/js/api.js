@@ -33,16 +33,16 @@ export class ApiClient {
     return this.request('GET', '/v1/config');
   }
 
-  /** Returns the object record, or null when the object does not exist. */
+  /**
+   * Returns the object record, or null when the object does not exist. A missing avatar or
+   * preferences object is the normal state of a new user, but browsers log every 404 response
+   * as a console error, so this lists with the name as prefix instead of reading the record.
+   * Listings are sorted by name, so an exact match comes before every longer name.
+   */
   async findObject(name, { signal } = {}) {
-    try {
-      return await this.request('GET', `/v1/objects/${encodeObjectName(name)}`, { signal });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        return null;
-      }
-      throw error;
-    }
+    const page = await this.listObjects({ prefix: name, limit: 1 }, { signal });
+    const record = page.objects?.[0];
+    return record?.name === name ? record : null;
   }
 
   /** Returns one page of records: `{objects, next_cursor}`. */

@@ -3,6 +3,7 @@
 // never rebuilt, so keyboard focus stays where it is while uploads finish.
 
 import { uploadObject } from './upload.js';
+import { fetchFromStore } from './store.js';
 import { formatBytes, formatDateTime } from './format.js';
 import { ApiError } from './api.js';
 
@@ -20,6 +21,8 @@ export class AttachmentsPanel {
   #rows = new Map();
   #nextCursor = null;
   #loadingPage = false;
+  // Names of the objects being downloaded, so a second click does not fetch the bytes again.
+  #downloading = new Set();
   #format = { language: undefined, timeZone: undefined };
   // Aborted by reset() at sign-out. A request that fails after that reports nothing, because its
   // panel is hidden and a 401 has already switched the page to the signed-out view.
@@ -163,25 +166,26 @@ export class AttachmentsPanel {
   }
 
   async #download(name) {
+    if (this.#downloading.has(name)) {
+      return;
+    }
     const fileName = displayName(name);
     const signal = this.#controller.signal;
+    this.#downloading.add(name);
+    this.#status.info(`Downloading ${fileName}…`);
     try {
       const { url } = await this.#api.createDownload(name, { signal });
-      // Browsers ignore the download attribute for a URL of another origin and open the file
-      // instead. A new tab keeps this page open in that case.
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = fileName;
-      link.target = '_blank';
-      link.rel = 'noopener';
-      document.body.append(link);
-      link.click();
-      link.remove();
-      this.#status.info(`Started the download of ${fileName}.`);
+      // NOTE: the whole file is held in memory until it is saved. Uploads are capped by the
+      // server's max_upload_bytes (100 MB unless configured), which bounds that.
+      const response = await fetchFromStore(url, { signal });
+      saveFile(await response.blob(), fileName);
+      this.#status.success(`Downloaded ${fileName}.`);
     } catch (error) {
       if (!signal.aborted) {
         this.#status.error(`Could not download ${fileName}`, error);
       }
+    } finally {
+      this.#downloading.delete(name);
     }
   }
 
@@ -382,6 +386,27 @@ function droppedFiles(dataTransfer) {
     }
   }
   return { files, folders };
+}
+
+// Time a blob: URL stays valid after its link is clicked. The browser reads the blob after
+// click() returns, so revoking the URL at once could cancel the download.
+const SAVE_URL_LIFETIME_MS = 60_000;
+
+/**
+ * Saves `blob` through the browser's download manager under `fileName`. Browsers ignore the
+ * download attribute on a link to another origin, such as the store's presigned URL, and open
+ * the file in a tab instead, where an HTML or PDF attachment would render. A blob: URL has this
+ * page's origin, so the attribute applies and every file type is saved the same way.
+ */
+function saveFile(blob, fileName) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), SAVE_URL_LIFETIME_MS);
 }
 
 function displayName(name) {

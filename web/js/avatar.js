@@ -114,6 +114,11 @@ export class AvatarPanel {
     this.#input.value = '';
     this.#clearPreview();
     this.#status.clear();
+    await this.#restoreSaved();
+  }
+
+  // Shows the stored avatar again after a preview ends, and reports a failure to do so.
+  async #restoreSaved() {
     const signal = this.#controller.signal;
     try {
       await this.#showSaved(signal);
@@ -217,6 +222,7 @@ export class AvatarPanel {
       this.#clearPreview();
       const reason = new Error('The browser cannot decode it as an image');
       this.#status.error('Could not preview this file', reason);
+      this.#restoreSaved();
     } else {
       this.#status.error(
         'Could not display your avatar',
