@@ -1,0 +1,53 @@
+#include "auth/token_authenticator.h"
+
+#include <algorithm>
+
+namespace satchel::auth {
+
+TrustedIssuer make_trusted_issuer(const IssuerConfig& config, const JwksCacheSettings& settings,
+                                  HttpGet get, const Clock& clock) {
+  return TrustedIssuer{
+      .verifier = make_verifier_config(config),
+      .keys = IssuerKeys::create(config.issuer, config.jwks_uri, settings, std::move(get), clock)};
+}
+
+TokenAuthenticator::TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock) {
+  entries_.reserve(issuers.size());
+  for (const TrustedIssuer& issuer : issuers) {
+    entries_.push_back(
+        Entry{.issuer = issuer.verifier.issuer,
+              .algorithms = issuer.verifier.algorithms,
+              .keys = issuer.keys,
+              .verifier = JwtVerifier(issuer.verifier, make_key_lookup(issuer.keys), clock)});
+  }
+}
+
+const TokenAuthenticator::Entry* TokenAuthenticator::find(std::string_view issuer) const {
+  for (const Entry& entry : entries_) {
+    if (entry.issuer == issuer) return &entry;
+  }
+  return nullptr;
+}
+
+asio::awaitable<Expected<VerifiedToken, TokenError>> TokenAuthenticator::authenticate(
+    std::string token) const {
+  auto decoded = decode_jwt(token);
+  if (!decoded) co_return Unexpected(decoded.error());
+  auto iss = decoded->claims.find("iss");
+  if (iss == decoded->claims.end() || !iss->is_string()) {
+    co_return Unexpected(TokenError::kInvalidIssuer);
+  }
+  const Entry* entry = find(iss->get_ref<const std::string&>());
+  if (entry == nullptr) co_return Unexpected(TokenError::kInvalidIssuer);
+
+  // Only a token whose algorithm this issuer accepts may cause a key fetch;
+  // the verifier rejects the others without looking at keys.
+  auto algorithm = parse_jws_algorithm(decoded->alg);
+  if (algorithm && std::find(entry->algorithms.begin(), entry->algorithms.end(), *algorithm) !=
+                       entry->algorithms.end()) {
+    co_await entry->keys->prepare(decoded->kid);
+  }
+  co_return entry->verifier.verify(token);
+}
+
+}  // namespace satchel::auth

@@ -1,0 +1,54 @@
+// Bearer token authentication across several trusted issuers, such as the
+// company's provider and a CI workload identity provider, each with its own
+// keys and claim mapping.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/issuer_config.h"
+#include "auth/issuer_keys.h"
+#include "auth/jwt_verifier.h"
+
+namespace satchel::auth {
+
+struct TrustedIssuer {
+  JwtVerifierConfig verifier;
+  std::shared_ptr<KeySource> keys;
+};
+
+// Builds the trusted issuer of one configuration entry, with keys fetched
+// through discovery or the configured jwks_uri.
+TrustedIssuer make_trusted_issuer(const IssuerConfig& config, const JwksCacheSettings& settings,
+                                  HttpGet get, const Clock& clock);
+
+// Thread-safe and immutable after construction. The clock must outlive it.
+class TokenAuthenticator {
+ public:
+  TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock);
+
+  // Verifies a bearer token. The "iss" claim is read before the signature is
+  // checked, only to pick the issuer whose verifier then checks everything,
+  // "iss" included. A token of an untrusted issuer fails with
+  // kInvalidIssuer and never causes a fetch. For an asymmetric algorithm the
+  // issuer accepts, the issuer's keys are prepared first, which may wait for
+  // a rate-limited JWKS fetch when the kid is unknown or the keys expired.
+  asio::awaitable<Expected<VerifiedToken, TokenError>> authenticate(std::string token) const;
+
+  size_t issuer_count() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string issuer;
+    std::vector<JwsAlgorithm> algorithms;
+    std::shared_ptr<KeySource> keys;
+    JwtVerifier verifier;
+  };
+
+  const Entry* find(std::string_view issuer) const;
+
+  std::vector<Entry> entries_;
+};
+
+}  // namespace satchel::auth
