@@ -12,7 +12,8 @@
 namespace satchel::meta {
 
 // Keys k with lower_inclusive <= k < upper_exclusive in byte order. No upper bound when
-// upper_exclusive is nullopt.
+// upper_exclusive is nullopt. Both bounds are valid UTF-8, except that lower_inclusive ends in
+// one NUL byte when it comes from a cursor.
 struct KeyRange {
   std::string lower_inclusive;
   std::optional<std::string> upper_exclusive;
@@ -22,11 +23,16 @@ struct KeyRange {
 std::string encode_list_cursor(std::string_view last_key);
 
 // Returns the range of keys that start with prefix and, when cursor is not empty, come after
-// the key it encodes. kInvalid when cursor is not one that encode_list_cursor() returns.
+// the key it encodes. kInvalid when the prefix is not UTF-8 or contains NUL (no key can then
+// match, and PostgreSQL rejects such text), or when cursor is not one that
+// encode_list_cursor() returns for a valid key.
 Expected<KeyRange, MetaError> list_key_range(std::string_view prefix, std::string_view cursor);
 
-// Returns the smallest string greater than every string that starts with prefix, or nullopt
-// when there is none (an empty prefix, or one made only of 0xFF bytes).
+// Returns the smallest valid UTF-8 string greater than every string that starts with prefix,
+// or nullopt when there is none (an empty prefix, or one made only of U+10FFFF). prefix must
+// be valid UTF-8. The last code point is incremented rather than the last byte, because a
+// byte increment can leave invalid UTF-8 ("\xC2\xBF" would become "\xC2\xC0"), and since UTF-8
+// byte order is code point order, the result bounds the same set of valid UTF-8 keys.
 std::optional<std::string> prefix_upper_bound(std::string_view prefix);
 
 }  // namespace satchel::meta

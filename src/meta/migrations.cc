@@ -63,7 +63,9 @@ constexpr std::string_view kSelectSchemaVersion =
 constexpr std::string_view kInsertSchemaMigration =
     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)";
 
-Expected<void, MetaError> check_numbering(std::span<const Migration> migrations) {
+}  // namespace
+
+Expected<void, MetaError> check_migration_numbering(std::span<const Migration> migrations) {
   for (std::size_t i = 0; i < migrations.size(); ++i) {
     int expected_version = static_cast<int>(i) + 1;
     if (migrations[i].version != expected_version) {
@@ -77,7 +79,7 @@ Expected<void, MetaError> check_numbering(std::span<const Migration> migrations)
   return {};
 }
 
-Expected<void, MetaError> check_not_newer(int database_version, int binary_version) {
+Expected<void, MetaError> check_schema_not_newer(int database_version, int binary_version) {
   if (database_version <= binary_version) return {};
   return Unexpected(MetaError{
       MetaErrorCode::kInvalid,
@@ -86,6 +88,8 @@ Expected<void, MetaError> check_not_newer(int database_version, int binary_versi
                   database_version, binary_version, database_version),
       std::nullopt});
 }
+
+namespace {
 
 Expected<int, MetaError> read_recorded_version(SqliteConnection& connection) {
   auto select = connection.prepare(kSelectSchemaVersion);
@@ -102,7 +106,7 @@ Expected<bool, MetaError> apply_one(SqliteConnection& connection, const Migratio
   if (!transaction) return Unexpected(transaction.error());
   auto current = read_recorded_version(connection);
   if (!current) return Unexpected(current.error());
-  if (auto newer = check_not_newer(*current, binary_version); !newer) {
+  if (auto newer = check_schema_not_newer(*current, binary_version); !newer) {
     return Unexpected(newer.error());
   }
   if (migration.version <= *current) return false;
@@ -144,7 +148,7 @@ Expected<int, MetaError> read_schema_version(SqliteConnection& connection) {
 
 Expected<int, MetaError> apply_migrations(SqliteConnection& connection,
                                           std::span<const Migration> migrations, SystemTime now) {
-  if (auto numbered = check_numbering(migrations); !numbered) {
+  if (auto numbered = check_migration_numbering(migrations); !numbered) {
     return Unexpected(numbered.error());
   }
   int binary_version = latest_schema_version(migrations);
@@ -153,7 +157,7 @@ Expected<int, MetaError> apply_migrations(SqliteConnection& connection,
   }
   auto current = read_recorded_version(connection);
   if (!current) return Unexpected(current.error());
-  if (auto newer = check_not_newer(*current, binary_version); !newer) {
+  if (auto newer = check_schema_not_newer(*current, binary_version); !newer) {
     return Unexpected(newer.error());
   }
 

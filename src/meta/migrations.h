@@ -1,4 +1,4 @@
-// Versioned schema migrations for the SQLite back end.
+// Versioned schema migrations: the step type shared by every back end, and the SQLite steps.
 #pragma once
 
 #include <span>
@@ -18,6 +18,12 @@ struct Migration {
   int version = 0;
   std::string_view sql;
 };
+
+// Checks that migrations are numbered 1, 2, 3, ... in order. kInvalid otherwise.
+Expected<void, MetaError> check_migration_numbering(std::span<const Migration> migrations);
+
+// kInvalid, naming both versions, when database_version > binary_version.
+Expected<void, MetaError> check_schema_not_newer(int database_version, int binary_version);
 
 // The SQLite schema, oldest step first, versions 1, 2, 3, ... without gaps.
 std::span<const Migration> sqlite_migrations();

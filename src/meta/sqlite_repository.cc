@@ -7,16 +7,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <system_error>
 #include <utility>
 
 #include "fmt/format.h"
+#include "meta/commit_rules.h"
 #include "meta/key_range.h"
 #include "meta/migrations.h"
 #include "meta/record_validation.h"
 #include "meta/sqlite_connection.h"
 #include "meta/sqlite_connection_pool.h"
+#include "meta/storage_encoding.h"
 
 namespace satchel::meta {
 namespace {
@@ -61,36 +64,6 @@ constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 MetaError make_error(MetaErrorCode code, std::string message,
                      std::optional<ObjectRecord> current = std::nullopt) {
   return MetaError{code, std::move(message), std::move(current)};
-}
-
-std::int64_t to_unix_us(SystemTime time) {
-  return std::chrono::floor<std::chrono::microseconds>(time.time_since_epoch()).count();
-}
-
-SystemTime from_unix_us(std::int64_t microseconds) {
-  return SystemTime(
-      std::chrono::duration_cast<SystemTime::duration>(std::chrono::microseconds(microseconds)));
-}
-
-SystemTime floor_to_us(SystemTime time) { return from_unix_us(to_unix_us(time)); }
-
-std::string_view to_sql(UploadState state) {
-  switch (state) {
-    case UploadState::kPending:
-      return "pending";
-    case UploadState::kCompleted:
-      return "completed";
-    case UploadState::kAborted:
-      return "aborted";
-  }
-  return "aborted";
-}
-
-std::optional<UploadState> parse_upload_state(std::string_view text) {
-  if (text == "pending") return UploadState::kPending;
-  if (text == "completed") return UploadState::kCompleted;
-  if (text == "aborted") return UploadState::kAborted;
-  return std::nullopt;
 }
 
 // Reads the columns in the order of kSelectObject.
@@ -180,7 +153,7 @@ Expected<void, MetaError> insert_upload(SqliteConnection& connection, const Pend
   insert->bind(10, std::int64_t{upload.if_none_match ? 1 : 0});
   insert->bind(11, to_unix_us(upload.created_at));
   insert->bind(12, to_unix_us(upload.expires_at));
-  insert->bind(13, to_sql(upload.state));
+  insert->bind(13, upload_state_text(upload.state));
   return insert->run();
 }
 
@@ -188,7 +161,7 @@ Expected<void, MetaError> set_upload_state(SqliteConnection& connection, std::st
                                            UploadState state) {
   auto update = connection.prepare(kUpdateUploadState);
   if (!update) return Unexpected(update.error());
-  update->bind(1, to_sql(state));
+  update->bind(1, upload_state_text(state));
   update->bind(2, id);
   return update->run();
 }
@@ -218,66 +191,6 @@ Expected<void, MetaError> delete_object_row(SqliteConnection& connection, std::s
   remove->bind(1, tenant);
   remove->bind(2, key);
   return remove->run();
-}
-
-// A completed upload is reported as such even when it has expired since, so a retried
-// completion learns that its first attempt succeeded.
-Expected<void, MetaError> check_committable(const PendingUpload& upload, SystemTime now) {
-  switch (upload.state) {
-    case UploadState::kCompleted:
-      return Unexpected(
-          make_error(MetaErrorCode::kAlreadyCompleted, "upload was already completed"));
-    case UploadState::kAborted:
-      return Unexpected(make_error(MetaErrorCode::kExpired, "upload was aborted"));
-    case UploadState::kPending:
-      break;
-  }
-  if (upload.expires_at <= now) {
-    return Unexpected(
-        make_error(MetaErrorCode::kExpired, "upload has expired. Start a new upload."));
-  }
-  return {};
-}
-
-Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
-                                              const std::optional<ObjectRecord>& current) {
-  if (upload.if_none_match && current.has_value()) {
-    return Unexpected(make_error(MetaErrorCode::kConflict,
-                                 "object already exists and the upload is create-only", current));
-  }
-  if (!upload.if_match.has_value()) return {};
-  if (!current.has_value()) {
-    return Unexpected(
-        make_error(MetaErrorCode::kConflict,
-                   fmt::format("object does not exist but the upload expected revision {}",
-                               *upload.if_match)));
-  }
-  if (current->revision != *upload.if_match) {
-    return Unexpected(
-        make_error(MetaErrorCode::kConflict,
-                   fmt::format("object is at revision {} but the upload expected revision {}",
-                               current->revision, *upload.if_match),
-                   current));
-  }
-  return {};
-}
-
-ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRecord& observed,
-                                    const std::optional<ObjectRecord>& current, SystemTime now) {
-  ObjectRecord record;
-  record.tenant = upload.tenant;
-  record.owner = upload.owner;
-  record.name = upload.name;
-  record.key = upload.key;
-  record.version_id = observed.version_id;
-  record.size = observed.size;
-  record.etag = observed.etag;
-  record.content_type = observed.content_type;
-  record.sha256 = observed.sha256;
-  record.revision = current.has_value() ? current->revision + 1 : 1;
-  record.updated_at = floor_to_us(now);
-  record.created_at = current.has_value() ? current->created_at : record.updated_at;
-  return record;
 }
 
 // Creates the file with mode 0600 before SQLite opens it, because SQLite would create it with
@@ -325,7 +238,8 @@ class SqliteRepository final : public Repository {
   SqliteRepository(const std::filesystem::path& path, const SqliteOptions& options,
                    std::unique_ptr<SqliteConnection> writer)
       : writer_(std::move(writer)),
-        readers_(path, options.busy_timeout, options.max_reader_connections) {}
+        readers_(
+            make_sqlite_reader_pool(path, options.busy_timeout, options.max_reader_connections)) {}
 
   Expected<PendingUpload, MetaError> create_pending_upload(const PendingUpload& upload) override;
   Expected<PendingUpload, MetaError> find_pending_upload(std::string_view tenant,
@@ -351,7 +265,7 @@ class SqliteRepository final : public Repository {
   std::mutex write_mutex_;
   // The only connection that writes. Guarded by write_mutex_.
   std::unique_ptr<SqliteConnection> writer_;
-  SqliteConnectionPool readers_;
+  std::unique_ptr<SqliteConnectionPool> readers_;
 };
 
 Expected<PendingUpload, MetaError> SqliteRepository::create_pending_upload(
@@ -374,7 +288,7 @@ Expected<PendingUpload, MetaError> SqliteRepository::create_pending_upload(
 
 Expected<PendingUpload, MetaError> SqliteRepository::find_pending_upload(std::string_view tenant,
                                                                          std::string_view id) {
-  auto reader = readers_.acquire();
+  auto reader = readers_->acquire();
   if (!reader) return Unexpected(reader.error());
   return select_upload(**reader, id, tenant);
 }
@@ -410,7 +324,7 @@ Expected<ObjectRecord, MetaError> SqliteRepository::commit_upload(std::string_vi
 
 Expected<ObjectRecord, MetaError> SqliteRepository::get_object(std::string_view tenant,
                                                                std::string_view key) {
-  auto reader = readers_.acquire();
+  auto reader = readers_->acquire();
   if (!reader) return Unexpected(reader.error());
   auto record = select_object(**reader, tenant, key);
   if (!record) return Unexpected(record.error());
@@ -430,7 +344,7 @@ Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::stri
   if (!range) return Unexpected(range.error());
   std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
 
-  auto reader = readers_.acquire();
+  auto reader = readers_->acquire();
   if (!reader) return Unexpected(reader.error());
   bool bounded = range->upper_exclusive.has_value();
   auto select = (*reader)->prepare(bounded ? kListObjectsInRange : kListObjectsFrom);

@@ -3,26 +3,23 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <fstream>
+#include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
-#include "common/time_format.h"
 #include "fmt/format.h"
-#include "meta/sqlite_connection.h"
-#include "meta/sqlite_repository.h"
-#include "temporary_directory.h"
+#include "repository_test_fixture.h"
 
 namespace satchel::meta {
 namespace {
 
-using namespace std::chrono_literals;
+using test_support::MigrationsTest;
+using test_support::RepositoryBackend;
 
-constexpr std::string_view kCountTables =
-    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?";
 constexpr std::string_view kCountMigrationRows = "SELECT count(*) FROM schema_migrations";
-constexpr std::string_view kInsertMigrationRow =
-    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)";
 
 constexpr std::string_view kCreateFirst = "CREATE TABLE first_table (value INTEGER)";
 constexpr std::string_view kCreateSecond = "CREATE TABLE second_table (value INTEGER)";
@@ -30,129 +27,110 @@ constexpr std::string_view kCreateSecond = "CREATE TABLE second_table (value INT
 constexpr std::string_view kCreateThenFail =
     "CREATE TABLE third_table (value INTEGER); SELECT * FROM no_such_table;";
 
-const SystemTime kNow = from_unix_seconds(1'700'000'000);
-
-class MigrationsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    // SqliteConnection opens only existing files.
-    std::ofstream(database_path()).close();
-    connection_ = open_connection();
-    ASSERT_NE(connection_, nullptr);
+// Whether the table exists. A failed check fails the test, whatever is returned.
+bool has_table(RepositoryBackend& backend, std::string_view name) {
+  auto exists = backend.table_exists(name);
+  if (!exists) {
+    ADD_FAILURE() << "cannot check for table " << name << ": " << exists.error().message;
+    return false;
   }
-
-  std::filesystem::path database_path() const { return directory_.path() / "meta.db"; }
-
-  std::unique_ptr<SqliteConnection> open_connection() {
-    auto opened = SqliteConnection::open(database_path(), 1000ms);
-    EXPECT_TRUE(opened.has_value()) << opened.error().message;
-    return opened.has_value() ? std::move(*opened) : nullptr;
-  }
-
-  std::int64_t count(std::string_view sql, std::optional<std::string_view> parameter) {
-    auto select = connection_->prepare(sql);
-    EXPECT_TRUE(select.has_value()) << select.error().message;
-    if (!select.has_value()) return -1;
-    if (parameter.has_value()) select->bind(1, *parameter);
-    auto row = select->step();
-    EXPECT_TRUE(row.has_value()) << row.error().message;
-    if (!row.has_value()) return -1;
-    EXPECT_TRUE(*row);
-    return select->int64(0);
-  }
-
-  bool table_exists(std::string_view name) { return count(kCountTables, name) == 1; }
-
-  test_support::TemporaryDirectory directory_;
-  std::unique_ptr<SqliteConnection> connection_;
-};
-
-TEST_F(MigrationsTest, NewDatabaseGetsEveryMigration) {
-  auto applied = apply_migrations(*connection_, sqlite_migrations(), kNow);
-  ASSERT_TRUE(applied.has_value()) << applied.error().message;
-  EXPECT_EQ(*applied, static_cast<int>(sqlite_migrations().size()));
-
-  auto version = read_schema_version(*connection_);
-  ASSERT_TRUE(version.has_value()) << version.error().message;
-  EXPECT_EQ(*version, latest_schema_version(sqlite_migrations()));
-  EXPECT_TRUE(table_exists("objects"));
-  EXPECT_TRUE(table_exists("pending_uploads"));
+  return *exists;
 }
 
-TEST_F(MigrationsTest, NewDatabaseHasSchemaVersionZero) {
-  auto version = read_schema_version(*connection_);
+// The number of rows in schema_migrations, or -1 (with a test failure) when it cannot be read.
+std::int64_t count_migration_rows(RepositoryBackend& backend) {
+  auto count = backend.query_int(kCountMigrationRows);
+  if (!count) {
+    ADD_FAILURE() << "cannot count schema_migrations rows: " << count.error().message;
+    return -1;
+  }
+  return *count;
+}
+
+TEST_P(MigrationsTest, NewDatabaseGetsEveryMigration) {
+  auto applied = backend_->apply(backend_->migrations());
+  ASSERT_TRUE(applied.has_value()) << applied.error().message;
+  EXPECT_EQ(*applied, static_cast<int>(backend_->migrations().size()));
+
+  auto version = backend_->schema_version();
+  ASSERT_TRUE(version.has_value()) << version.error().message;
+  EXPECT_EQ(*version, latest_schema_version(backend_->migrations()));
+  EXPECT_TRUE(has_table(*backend_, "objects"));
+  EXPECT_TRUE(has_table(*backend_, "pending_uploads"));
+}
+
+TEST_P(MigrationsTest, NewDatabaseHasSchemaVersionZero) {
+  auto version = backend_->schema_version();
   ASSERT_TRUE(version.has_value()) << version.error().message;
   EXPECT_EQ(*version, 0);
 }
 
-TEST_F(MigrationsTest, ReopeningAppliesNothingNew) {
+TEST_P(MigrationsTest, ReopeningAppliesNothingNew) {
   {
-    auto repository = open_sqlite_repository(database_path());
+    auto repository = backend_->open();
     ASSERT_TRUE(repository.has_value()) << repository.error().message;
   }
-  std::int64_t rows_before = count(kCountMigrationRows, std::nullopt);
+  std::int64_t rows_before = count_migration_rows(*backend_);
   {
-    auto reopened = open_sqlite_repository(database_path());
+    auto reopened = backend_->open();
     ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
   }
 
-  auto applied = apply_migrations(*connection_, sqlite_migrations(), kNow);
+  auto applied = backend_->apply(backend_->migrations());
   ASSERT_TRUE(applied.has_value()) << applied.error().message;
   EXPECT_EQ(*applied, 0);
-  EXPECT_EQ(count(kCountMigrationRows, std::nullopt), rows_before);
-  EXPECT_EQ(rows_before, static_cast<std::int64_t>(sqlite_migrations().size()));
+  EXPECT_EQ(count_migration_rows(*backend_), rows_before);
+  EXPECT_EQ(rows_before, static_cast<std::int64_t>(backend_->migrations().size()));
 }
 
-TEST_F(MigrationsTest, AppliesOnlyNewerMigrations) {
+TEST_P(MigrationsTest, AppliesOnlyNewerMigrations) {
   const std::array first_release{Migration{1, kCreateFirst}};
   const std::array second_release{Migration{1, kCreateFirst}, Migration{2, kCreateSecond}};
-  ASSERT_TRUE(apply_migrations(*connection_, first_release, kNow).has_value());
+  ASSERT_TRUE(backend_->apply(first_release).has_value());
 
-  auto applied = apply_migrations(*connection_, second_release, kNow);
+  auto applied = backend_->apply(second_release);
   ASSERT_TRUE(applied.has_value()) << applied.error().message;
   EXPECT_EQ(*applied, 1);
-  EXPECT_TRUE(table_exists("second_table"));
-  auto version = read_schema_version(*connection_);
+  EXPECT_TRUE(has_table(*backend_, "second_table"));
+  auto version = backend_->schema_version();
   ASSERT_TRUE(version.has_value());
   EXPECT_EQ(*version, 2);
 }
 
-TEST_F(MigrationsTest, FailedMigrationKeepsPreviousVersion) {
+TEST_P(MigrationsTest, FailedMigrationKeepsPreviousVersion) {
   const std::array migrations{Migration{1, kCreateFirst}, Migration{2, kCreateThenFail}};
 
-  auto applied = apply_migrations(*connection_, migrations, kNow);
+  auto applied = backend_->apply(migrations);
   ASSERT_FALSE(applied.has_value());
   EXPECT_NE(applied.error().message.find("migration 2"), std::string::npos)
       << applied.error().message;
-  EXPECT_FALSE(table_exists("third_table"));
-  EXPECT_TRUE(table_exists("first_table"));
-  auto version = read_schema_version(*connection_);
+  EXPECT_FALSE(has_table(*backend_, "third_table"));
+  EXPECT_TRUE(has_table(*backend_, "first_table"));
+  auto version = backend_->schema_version();
   ASSERT_TRUE(version.has_value());
   EXPECT_EQ(*version, 1);
 }
 
-TEST_F(MigrationsTest, RejectsMisnumberedMigrations) {
+TEST_P(MigrationsTest, RejectsMisnumberedMigrations) {
   const std::array migrations{Migration{1, kCreateFirst}, Migration{3, kCreateSecond}};
 
-  auto applied = apply_migrations(*connection_, migrations, kNow);
+  auto applied = backend_->apply(migrations);
   ASSERT_FALSE(applied.has_value());
   EXPECT_EQ(applied.error().code, MetaErrorCode::kInvalid);
-  EXPECT_FALSE(table_exists("first_table"));
+  EXPECT_FALSE(has_table(*backend_, "first_table"));
 }
 
-TEST_F(MigrationsTest, RejectsDatabaseWithFutureSchemaVersion) {
-  ASSERT_TRUE(apply_migrations(*connection_, sqlite_migrations(), kNow).has_value());
-  int binary_version = latest_schema_version(sqlite_migrations());
+TEST_P(MigrationsTest, RejectsDatabaseWithFutureSchemaVersion) {
+  ASSERT_TRUE(backend_->apply(backend_->migrations()).has_value());
+  int binary_version = latest_schema_version(backend_->migrations());
   int future_version = binary_version + 5;
-  {
-    auto insert = connection_->prepare(kInsertMigrationRow);
-    ASSERT_TRUE(insert.has_value()) << insert.error().message;
-    insert->bind(1, std::int64_t{future_version});
-    insert->bind(2, std::string_view("2030-01-01T00:00:00.000Z"));
-    ASSERT_TRUE(insert->run().has_value());
-  }
+  auto inserted =
+      backend_->execute(fmt::format("INSERT INTO schema_migrations (version, applied_at) "
+                                    "VALUES ({}, '2030-01-01T00:00:00Z')",
+                                    future_version));
+  ASSERT_TRUE(inserted.has_value()) << inserted.error().message;
 
-  auto opened = open_sqlite_repository(database_path());
+  auto opened = backend_->open();
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(opened.error().code, MetaErrorCode::kInvalid);
   const std::string& message = opened.error().message;
@@ -161,6 +139,32 @@ TEST_F(MigrationsTest, RejectsDatabaseWithFutureSchemaVersion) {
   EXPECT_NE(message.find(fmt::format("schema version {}.", binary_version)), std::string::npos)
       << message;
 }
+
+// Processes that start together on a new database must apply each step exactly once.
+TEST_P(MigrationsTest, ConcurrentOpensMigrateOnce) {
+  constexpr int kOpeners = 4;
+  std::latch start(kOpeners);
+  std::atomic<int> failures{0};
+  std::vector<std::string> errors(kOpeners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto opened = backend_->open();
+      if (!opened.has_value()) {
+        ++failures;
+        errors[i] = opened.error().message;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  EXPECT_EQ(failures.load(), 0) << fmt::format("{}", fmt::join(errors, "; "));
+  EXPECT_EQ(count_migration_rows(*backend_),
+            static_cast<std::int64_t>(backend_->migrations().size()));
+}
+
+INSTANTIATE_BACKEND_TESTS(MigrationsTest);
 
 }  // namespace
 }  // namespace satchel::meta

@@ -1,0 +1,142 @@
+#include "meta/postgres_migrations.h"
+
+#include <array>
+#include <cstdint>
+
+#include "common/time_format.h"
+#include "fmt/format.h"
+#include "meta/pg_connection.h"
+
+namespace satchel::meta {
+namespace {
+
+// Version 1: committed objects and pending uploads, as in the SQLite schema. Times are
+// microseconds since the Unix epoch. Keys use the "C" collation, so they compare by bytes
+// (UTF-8 byte order) whatever the database's locale, which listing relies on.
+constexpr std::string_view kSchemaVersion1 = R"sql(
+CREATE TABLE objects (
+  tenant text COLLATE "C" NOT NULL,
+  owner text NOT NULL,
+  name text NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  version_id text NOT NULL,
+  size bigint NOT NULL CHECK (size >= 0),
+  etag text NOT NULL,
+  content_type text NOT NULL,
+  sha256 text,
+  revision bigint NOT NULL CHECK (revision >= 1),
+  created_at_us bigint NOT NULL,
+  updated_at_us bigint NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+
+CREATE TABLE pending_uploads (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  owner text NOT NULL,
+  name text NOT NULL,
+  key text NOT NULL,
+  content_type text NOT NULL,
+  size bigint NOT NULL CHECK (size >= 0),
+  sha256 text,
+  if_match_revision bigint CHECK (if_match_revision >= 1),
+  if_none_match boolean NOT NULL,
+  created_at_us bigint NOT NULL,
+  expires_at_us bigint NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'completed', 'aborted'))
+);
+)sql";
+
+constexpr std::array kPostgresMigrations{
+    Migration{1, kSchemaVersion1},
+};
+
+// The two-key advisory lock that serializes migrations. The two-key space is separate from the
+// one-key space that per-object locks use. The first key spells "satc" in ASCII.
+constexpr std::int32_t kLockClassSatchel = 0x73617463;
+constexpr std::int32_t kLockMigrations = 1;
+
+constexpr std::string_view kLockMigrationsSql = "SELECT pg_advisory_xact_lock($1, $2)";
+constexpr std::string_view kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version integer PRIMARY KEY, applied_at timestamptz NOT NULL)";
+constexpr std::string_view kSchemaMigrationsExists =
+    "SELECT to_regclass('schema_migrations') IS NOT NULL";
+constexpr std::string_view kSelectSchemaVersion =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
+constexpr std::string_view kInsertSchemaMigration =
+    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)";
+
+Expected<int, MetaError> read_recorded_version(PgConnection& connection) {
+  auto selected = connection.execute(kSelectSchemaVersion, PgParams());
+  if (!selected) return Unexpected(selected.error());
+  return static_cast<int>(selected->int64(0, 0));
+}
+
+// Applies one migration unless another process applied it first. Returns whether it ran.
+Expected<bool, MetaError> apply_one(PgConnection& connection, const Migration& migration,
+                                    int binary_version, SystemTime now) {
+  auto transaction = PgTransaction::begin(connection);
+  if (!transaction) return Unexpected(transaction.error());
+  auto locked = connection.execute(kLockMigrationsSql,
+                                   PgParams().int64(kLockClassSatchel).int64(kLockMigrations));
+  if (!locked) return Unexpected(locked.error());
+  // Created under the lock, because two concurrent CREATE TABLE IF NOT EXISTS can both try to
+  // create the table and one then fails.
+  if (auto created = connection.execute_script(kCreateSchemaMigrations); !created) {
+    return Unexpected(created.error());
+  }
+  auto current = read_recorded_version(connection);
+  if (!current) return Unexpected(current.error());
+  if (auto newer = check_schema_not_newer(*current, binary_version); !newer) {
+    return Unexpected(newer.error());
+  }
+  if (migration.version <= *current) return false;
+
+  if (auto applied = connection.execute_script(migration.sql); !applied) {
+    MetaError error = applied.error();
+    error.message = fmt::format("schema migration {} failed: {}", migration.version, error.message);
+    return Unexpected(std::move(error));
+  }
+  auto recorded = connection.execute(kInsertSchemaMigration,
+                                     PgParams().int64(migration.version).text(format_iso8601(now)));
+  if (!recorded) return Unexpected(recorded.error());
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return true;
+}
+
+}  // namespace
+
+std::span<const Migration> postgres_migrations() { return kPostgresMigrations; }
+
+Expected<int, MetaError> read_postgres_schema_version(PgConnection& connection) {
+  auto exists = connection.execute(kSchemaMigrationsExists, PgParams());
+  if (!exists) return Unexpected(exists.error());
+  if (!exists->boolean(0, 0)) return 0;
+  return read_recorded_version(connection);
+}
+
+Expected<int, MetaError> apply_postgres_migrations(PgConnection& connection,
+                                                   std::span<const Migration> migrations,
+                                                   SystemTime now) {
+  if (auto numbered = check_migration_numbering(migrations); !numbered) {
+    return Unexpected(numbered.error());
+  }
+  int binary_version = latest_schema_version(migrations);
+  auto current = read_postgres_schema_version(connection);
+  if (!current) return Unexpected(current.error());
+  if (auto newer = check_schema_not_newer(*current, binary_version); !newer) {
+    return Unexpected(newer.error());
+  }
+
+  int applied_count = 0;
+  for (const Migration& migration : migrations) {
+    if (migration.version <= *current) continue;
+    auto applied = apply_one(connection, migration, binary_version, now);
+    if (!applied) return Unexpected(applied.error());
+    if (*applied) ++applied_count;
+  }
+  return applied_count;
+}
+
+}  // namespace satchel::meta

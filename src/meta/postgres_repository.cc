@@ -1,0 +1,444 @@
+#include "meta/postgres_repository.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "fmt/format.h"
+#include "meta/commit_rules.h"
+#include "meta/connection_pool.h"
+#include "meta/key_range.h"
+#include "meta/pg_connection.h"
+#include "meta/postgres_migrations.h"
+#include "meta/record_validation.h"
+#include "meta/storage_encoding.h"
+
+namespace satchel::meta {
+namespace {
+
+// Every value is bound to a $n placeholder, and no SQL is ever built from values.
+constexpr std::string_view kSelectObject =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key = $2";
+// created_at_us is left out of the update, so a replaced object keeps its creation time.
+constexpr std::string_view kUpsertObject =
+    "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
+    "sha256, revision, created_at_us, updated_at_us) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "ON CONFLICT (tenant, key) DO UPDATE SET owner = excluded.owner, name = excluded.name, "
+    "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
+    "content_type = excluded.content_type, sha256 = excluded.sha256, "
+    "revision = excluded.revision, updated_at_us = excluded.updated_at_us";
+constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = $1 AND key = $2";
+constexpr std::string_view kListObjectsInRange =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key >= $2 AND key < $3 "
+    "ORDER BY key LIMIT $4";
+constexpr std::string_view kListObjectsFrom =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key >= $2 "
+    "ORDER BY key LIMIT $3";
+
+constexpr std::string_view kInsertUpload =
+    "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
+    "if_match_revision, if_none_match, created_at_us, expires_at_us, state) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+constexpr std::string_view kSelectUploadForUpdate =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads WHERE id = $1 "
+    "FOR UPDATE";
+constexpr std::string_view kSelectTenantUpload =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads "
+    "WHERE id = $1 AND tenant = $2";
+constexpr std::string_view kSelectTenantUploadForUpdate =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads "
+    "WHERE id = $1 AND tenant = $2 FOR UPDATE";
+constexpr std::string_view kUpdateUploadState =
+    "UPDATE pending_uploads SET state = $1 WHERE id = $2";
+
+// Serializes the writers of one object until their transaction ends. The lock is keyed by a
+// 64-bit hash of "{tenant}/{key}", so two keys share a lock only on a hash collision, which
+// makes them wait for each other but is otherwise harmless.
+constexpr std::string_view kLockObjectKey = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+using PgPool = ConnectionPool<PgConnection>;
+
+MetaError make_error(MetaErrorCode code, std::string message,
+                     std::optional<ObjectRecord> current = std::nullopt) {
+  return MetaError{code, std::move(message), std::move(current)};
+}
+
+// Reads the columns in the order of kSelectObject.
+ObjectRecord read_object(const PgResult& result, int row) {
+  ObjectRecord record;
+  record.tenant = result.text(row, 0);
+  record.owner = result.text(row, 1);
+  record.name = result.text(row, 2);
+  record.key = result.text(row, 3);
+  record.version_id = result.text(row, 4);
+  record.size = static_cast<std::uint64_t>(result.int64(row, 5));
+  record.etag = result.text(row, 6);
+  record.content_type = result.text(row, 7);
+  record.sha256 = result.optional_text(row, 8);
+  record.revision = result.int64(row, 9);
+  record.created_at = from_unix_us(result.int64(row, 10));
+  record.updated_at = from_unix_us(result.int64(row, 11));
+  return record;
+}
+
+// Reads the columns in the order of kSelectTenantUpload.
+Expected<PendingUpload, MetaError> read_upload(const PgResult& result, int row) {
+  PendingUpload upload;
+  upload.id = result.text(row, 0);
+  upload.tenant = result.text(row, 1);
+  upload.owner = result.text(row, 2);
+  upload.name = result.text(row, 3);
+  upload.key = result.text(row, 4);
+  upload.content_type = result.text(row, 5);
+  upload.size = static_cast<std::uint64_t>(result.int64(row, 6));
+  upload.sha256 = result.optional_text(row, 7);
+  upload.if_match = result.optional_int64(row, 8);
+  upload.if_none_match = result.boolean(row, 9);
+  upload.created_at = from_unix_us(result.int64(row, 10));
+  upload.expires_at = from_unix_us(result.int64(row, 11));
+  std::string state_text = result.text(row, 12);
+  std::optional<UploadState> state = parse_upload_state(state_text);
+  if (!state.has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kUnavailable,
+                   fmt::format("pending upload has unknown state \"{}\"", state_text)));
+  }
+  upload.state = *state;
+  return upload;
+}
+
+PgParams object_params(const ObjectRecord& record) {
+  PgParams params;
+  params.text(record.tenant)
+      .text(record.owner)
+      .text(record.name)
+      .text(record.key)
+      .text(record.version_id)
+      .int64(static_cast<std::int64_t>(record.size))
+      .text(record.etag)
+      .text(record.content_type)
+      .optional_text(record.sha256)
+      .int64(record.revision)
+      .int64(to_unix_us(record.created_at))
+      .int64(to_unix_us(record.updated_at));
+  return params;
+}
+
+PgParams upload_params(const PendingUpload& upload) {
+  PgParams params;
+  params.text(upload.id)
+      .text(upload.tenant)
+      .text(upload.owner)
+      .text(upload.name)
+      .text(upload.key)
+      .text(upload.content_type)
+      .int64(static_cast<std::int64_t>(upload.size))
+      .optional_text(upload.sha256)
+      .optional_int64(upload.if_match)
+      .boolean(upload.if_none_match)
+      .int64(to_unix_us(upload.created_at))
+      .int64(to_unix_us(upload.expires_at))
+      .text(upload_state_text(upload.state));
+  return params;
+}
+
+Expected<std::optional<ObjectRecord>, MetaError> select_object(PgConnection& connection,
+                                                               std::string_view tenant,
+                                                               std::string_view key) {
+  auto selected = connection.execute(kSelectObject, PgParams().text(tenant).text(key));
+  if (!selected) return Unexpected(selected.error());
+  if (selected->rows() == 0) return std::optional<ObjectRecord>();
+  return std::optional<ObjectRecord>(read_object(*selected, 0));
+}
+
+// Selects by id alone when tenant is nullopt. A missing upload is kNotFound.
+Expected<PendingUpload, MetaError> select_upload(PgConnection& connection, std::string_view sql,
+                                                 std::string_view id,
+                                                 std::optional<std::string_view> tenant) {
+  PgParams params;
+  params.text(id);
+  if (tenant.has_value()) params.text(*tenant);
+  auto selected = connection.execute(sql, params);
+  if (!selected) return Unexpected(selected.error());
+  if (selected->rows() == 0) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("pending upload {} not found", id)));
+  }
+  return read_upload(*selected, 0);
+}
+
+Expected<void, MetaError> lock_object_key(PgConnection& connection, std::string_view tenant,
+                                          std::string_view key) {
+  auto locked =
+      connection.execute(kLockObjectKey, PgParams().text(fmt::format("{}/{}", tenant, key)));
+  if (!locked) return Unexpected(locked.error());
+  return {};
+}
+
+Expected<void, MetaError> set_upload_state(PgConnection& connection, std::string_view id,
+                                           UploadState state) {
+  auto updated =
+      connection.execute(kUpdateUploadState, PgParams().text(upload_state_text(state)).text(id));
+  if (!updated) return Unexpected(updated.error());
+  return {};
+}
+
+// The lower bound of a listing as PostgreSQL can take it. Text parameters cannot contain NUL,
+// so a cursor's bound last_key + NUL becomes last_key + U+0001: keys never contain NUL, so no
+// key lies between the two and both bounds select the same keys.
+std::string postgres_lower_bound(std::string bound) {
+  if (!bound.empty() && bound.back() == '\0') bound.back() = '\x01';
+  return bound;
+}
+
+class PostgresRepository final : public Repository {
+ public:
+  explicit PostgresRepository(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+
+  Expected<PendingUpload, MetaError> create_pending_upload(const PendingUpload& upload) override;
+  Expected<PendingUpload, MetaError> find_pending_upload(std::string_view tenant,
+                                                         std::string_view id) override;
+  Expected<ObjectRecord, MetaError> commit_upload(std::string_view upload_id,
+                                                  const ObjectRecord& observed,
+                                                  SystemTime now) override;
+  Expected<ObjectRecord, MetaError> get_object(std::string_view tenant,
+                                               std::string_view key) override;
+  Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
+                                                       std::string_view key_prefix,
+                                                       std::string_view cursor,
+                                                       std::size_t limit) override;
+  Expected<ObjectRecord, MetaError> delete_object(
+      std::string_view tenant, std::string_view key,
+      std::optional<std::int64_t> expected_revision) override;
+  Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
+                                                          std::string_view id) override;
+
+ private:
+  // Runs work, which reads without writing, on a pooled connection. An idle connection may
+  // have been closed by the server (a restart, an idle timeout); work then fails on a broken
+  // connection, and it runs once more on a newly opened one.
+  template <class Work>
+  auto read(Work&& work) -> decltype(work(std::declval<PgConnection&>()));
+
+  // Runs work inside one transaction and commits it when work succeeds. When BEGIN fails on a
+  // broken connection, nothing has run yet, so it starts again on a newly opened connection.
+  // A failure after BEGIN is returned as it is, because the outcome of a COMMIT lost with the
+  // connection is unknown.
+  template <class Work>
+  auto transact(Work&& work) -> decltype(work(std::declval<PgConnection&>()));
+
+  std::unique_ptr<PgPool> pool_;
+};
+
+template <class Work>
+auto PostgresRepository::read(Work&& work) -> decltype(work(std::declval<PgConnection&>())) {
+  for (int attempt = 0;; ++attempt) {
+    auto connection = pool_->acquire();
+    if (!connection) return Unexpected(connection.error());
+    auto result = work(**connection);
+    if (result.has_value() || attempt > 0 || !(*connection)->is_broken()) return result;
+    pool_->close_idle();
+  }
+}
+
+template <class Work>
+auto PostgresRepository::transact(Work&& work) -> decltype(work(std::declval<PgConnection&>())) {
+  for (int attempt = 0;; ++attempt) {
+    auto connection = pool_->acquire();
+    if (!connection) return Unexpected(connection.error());
+    auto transaction = PgTransaction::begin(**connection);
+    if (!transaction) {
+      if (attempt == 0 && (*connection)->is_broken()) {
+        pool_->close_idle();
+        continue;
+      }
+      return Unexpected(transaction.error());
+    }
+    auto result = work(**connection);
+    if (!result.has_value()) return result;
+    if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+    return result;
+  }
+}
+
+Expected<PendingUpload, MetaError> PostgresRepository::create_pending_upload(
+    const PendingUpload& upload) {
+  if (auto valid = validate_new_upload(upload); !valid) return Unexpected(valid.error());
+  PendingUpload stored = upload;
+  stored.created_at = floor_to_us(upload.created_at);
+  stored.expires_at = floor_to_us(upload.expires_at);
+
+  return transact([&](PgConnection& connection) -> Expected<PendingUpload, MetaError> {
+    auto inserted = connection.execute(kInsertUpload, upload_params(stored));
+    if (!inserted) {
+      if (inserted.error().code == MetaErrorCode::kConflict) {
+        return Unexpected(make_error(MetaErrorCode::kConflict,
+                                     fmt::format("pending upload {} already exists", stored.id)));
+      }
+      return Unexpected(inserted.error());
+    }
+    return stored;
+  });
+}
+
+Expected<PendingUpload, MetaError> PostgresRepository::find_pending_upload(std::string_view tenant,
+                                                                           std::string_view id) {
+  return read([&](PgConnection& connection) {
+    return select_upload(connection, kSelectTenantUpload, id, tenant);
+  });
+}
+
+Expected<ObjectRecord, MetaError> PostgresRepository::commit_upload(std::string_view upload_id,
+                                                                    const ObjectRecord& observed,
+                                                                    SystemTime now) {
+  return transact([&](PgConnection& connection) -> Expected<ObjectRecord, MetaError> {
+    // FOR UPDATE makes a second commit of the same upload wait, then read the new state.
+    auto upload = select_upload(connection, kSelectUploadForUpdate, upload_id, std::nullopt);
+    if (!upload) return Unexpected(upload.error());
+    if (auto usable = check_committable(*upload, now); !usable) return Unexpected(usable.error());
+    if (auto valid = validate_observed_object(observed, *upload); !valid) {
+      return Unexpected(valid.error());
+    }
+
+    // The object row may not exist yet, so FOR UPDATE could not lock it: the advisory lock
+    // covers a missing row as well.
+    if (auto locked = lock_object_key(connection, upload->tenant, upload->key); !locked) {
+      return Unexpected(locked.error());
+    }
+    auto current = select_object(connection, upload->tenant, upload->key);
+    if (!current) return Unexpected(current.error());
+    if (auto met = check_preconditions(*upload, *current); !met) return Unexpected(met.error());
+
+    ObjectRecord record = build_committed_record(*upload, observed, *current, now);
+    if (auto written = connection.execute(kUpsertObject, object_params(record)); !written) {
+      return Unexpected(written.error());
+    }
+    if (auto marked = set_upload_state(connection, upload->id, UploadState::kCompleted); !marked) {
+      return Unexpected(marked.error());
+    }
+    return record;
+  });
+}
+
+Expected<ObjectRecord, MetaError> PostgresRepository::get_object(std::string_view tenant,
+                                                                 std::string_view key) {
+  auto record =
+      read([&](PgConnection& connection) { return select_object(connection, tenant, key); });
+  if (!record) return Unexpected(record.error());
+  if (!record->has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("object {} not found", key)));
+  }
+  return std::move(**record);
+}
+
+Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
+    std::string_view tenant, std::string_view key_prefix, std::string_view cursor,
+    std::size_t limit) {
+  if (tenant.empty()) return Unexpected(make_error(MetaErrorCode::kInvalid, "tenant is empty"));
+  auto range = list_key_range(key_prefix, cursor);
+  if (!range) return Unexpected(range.error());
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+
+  PgParams params;
+  params.text(tenant).text(postgres_lower_bound(range->lower_inclusive));
+  bool bounded = range->upper_exclusive.has_value();
+  if (bounded) params.text(*range->upper_exclusive);
+  // Reading one row past the page shows whether another page follows.
+  params.int64(static_cast<std::int64_t>(page_size + 1));
+
+  auto rows = read([&](PgConnection& connection) {
+    return connection.execute(bounded ? kListObjectsInRange : kListObjectsFrom, params);
+  });
+  if (!rows) return Unexpected(rows.error());
+  Page<ObjectRecord> page;
+  for (int row = 0; row < rows->rows(); ++row) page.items.push_back(read_object(*rows, row));
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_list_cursor(page.items.back().key);
+  }
+  return page;
+}
+
+Expected<ObjectRecord, MetaError> PostgresRepository::delete_object(
+    std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision) {
+  return transact([&](PgConnection& connection) -> Expected<ObjectRecord, MetaError> {
+    if (auto locked = lock_object_key(connection, tenant, key); !locked) {
+      return Unexpected(locked.error());
+    }
+    auto current = select_object(connection, tenant, key);
+    if (!current) return Unexpected(current.error());
+    if (!current->has_value()) {
+      return Unexpected(
+          make_error(MetaErrorCode::kNotFound, fmt::format("object {} not found", key)));
+    }
+    ObjectRecord record = std::move(**current);
+    if (expected_revision.has_value() && record.revision != *expected_revision) {
+      std::string message =
+          fmt::format("object is at revision {} but the delete expected revision {}",
+                      record.revision, *expected_revision);
+      return Unexpected(
+          make_error(MetaErrorCode::kConflict, std::move(message), std::move(record)));
+    }
+    if (auto deleted = connection.execute(kDeleteObject, PgParams().text(tenant).text(key));
+        !deleted) {
+      return Unexpected(deleted.error());
+    }
+    return record;
+  });
+}
+
+Expected<PendingUpload, MetaError> PostgresRepository::abort_pending_upload(std::string_view tenant,
+                                                                            std::string_view id) {
+  return transact([&](PgConnection& connection) -> Expected<PendingUpload, MetaError> {
+    auto upload = select_upload(connection, kSelectTenantUploadForUpdate, id, tenant);
+    if (!upload) return Unexpected(upload.error());
+    if (upload->state == UploadState::kCompleted) {
+      return Unexpected(
+          make_error(MetaErrorCode::kAlreadyCompleted, "upload was already completed"));
+    }
+    if (upload->state == UploadState::kAborted) return std::move(*upload);
+
+    if (auto marked = set_upload_state(connection, upload->id, UploadState::kAborted); !marked) {
+      return Unexpected(marked.error());
+    }
+    upload->state = UploadState::kAborted;
+    return std::move(*upload);
+  });
+}
+
+PgSessionSettings session_settings(const PostgresOptions& options) {
+  return PgSessionSettings{.connect_timeout = options.connect_timeout,
+                           .lock_timeout = options.lock_timeout,
+                           .statement_timeout = options.statement_timeout};
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Repository>, MetaError> open_postgres_repository(
+    const Secret& conninfo, const PostgresOptions& options) {
+  PgSessionSettings settings = session_settings(options);
+  auto open = [conninfo, settings] { return PgConnection::open(conninfo, settings); };
+  auto is_reusable = [](const PgConnection& connection) { return connection.is_reusable(); };
+  auto pool = std::make_unique<PgPool>(open, is_reusable, options.max_connections);
+
+  {
+    auto connection = pool->acquire();
+    if (!connection) return Unexpected(connection.error());
+    // applied_at only records when a step ran and no logic reads it, so the system clock is
+    // fine.
+    auto migrated = apply_postgres_migrations(**connection, postgres_migrations(),
+                                              std::chrono::system_clock::now());
+    if (!migrated) return Unexpected(migrated.error());
+  }
+  return std::make_unique<PostgresRepository>(std::move(pool));
+}
+
+}  // namespace satchel::meta
