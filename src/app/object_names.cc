@@ -5,9 +5,31 @@
 namespace satchel::app {
 namespace {
 
+// Decodes the code point at text[i] of valid UTF-8 and advances i past it.
+uint32_t next_code_point(std::string_view text, size_t& i) {
+  auto lead = static_cast<unsigned char>(text[i]);
+  size_t length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+  uint32_t code_point = length == 1 ? lead : lead & (0x7f >> length);
+  for (size_t k = 1; k < length; ++k) {
+    code_point = (code_point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+  }
+  i += length;
+  return code_point;
+}
+
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators, and
+// the bidirectional formatting characters, which can make a name display
+// as another one (U+202E turns "txt.exe" around).
+bool is_forbidden_code_point(uint32_t c) {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+         (c >= 0x200e && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+// Precondition: text is valid UTF-8.
 bool has_control_character(std::string_view text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
+  for (size_t i = 0; i < text.size();) {
+    if (is_forbidden_code_point(next_code_point(text, i))) return true;
   }
   return false;
 }

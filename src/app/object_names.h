@@ -13,8 +13,9 @@ inline constexpr size_t kMaxNameBytes = 512;
 inline constexpr size_t kMaxIdentityPartBytes = 128;
 
 // Returns an error message, or nullopt when the name is acceptable: 1-512
-// bytes of UTF-8, no control characters, no backslash, no leading or
-// trailing '/', no empty, "." or ".." segment.
+// bytes of UTF-8, no control characters (C0, C1, line separators or
+// bidirectional overrides), no backslash, no leading or trailing '/', no
+// empty, "." or ".." segment.
 std::optional<std::string> check_object_name(std::string_view name);
 
 // Returns an error message, or nullopt when a tenant or subject can be a key

@@ -96,9 +96,10 @@ Reply login_page(const Context& context, http::Request& request) {
 }
 
 Reply submit_login(const Context& context, http::Request& request) {
-  // The form posts to its own origin, so a cross-site post is refused.
+  // The form posts to its own origin, so a post from another site, or from a
+  // sandboxed frame (Origin: null), is rejected.
   std::string_view origin = request.header_value(http::Field::origin);
-  if (!origin.empty() && origin != context.issuer_origin && origin != "null") {
+  if (!origin.empty() && origin != context.issuer_origin) {
     co_return error_reply(request, http::Status::forbidden, "cross_origin_post",
                           "the sign-in form must be posted from the provider's own page");
   }

@@ -28,6 +28,25 @@ TEST(ObjectName, RejectsControlCharactersBackslashAndBadUtf8) {
   EXPECT_TRUE(check_object_name("\xc0\xaf").has_value());
 }
 
+TEST(ObjectName, RejectsUnicodeControlsAndBidiOverrides) {
+  EXPECT_TRUE(check_object_name("a\xc2\x85"
+                                "b")
+                  .has_value());  // U+0085 next line
+  EXPECT_TRUE(check_object_name("a\xe2\x80\xa8"
+                                "b")
+                  .has_value());  // U+2028 line separator
+  EXPECT_TRUE(check_object_name("txt.\xe2\x80\xae"
+                                "exe")
+                  .has_value());  // U+202E
+  EXPECT_TRUE(check_identity_part("a\xe2\x81\xa6"
+                                  "b",
+                                  "subject")
+                  .has_value());  // U+2066
+  EXPECT_FALSE(check_object_name("caf\xc3\xa9\xe2\x80\x94"
+                                 "menu")
+                   .has_value());  // U+2014 dash
+}
+
 TEST(ObjectName, EnforcesByteLimit) {
   EXPECT_FALSE(check_object_name(std::string(kMaxNameBytes, 'a')).has_value());
   EXPECT_TRUE(check_object_name(std::string(kMaxNameBytes + 1, 'a')).has_value());
