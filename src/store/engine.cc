@@ -19,8 +19,6 @@ constexpr size_t kVersionIdBytes = 16;
 constexpr size_t kMaxVersionIdLength = 128;
 constexpr size_t kReadChunkBytes = 256 * 1024;
 
-std::string new_version_id() { return base64url_encode(random_bytes(kVersionIdBytes)); }
-
 Expected<void, std::string> make_private_directory(const std::filesystem::path& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     return Unexpected("cannot create " + path.string() + ": " + std::strerror(errno));
@@ -91,6 +89,21 @@ Expected<void, StoreError> PendingPut::append(std::string_view bytes) {
   return writer_.append(bytes);
 }
 
+Expected<void, StoreError> append_file(int fd, PendingPut& pending) {
+  std::string chunk(kReadChunkBytes, '\0');
+  for (;;) {
+    ssize_t count = ::read(fd, chunk.data(), chunk.size());
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      obs::error("cannot read object file", {{"error", std::strerror(errno)}});
+      return Unexpected(StoreError::kInternal);
+    }
+    if (count == 0) return {};
+    auto appended = pending.append(std::string_view(chunk.data(), static_cast<size_t>(count)));
+    if (!appended) return appended;
+  }
+}
+
 OpenObject::OpenObject(OpenObject&& other) noexcept
     : version_(std::move(other.version_)), fd_(std::exchange(other.fd_, -1)) {}
 
@@ -115,8 +128,13 @@ Expected<std::unique_ptr<Engine>, std::string> Engine::open(EngineOptions option
   remove_leftover_temp_files(options.root / "tmp");
   auto index = StoreIndex::open(options.root / "index.db");
   if (!index) return Unexpected(index.error());
-  return std::unique_ptr<Engine>(new Engine(std::move(options), std::move(*index)));
+  std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(*index)));
+  auto loaded = engine->load_cors();
+  if (!loaded) return Unexpected(loaded.error());
+  return engine;
 }
+
+std::string Engine::new_version_id() { return base64url_encode(random_bytes(kVersionIdBytes)); }
 
 Engine::Engine(EngineOptions options, std::unique_ptr<StoreIndex> index)
     : options_(std::move(options)),
@@ -151,7 +169,12 @@ Expected<void, StoreError> Engine::set_versioning(const std::string& bucket,
 }
 
 Expected<void, StoreError> Engine::delete_bucket(const std::string& name) {
-  return index_->delete_bucket(name);
+  auto deleted = index_->delete_bucket(name);
+  if (deleted) {
+    std::lock_guard lock(cors_mutex_);
+    cors_.erase(name);
+  }
+  return deleted;
 }
 
 Expected<PendingPut, StoreError> Engine::begin_put(const std::string& bucket,
@@ -176,44 +199,58 @@ Expected<PendingPut, StoreError> Engine::begin_put(const std::string& bucket,
     if (!allowed) return Unexpected(allowed.error());
   }
 
-  auto writer = ObjectWriter::create(temp_dir_, max_bytes);
+  auto writer = ObjectWriter::create(temp_dir_, max_bytes, request.checksum_algorithm);
   if (!writer) return Unexpected(writer.error());
   return PendingPut(bucket, key, std::move(request), std::move(*writer));
 }
 
-Expected<ObjectVersion, StoreError> Engine::commit_put(PendingPut pending) {
-  ObjectWriter& writer = pending.writer_;
-  const PutRequest& request = pending.request_;
+Expected<ObjectVersion, StoreError> Engine::publish_body(ObjectWriter& writer,
+                                                         const PutRequest& request) {
   if (request.content_length && writer.size() != *request.content_length) {
     return Unexpected(StoreError::kIncompleteBody);
   }
   std::string md5 = writer.finish_md5();
   std::string sha256 = writer.finish_sha256();
+  std::optional<std::string> checksum = writer.finish_checksum();
   if (request.expected_md5 && !constant_time_equal(*request.expected_md5, md5)) {
     return Unexpected(StoreError::kBadDigest);
   }
   if (request.expected_sha256 && !constant_time_equal(*request.expected_sha256, sha256)) {
     return Unexpected(StoreError::kContentSha256Mismatch);
   }
+  if (request.expected_checksum &&
+      (!checksum || !constant_time_equal(*request.expected_checksum, *checksum))) {
+    return Unexpected(StoreError::kChecksumMismatch);
+  }
 
   ObjectVersion version;
-  version.bucket = pending.bucket_;
-  version.key = pending.key_;
   version.file_id = hex_encode(random_bytes(kFileIdBytes));
   version.size = writer.size();
   version.etag = hex_encode(md5);
   version.sha256_hex = hex_encode(sha256);
-  version.content_type = request.content_type;
-  version.user_metadata = request.user_metadata;
-  version.stored_headers = request.stored_headers;
-  version.last_modified = options_.clock->now();
-
-  auto final_path = object_path(version.file_id);
-  auto published = writer.publish(objects_dir_, final_path);
+  if (checksum && request.checksum_algorithm) {
+    version.checksum = StoredChecksum{*request.checksum_algorithm, base64_encode(*checksum),
+                                      ChecksumType::kFullObject};
+  }
+  auto published = writer.publish(objects_dir_, object_path(version.file_id));
   if (!published) return Unexpected(published.error());
+  return version;
+}
 
+Expected<ObjectVersion, StoreError> Engine::commit_put(PendingPut pending) {
+  const PutRequest& request = pending.request_;
+  auto version = publish_body(pending.writer_, request);
+  if (!version) return version;
+  version->bucket = pending.bucket_;
+  version->key = pending.key_;
+  version->content_type = request.content_type;
+  version->user_metadata = request.user_metadata;
+  version->stored_headers = request.stored_headers;
+  version->last_modified = options_.clock->now();
+
+  auto final_path = object_path(version->file_id);
   auto recorded =
-      index_->record_version(std::move(version), new_version_id(), request.precondition);
+      index_->record_version(std::move(*version), new_version_id(), request.precondition);
   if (!recorded) {
     // The file is not referenced by any index row, so removing it is safe.
     remove_file_logged(final_path);
@@ -221,6 +258,28 @@ Expected<ObjectVersion, StoreError> Engine::commit_put(PendingPut pending) {
   }
   remove_files(recorded->orphaned_file_ids);
   return std::move(recorded->version);
+}
+
+Expected<ObjectVersion, StoreError> Engine::copy_version(const ObjectVersion& source,
+                                                         const std::string& bucket,
+                                                         const std::string& key,
+                                                         PutRequest request) {
+  auto opened = open_version(source);
+  if (!opened) return Unexpected(opened.error());
+  int fd = opened->release_fd();
+  request.content_length = source.size;
+  if (!request.checksum_algorithm && source.checksum) {
+    request.checksum_algorithm = source.checksum->algorithm;
+  }
+  auto pending = begin_put(bucket, key, std::move(request));
+  if (!pending) {
+    ::close(fd);
+    return Unexpected(pending.error());
+  }
+  auto copied = append_file(fd, *pending);
+  ::close(fd);
+  if (!copied) return Unexpected(copied.error());
+  return commit_put(std::move(*pending));
 }
 
 Expected<ObjectVersion, StoreError> Engine::put(const std::string& bucket, const std::string& key,

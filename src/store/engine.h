@@ -11,9 +11,12 @@
 // index row leaves a file that no row names. Nothing removes such files yet.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,10 +31,20 @@
 namespace satchel::store {
 
 inline constexpr size_t kMaxKeyBytes = 1024;
+// S3's multipart limits: part numbers 1 to 10000, and every part but the
+// last at least 5 MiB.
+inline constexpr int kMaxPartNumber = 10000;
+inline constexpr uint64_t kMinPartBytes = 5ULL << 20;
+// S3 returns at most 1000 keys, versions, parts or uploads per listing.
+inline constexpr size_t kMaxListEntries = 1000;
 
 struct EngineOptions {
   std::filesystem::path root;
+  // The largest PUT body, copy and multipart part.
   uint64_t max_object_bytes = 5ULL << 30;
+  // Multipart uploads initiated longer ago are aborted by
+  // abort_stale_uploads().
+  std::chrono::seconds max_upload_age{std::chrono::hours(24 * 7)};
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
 };
 
@@ -43,6 +56,12 @@ class PendingPut {
   // declared Content-Length or the store's maximum object size.
   Expected<void, StoreError> append(std::string_view bytes);
   uint64_t size() const { return writer_.size(); }
+  // Sets the raw checksum the body must match at commit, for a checksum that
+  // arrives after the body (an aws-chunked trailer).
+  void expect_checksum(std::string raw_checksum) {
+    request_.expected_checksum = std::move(raw_checksum);
+  }
+  const PutRequest& request() const { return request_; }
   // Removes the temporary file now instead of at destruction.
   void abort() { writer_.discard(); }
   const std::filesystem::path& temp_path() const { return writer_.temp_path(); }
@@ -59,6 +78,9 @@ class PendingPut {
   std::string key_;
   PutRequest request_;
   ObjectWriter writer_;
+  // Set when the body is a part of this multipart upload.
+  std::optional<MultipartUpload> upload_;
+  int part_number_ = 0;
 };
 
 // An object version opened for reading. Owns the file descriptor, so the
@@ -139,6 +161,66 @@ class Engine {
                                                    const std::string& key,
                                                    const std::optional<std::string>& version_id);
 
+  // CopyObject: writes the bytes of source, found earlier with
+  // find_version(), as a new version of the destination, checking the
+  // request's precondition against the destination. Without a checksum
+  // algorithm in request, the source's algorithm is used. Fails with
+  // kNoSuchKey when the source was deleted meanwhile.
+  Expected<ObjectVersion, StoreError> copy_version(const ObjectVersion& source,
+                                                   const std::string& bucket,
+                                                   const std::string& key, PutRequest request);
+
+  // Listing (engine_listing.cc). max_keys is capped at kMaxListEntries.
+  Expected<ObjectListing, StoreError> list_objects(const std::string& bucket,
+                                                   ListObjectsQuery query);
+  // Fails with kInvalidVersionId when version_id_marker names no version of
+  // key_marker.
+  Expected<VersionListing, StoreError> list_versions(const std::string& bucket,
+                                                     ListVersionsQuery query);
+
+  // Multipart upload (engine_multipart.cc). Each call but create_upload
+  // fails with kNoSuchUpload unless upload_id names an upload of this
+  // bucket and key.
+  Expected<MultipartUpload, StoreError> create_upload(const std::string& bucket,
+                                                      const std::string& key,
+                                                      MultipartUpload settings);
+  // Like begin_put(), for part part_number (1 to kMaxPartNumber). The part
+  // gets the upload's checksum algorithm; a request naming another one
+  // fails with kChecksumTypeMismatch.
+  Expected<PendingPut, StoreError> begin_part(const std::string& bucket, const std::string& key,
+                                              const std::string& upload_id, int part_number,
+                                              PutRequest request);
+  // Checks and stores a part begun with begin_part(), replacing an earlier
+  // part with its number.
+  Expected<UploadedPart, StoreError> commit_part(PendingPut pending);
+  // Assembles the listed parts into a new object version, durably, and ends
+  // the upload. Errors: kInvalidPartOrder, kInvalidPart, kEntityTooSmall,
+  // kChecksumMismatch against request.expected_checksum, and the
+  // precondition's errors.
+  Expected<ObjectVersion, StoreError> complete_upload(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const std::string& upload_id,
+                                                      const CompleteRequest& request);
+  Expected<void, StoreError> abort_upload(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id);
+  // Parts numbered above part_number_marker, at most max_parts of them.
+  Expected<PartListing, StoreError> list_parts(const std::string& bucket, const std::string& key,
+                                               const std::string& upload_id, int part_number_marker,
+                                               size_t max_parts);
+  Expected<UploadListing, StoreError> list_uploads(const std::string& bucket,
+                                                   const ListUploadsQuery& query);
+  // Aborts every upload initiated more than max_upload_age ago and returns
+  // how many there were.
+  Expected<size_t, StoreError> abort_stale_uploads();
+
+  // Bucket CORS configurations (engine_cors.cc). They are cached in memory,
+  // so cors_rules() never blocks and may run on an I/O thread.
+  std::shared_ptr<const std::vector<CorsRule>> cors_rules(const std::string& bucket) const;
+  // Fails with kNoSuchBucket or kNoSuchCorsConfiguration.
+  Expected<std::vector<CorsRule>, StoreError> get_cors(const std::string& bucket);
+  Expected<void, StoreError> put_cors(const std::string& bucket, std::vector<CorsRule> rules);
+  Expected<void, StoreError> delete_cors(const std::string& bucket);
+
   std::filesystem::path object_path(std::string_view file_id) const;
   const std::filesystem::path& temp_dir() const { return temp_dir_; }
   const std::filesystem::path& objects_dir() const { return objects_dir_; }
@@ -147,13 +229,28 @@ class Engine {
 
  private:
   Engine(EngineOptions options, std::unique_ptr<StoreIndex> index);
+  static std::string new_version_id();
   void remove_files(const std::vector<std::string>& file_ids);
+  Expected<void, std::string> load_cors();
+  // Writes the writer's file into objects/ under a new file id, after
+  // checking it against the request. Returns the published version's
+  // fields: file id, size, ETag, SHA-256 and checksum.
+  Expected<ObjectVersion, StoreError> publish_body(ObjectWriter& writer, const PutRequest& request);
+  Expected<MultipartUpload, StoreError> find_upload(const std::string& bucket,
+                                                    const std::string& key,
+                                                    const std::string& upload_id);
 
   EngineOptions options_;
   std::filesystem::path temp_dir_;
   std::filesystem::path objects_dir_;
   std::unique_ptr<StoreIndex> index_;
+  mutable std::mutex cors_mutex_;
+  // Bucket name to its CORS rules; guarded by cors_mutex_.
+  std::map<std::string, std::shared_ptr<const std::vector<CorsRule>>, std::less<>> cors_;
 };
+
+// Appends everything from fd's current offset to its end to pending.
+Expected<void, StoreError> append_file(int fd, PendingPut& pending);
 
 // S3 bucket naming rules: 3-63 characters of lower-case letters, digits,
 // dots and hyphens, starting and ending with a letter or digit, no "..",

@@ -25,6 +25,20 @@ struct IndexChange {
   std::vector<std::string> orphaned_file_ids;
 };
 
+// A version with its row's insertion sequence, which orders the versions of
+// a key (higher is newer) and positions version listings.
+struct ListedVersion {
+  int64_t seq = 0;
+  ObjectVersion version;
+};
+
+// A position in a version listing: rows after it have a greater key, or the
+// same key and a smaller seq. seq 0 means after every version of key.
+struct VersionCursor {
+  std::string key;
+  int64_t seq = 0;
+};
+
 // Checks a write's precondition against the key's latest version (nullopt
 // when the key has none). S3 semantics: If-None-Match: * fails with
 // kPreconditionFailed when a current object exists; If-Match fails with
@@ -49,8 +63,14 @@ class StoreIndex {
   Expected<std::optional<BucketInfo>, StoreError> find_bucket(const std::string& name);
   Expected<std::vector<BucketInfo>, StoreError> list_buckets();
   Expected<void, StoreError> set_versioning(const std::string& bucket, Versioning versioning);
-  // Fails with kBucketNotEmpty while any version or delete marker remains.
+  // Fails with kBucketNotEmpty while any version, delete marker or
+  // multipart upload remains.
   Expected<void, StoreError> delete_bucket(const std::string& name);
+  // Stores a bucket's CORS configuration as an opaque document; an empty
+  // one removes it.
+  Expected<void, StoreError> set_cors(const std::string& bucket, const std::string& document);
+  // Every bucket's CORS document, as (bucket, document) pairs.
+  Expected<std::vector<std::pair<std::string, std::string>>, StoreError> list_cors();
 
   // The newest version or delete marker of the key, if any.
   Expected<std::optional<ObjectVersion>, StoreError> latest_version(const std::string& bucket,
@@ -78,6 +98,56 @@ class StoreIndex {
   Expected<std::optional<IndexChange>, StoreError> delete_version(const std::string& bucket,
                                                                   const std::string& key,
                                                                   const std::string& version_id);
+
+  // Listing (index_listing.cc). Keys are compared as bytes, which is S3's
+  // order for UTF-8 keys. Both return at most limit rows.
+  //
+  // The newest row of each key that starts with prefix and sorts after
+  // `after`, in key order; delete markers included.
+  Expected<std::vector<ObjectVersion>, StoreError> list_latest(const std::string& bucket,
+                                                               const std::string& prefix,
+                                                               const std::string& after,
+                                                               size_t limit);
+  // Every row of keys that start with prefix, after the cursor, by key and
+  // then newest first, with is_latest set.
+  Expected<std::vector<ListedVersion>, StoreError> list_versions(const std::string& bucket,
+                                                                 const std::string& prefix,
+                                                                 const VersionCursor& cursor,
+                                                                 size_t limit);
+  // The seq of a version, or nullopt when it does not exist.
+  Expected<std::optional<int64_t>, StoreError> version_seq(const std::string& bucket,
+                                                           const std::string& key,
+                                                           const std::string& version_id);
+
+  // Multipart uploads (index_multipart.cc).
+  //
+  // Fails with kNoSuchBucket.
+  Expected<void, StoreError> create_upload(const MultipartUpload& upload);
+  // The upload with this id for this bucket and key, or nullopt.
+  Expected<std::optional<MultipartUpload>, StoreError> find_upload(const std::string& bucket,
+                                                                   const std::string& key,
+                                                                   const std::string& upload_id);
+  // Records a part, replacing an earlier one with its number. Returns the
+  // data file of the replaced part, if any. Fails with kNoSuchUpload.
+  Expected<std::vector<std::string>, StoreError> record_part(const MultipartUpload& upload,
+                                                             const UploadedPart& part);
+  // Every part of the upload, by part number.
+  Expected<std::vector<UploadedPart>, StoreError> list_parts(const std::string& upload_id);
+  // In one transaction: checks that the upload still exists (kNoSuchUpload)
+  // and the precondition, records the version as put does, and removes the
+  // upload. The orphaned files include every part file.
+  Expected<IndexChange, StoreError> complete_upload(const MultipartUpload& upload,
+                                                    ObjectVersion version,
+                                                    const std::string& new_version_id,
+                                                    const WritePrecondition& precondition);
+  // Removes the upload and returns its part files. Fails with kNoSuchUpload.
+  Expected<std::vector<std::string>, StoreError> abort_upload(const MultipartUpload& upload);
+  // The bucket's uploads whose key starts with prefix, by key, then
+  // initiation time, then id.
+  Expected<std::vector<MultipartUpload>, StoreError> list_uploads(const std::string& bucket,
+                                                                  const std::string& prefix);
+  // Uploads of every bucket initiated before the given time.
+  Expected<std::vector<MultipartUpload>, StoreError> uploads_initiated_before(SystemTime time);
 
  private:
   explicit StoreIndex(sqlite3* database) : database_(database) {}

@@ -62,18 +62,22 @@ void remove_file_logged(const std::filesystem::path& path) {
 }
 
 Expected<ObjectWriter, StoreError> ObjectWriter::create(const std::filesystem::path& temp_dir,
-                                                        uint64_t max_bytes) {
+                                                        uint64_t max_bytes,
+                                                        std::optional<ChecksumAlgorithm> checksum) {
   auto path = temp_dir / hex_encode(random_bytes(kTempNameBytes));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     log_errno("cannot create temporary object file", path, errno);
     return Unexpected(StoreError::kInternal);
   }
-  return ObjectWriter(fd, std::move(path), max_bytes);
+  return ObjectWriter(fd, std::move(path), max_bytes, checksum);
 }
 
-ObjectWriter::ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes)
-    : fd_(fd), temp_path_(std::move(temp_path)), max_bytes_(max_bytes) {}
+ObjectWriter::ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes,
+                           std::optional<ChecksumAlgorithm> checksum)
+    : fd_(fd), temp_path_(std::move(temp_path)), max_bytes_(max_bytes) {
+  if (checksum) checksum_.emplace(*checksum);
+}
 
 ObjectWriter::ObjectWriter(ObjectWriter&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
@@ -81,7 +85,8 @@ ObjectWriter::ObjectWriter(ObjectWriter&& other) noexcept
       max_bytes_(other.max_bytes_),
       size_(other.size_),
       md5_(std::move(other.md5_)),
-      sha256_(std::move(other.sha256_)) {}
+      sha256_(std::move(other.sha256_)),
+      checksum_(std::move(other.checksum_)) {}
 
 ObjectWriter::~ObjectWriter() { discard(); }
 
@@ -90,6 +95,7 @@ Expected<void, StoreError> ObjectWriter::append(std::string_view bytes) {
   if (bytes.size() > max_bytes_ - size_) return Unexpected(StoreError::kEntityTooLarge);
   md5_.update(bytes);
   sha256_.update(bytes);
+  if (checksum_) checksum_->update(bytes);
   while (!bytes.empty()) {
     ssize_t written = ::write(fd_, bytes.data(), bytes.size());
     if (written < 0) {
@@ -133,6 +139,11 @@ Expected<void, StoreError> ObjectWriter::publish(const std::filesystem::path& ro
   }
   sync_directory(temp_dir);
   return {};
+}
+
+std::optional<std::string> ObjectWriter::finish_checksum() {
+  if (!checksum_) return std::nullopt;
+  return checksum_->finish();
 }
 
 void ObjectWriter::discard() {

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/crypto.h"
 #include "common/expected.h"
+#include "store/checksum.h"
 #include "store/store_error.h"
 
 namespace satchel::store {
@@ -20,16 +22,18 @@ namespace satchel::store {
 class ObjectWriter {
  public:
   // Creates a new file (O_EXCL, mode 0600) with a random name in temp_dir.
-  // Writes that would grow it past max_bytes fail with kEntityTooLarge.
-  static Expected<ObjectWriter, StoreError> create(const std::filesystem::path& temp_dir,
-                                                   uint64_t max_bytes);
+  // Writes that would grow it past max_bytes fail with kEntityTooLarge. With
+  // a checksum algorithm, that checksum is computed too.
+  static Expected<ObjectWriter, StoreError> create(
+      const std::filesystem::path& temp_dir, uint64_t max_bytes,
+      std::optional<ChecksumAlgorithm> checksum = std::nullopt);
   ObjectWriter(ObjectWriter&& other) noexcept;
   ObjectWriter& operator=(ObjectWriter&& other) = delete;
   ObjectWriter(const ObjectWriter&) = delete;
   ObjectWriter& operator=(const ObjectWriter&) = delete;
   ~ObjectWriter();
 
-  // Appends bytes to the file and to both digests. Blocks on disk.
+  // Appends bytes to the file and to every digest. Blocks on disk.
   Expected<void, StoreError> append(std::string_view bytes);
   uint64_t size() const { return size_; }
   const std::filesystem::path& temp_path() const { return temp_path_; }
@@ -37,6 +41,9 @@ class ObjectWriter {
   // Returns the raw MD5 and SHA-256 of everything appended. Call once.
   std::string finish_md5() { return md5_.finish(); }
   std::string finish_sha256() { return sha256_.finish(); }
+  // The raw additional checksum, or nullopt when none was requested. Call
+  // once.
+  std::optional<std::string> finish_checksum();
 
   // Syncs the file, renames it to final_path (creating its parent folders
   // below root) and syncs every folder whose entries changed, so the file
@@ -49,7 +56,8 @@ class ObjectWriter {
   void discard();
 
  private:
-  ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes);
+  ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes,
+               std::optional<ChecksumAlgorithm> checksum);
 
   int fd_ = -1;
   std::filesystem::path temp_path_;  // empty once published or discarded
@@ -57,6 +65,7 @@ class ObjectWriter {
   uint64_t size_ = 0;
   Digest md5_ = Digest::md5();
   Digest sha256_ = Digest::sha256();
+  std::optional<ChecksumState> checksum_;
 };
 
 // Creates path's missing folders up to (not including) root, syncing the

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "store/checksum.h"
 
 namespace satchel::store {
 
@@ -26,6 +27,14 @@ struct BucketInfo {
   Versioning versioning = Versioning::kUnversioned;
 };
 
+// An object's additional checksum as stored: base64 of the raw checksum, and
+// for a composite multipart checksum, "-N" after it.
+struct StoredChecksum {
+  ChecksumAlgorithm algorithm = ChecksumAlgorithm::kCrc32;
+  std::string value;
+  ChecksumType type = ChecksumType::kFullObject;
+};
+
 // User metadata (x-amz-meta-* without the prefix, names in lower case) and
 // the stored representation headers, in the order they were sent.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -39,7 +48,9 @@ struct ObjectVersion {
   // Names the data file under objects/; empty for delete markers.
   std::string file_id;
   uint64_t size = 0;
-  std::string etag;        // hex MD5 of the bytes, without quotes
+  // Without quotes: the hex MD5 of the bytes, or for a multipart upload the
+  // hex MD5 of the concatenated binary part MD5s followed by "-<part count>".
+  std::string etag;
   std::string sha256_hex;  // hex SHA-256 of the bytes
   std::string content_type;
   HeaderList user_metadata;
@@ -47,6 +58,7 @@ struct ObjectVersion {
   // and Expires as sent on the write.
   HeaderList stored_headers;
   SystemTime last_modified;
+  std::optional<StoredChecksum> checksum;
 };
 
 // A write's precondition, checked against the key's latest version in the
@@ -69,6 +81,12 @@ struct PutRequest {
   std::optional<std::string> expected_md5;
   // Raw 32-byte SHA-256 from x-amz-content-sha256, checked when set.
   std::optional<std::string> expected_sha256;
+  // The additional checksum computed over the body and stored with it.
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+  // The raw checksum the client sent for checksum_algorithm, checked when
+  // set. A checksum sent as an aws-chunked trailer is set on the PendingPut
+  // once the body has arrived.
+  std::optional<std::string> expected_checksum;
   WritePrecondition precondition;
 };
 
@@ -79,6 +97,130 @@ struct DeleteResult {
   // True when a delete marker was created, or when the version removed by id
   // was a delete marker.
   bool delete_marker = false;
+};
+
+// ListObjects (V1 and V2): the latest version of each key, skipping keys
+// whose latest version is a delete marker.
+struct ListObjectsQuery {
+  std::string prefix;
+  // Keys that contain the delimiter after the prefix are rolled up into one
+  // common prefix, up to and including the delimiter. Empty for none.
+  std::string delimiter;
+  // Listing starts after this key (exclusive).
+  std::string marker;
+  // Set for markers the store handed out (a V2 continuation token, a V1
+  // NextMarker): a marker that is a common prefix then resumes after every
+  // key below it, instead of listing that prefix again.
+  bool marker_may_be_prefix = false;
+  // Objects and common prefixes count alike.
+  size_t max_keys = 1000;
+};
+
+struct ObjectListing {
+  std::vector<ObjectVersion> objects;
+  std::vector<std::string> common_prefixes;  // in key order, each once
+  bool truncated = false;
+  // The last key or common prefix returned; the marker of the next page.
+  std::string next_marker;
+};
+
+// ListObjectVersions: every version and delete marker, by key and then
+// newest first.
+struct ListVersionsQuery {
+  std::string prefix;
+  std::string delimiter;
+  // Listing starts after every version of key_marker, or, with
+  // version_id_marker, after that version of key_marker.
+  std::string key_marker;
+  std::optional<std::string> version_id_marker;
+  size_t max_keys = 1000;
+};
+
+struct VersionListing {
+  std::vector<ObjectVersion> versions;  // is_latest is set on each
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;  // empty when the page ended on a common prefix
+};
+
+// A multipart upload in progress.
+struct MultipartUpload {
+  std::string upload_id;
+  std::string bucket;
+  std::string key;
+  SystemTime initiated;
+  std::string content_type = "application/octet-stream";
+  HeaderList user_metadata;
+  HeaderList stored_headers;
+  // From x-amz-checksum-algorithm: every part gets this checksum, and the
+  // object gets one of checksum_type.
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+  ChecksumType checksum_type = ChecksumType::kComposite;
+};
+
+struct UploadedPart {
+  int part_number = 0;
+  std::string file_id;
+  uint64_t size = 0;
+  std::string etag;      // hex MD5, without quotes
+  std::string checksum;  // base64, of the upload's checksum algorithm; empty without one
+  SystemTime last_modified;
+};
+
+// A part named in CompleteMultipartUpload.
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;  // quotes removed
+  // Base64 checksum of the upload's algorithm, when the client listed one.
+  std::optional<std::string> checksum;
+};
+
+struct CompleteRequest {
+  std::vector<CompletedPart> parts;
+  WritePrecondition precondition;
+  // The whole object's checksum from an x-amz-checksum-* header, as sent:
+  // plain base64 for FULL_OBJECT, base64 with "-N" for COMPOSITE.
+  std::optional<std::string> expected_checksum;
+  // The algorithm of expected_checksum. For an upload created without one,
+  // it is computed over the whole object and stored.
+  std::optional<ChecksumAlgorithm> checksum_algorithm;
+};
+
+struct PartListing {
+  MultipartUpload upload;
+  std::vector<UploadedPart> parts;
+  bool truncated = false;
+  int next_part_number_marker = 0;
+};
+
+struct ListUploadsQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  size_t max_uploads = 1000;
+};
+
+struct UploadListing {
+  std::vector<MultipartUpload> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+// One rule of a bucket's CORS configuration (PutBucketCors). Origins and
+// allowed headers may contain one '*' wildcard each.
+struct CorsRule {
+  std::string id;
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_methods;  // GET, PUT, HEAD, POST, DELETE
+  std::vector<std::string> allowed_headers;
+  std::vector<std::string> expose_headers;
+  std::optional<int64_t> max_age_seconds;
+
+  friend bool operator==(const CorsRule&, const CorsRule&) = default;
 };
 
 }  // namespace satchel::store

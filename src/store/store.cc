@@ -33,11 +33,14 @@ Expected<std::unique_ptr<Store>, std::string> Store::open(
   auto credentials = load_or_create_credentials(options.data_dir);
   if (!credentials) return Unexpected(credentials.error());
 
-  EngineOptions engine_options{options.data_dir / "store", options.max_object_bytes, options.clock};
+  EngineOptions engine_options{options.data_dir / "store", options.max_object_bytes,
+                               options.max_upload_age, options.clock};
   auto engine = Engine::open(std::move(engine_options));
   if (!engine) return Unexpected(engine.error());
   auto bucket = create_default_bucket(**engine, options.default_bucket);
   if (!bucket) return Unexpected(bucket.error());
+  // A failed sweep only delays the cleanup, so start-up goes on.
+  if (!(*engine)->abort_stale_uploads()) obs::warn("cannot abort stale multipart uploads", {});
 
   if (!authenticator) {
     authenticator =

@@ -26,6 +26,7 @@ std::string_view s3_code(StoreError error) {
     case StoreError::kPreconditionFailed:
       return "PreconditionFailed";
     case StoreError::kBadDigest:
+    case StoreError::kChecksumMismatch:
       return "BadDigest";
     case StoreError::kContentSha256Mismatch:
       return "XAmzContentSHA256Mismatch";
@@ -33,6 +34,18 @@ std::string_view s3_code(StoreError error) {
       return "EntityTooLarge";
     case StoreError::kIncompleteBody:
       return "IncompleteBody";
+    case StoreError::kNoSuchUpload:
+      return "NoSuchUpload";
+    case StoreError::kInvalidPart:
+      return "InvalidPart";
+    case StoreError::kInvalidPartOrder:
+      return "InvalidPartOrder";
+    case StoreError::kEntityTooSmall:
+      return "EntityTooSmall";
+    case StoreError::kChecksumTypeMismatch:
+      return "InvalidRequest";
+    case StoreError::kNoSuchCorsConfiguration:
+      return "NoSuchCORSConfiguration";
     case StoreError::kInternal:
       return "InternalError";
   }
@@ -45,6 +58,8 @@ http::Status http_status(StoreError error) {
     case StoreError::kNoSuchBucket:
     case StoreError::kNoSuchKey:
     case StoreError::kNoSuchVersion:
+    case StoreError::kNoSuchUpload:
+    case StoreError::kNoSuchCorsConfiguration:
       return Status::not_found;
     case StoreError::kBucketAlreadyOwnedByYou:
     case StoreError::kBucketNotEmpty:
@@ -63,6 +78,11 @@ http::Status http_status(StoreError error) {
     case StoreError::kContentSha256Mismatch:
     case StoreError::kEntityTooLarge:
     case StoreError::kIncompleteBody:
+    case StoreError::kChecksumMismatch:
+    case StoreError::kInvalidPart:
+    case StoreError::kInvalidPartOrder:
+    case StoreError::kEntityTooSmall:
+    case StoreError::kChecksumTypeMismatch:
       return Status::bad_request;
   }
   return Status::internal_server_error;
@@ -101,6 +121,25 @@ std::string_view describe(StoreError error) {
       return "Your proposed upload exceeds the maximum allowed object size.";
     case StoreError::kIncompleteBody:
       return "The request body ended before the number of bytes in Content-Length.";
+    case StoreError::kChecksumMismatch:
+      return "The checksum you specified did not match the calculated checksum.";
+    case StoreError::kNoSuchUpload:
+      return "The specified multipart upload does not exist. The upload ID might be invalid, "
+             "or the upload might have been aborted or completed.";
+    case StoreError::kInvalidPart:
+      return "One or more of the specified parts could not be found, or its entity tag or "
+             "checksum did not match the part's.";
+    case StoreError::kInvalidPartOrder:
+      return "The list of parts was not in ascending order. Parts must be ordered by part "
+             "number.";
+    case StoreError::kEntityTooSmall:
+      return "Your proposed upload is smaller than the minimum allowed object size: every part "
+             "but the last must be at least 5 MiB.";
+    case StoreError::kNoSuchCorsConfiguration:
+      return "The CORS configuration does not exist.";
+    case StoreError::kChecksumTypeMismatch:
+      return "Checksum type mismatch: the part's checksum algorithm differs from the one the "
+             "multipart upload was created with.";
     case StoreError::kInternal:
       return "The store failed to complete the request; try again.";
   }

@@ -20,10 +20,17 @@ enum class StoreError {
   kVersionIsDeleteMarker,  // a read by version id named a delete marker
   kPreconditionFailed,
   kBadDigest,              // the body's MD5 differs from Content-MD5
+  kChecksumMismatch,       // the body differs from its x-amz-checksum-* value
   kContentSha256Mismatch,  // the body's SHA-256 differs from x-amz-content-sha256
   kEntityTooLarge,
   kIncompleteBody,  // fewer bytes than the declared Content-Length
-  kInternal,        // disk or index failure; the details are logged
+  kNoSuchUpload,
+  kInvalidPart,           // a completed part is missing or its ETag or checksum differs
+  kInvalidPartOrder,      // completed part numbers are not strictly ascending
+  kEntityTooSmall,        // a part other than the last is under 5 MiB
+  kChecksumTypeMismatch,  // a part's checksum is not of its upload's algorithm
+  kNoSuchCorsConfiguration,
+  kInternal,  // disk or index failure; the details are logged
 };
 
 // The S3 error code, such as "NoSuchKey".

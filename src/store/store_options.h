@@ -1,6 +1,7 @@
 // Settings of the embedded object store.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,6 +26,11 @@ struct StoreOptions {
   // Larger PUT bodies are rejected with EntityTooLarge. S3's own limit for
   // a single PUT is 5 GiB.
   uint64_t max_object_bytes = 5ULL << 30;
+  // Multipart uploads neither completed nor aborted within this time are
+  // aborted: at start-up, and by CreateMultipartUpload at most once per
+  // stale_upload_sweep_interval.
+  std::chrono::seconds max_upload_age{std::chrono::hours(24 * 7)};
+  std::chrono::seconds stale_upload_sweep_interval{std::chrono::hours(1)};
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
 };
 

@@ -1,0 +1,119 @@
+// SQLite helpers shared by the files of the store index: statements,
+// transactions, and the conversions between rows and records. Internal to
+// the index; callers hold StoreIndex's mutex.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/expected.h"
+#include "store/records.h"
+#include "store/store_error.h"
+
+namespace satchel::store::index_sqlite {
+
+// One prepared statement, finalized on destruction. Parameters are numbered
+// from 1 and columns from 0, as in the SQLite C API.
+class Statement {
+ public:
+  Statement(sqlite3* database, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  void bind(int index, std::string_view text);
+  void bind(int index, int64_t value);
+
+  // Returns true when a row is ready, false when done.
+  Expected<bool, StoreError> step();
+  Expected<void, StoreError> run();
+
+  std::string text(int column) const;
+  int64_t int64(int column) const;
+
+ private:
+  void keep(int result);
+  Unexpected<StoreError> fail(int result);
+
+  sqlite3* database_;
+  sqlite3_stmt* statement_ = nullptr;
+  int status_ = SQLITE_OK;
+};
+
+// Runs SQL without results; logs and returns kInternal on failure.
+Expected<void, StoreError> execute(sqlite3* database, const char* sql);
+
+// Rolls back unless commit() succeeded, so every early return leaves the
+// index as it was.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* database);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  bool began() const { return began_; }
+  Expected<void, StoreError> commit();
+
+ private:
+  sqlite3* database_;
+  bool began_ = false;
+  bool committed_ = false;
+};
+
+int64_t to_millis(SystemTime time);
+SystemTime from_millis(int64_t millis);
+
+// Header lists are stored as JSON arrays of [name, value] pairs.
+std::string encode_headers(const HeaderList& headers);
+HeaderList decode_headers(std::string_view text);
+
+// The columns every version query selects, in the order read_version()
+// reads them.
+inline constexpr std::string_view kVersionColumns =
+    "seq, bucket, key, version_id, delete_marker, file_id, size, etag, sha256, content_type, "
+    "user_metadata, stored_headers, last_modified_ms, checksum_algorithm, checksum_value, "
+    "checksum_type";
+inline constexpr int kVersionColumnCount = 16;
+
+struct VersionRow {
+  int64_t seq = 0;
+  ObjectVersion version;
+};
+// Reads the kVersionColumns starting at column first.
+VersionRow read_version(const Statement& row, int first = 0);
+
+// Reads name, created_at_ms and versioning from columns 0 to 2.
+BucketInfo read_bucket(const Statement& row);
+
+Expected<std::optional<BucketInfo>, StoreError> select_bucket(sqlite3* database,
+                                                              const std::string& name);
+Expected<std::optional<VersionRow>, StoreError> select_latest(sqlite3* database,
+                                                              const std::string& bucket,
+                                                              const std::string& key);
+Expected<std::optional<VersionRow>, StoreError> select_version(sqlite3* database,
+                                                               const std::string& bucket,
+                                                               const std::string& key,
+                                                               const std::string& version_id);
+Expected<void, StoreError> insert_version(sqlite3* database, const ObjectVersion& version);
+Expected<void, StoreError> delete_version_row(sqlite3* database, int64_t seq);
+
+// Checks the bucket and the precondition, then inserts version as the key's
+// newest: under new_version_id when versioning is enabled, else as "null",
+// replacing the previous "null" version. Adds the data files of replaced
+// versions to orphaned_file_ids. Runs inside the caller's transaction.
+Expected<ObjectVersion, StoreError> insert_latest_version(
+    sqlite3* database, ObjectVersion version, const std::string& new_version_id,
+    const WritePrecondition& precondition, std::vector<std::string>& orphaned_file_ids);
+
+// Removes the key's "null" version, if any, and adds its data file to
+// orphaned_file_ids.
+Expected<void, StoreError> remove_null_version(sqlite3* database, const std::string& bucket,
+                                               const std::string& key,
+                                               std::vector<std::string>& orphaned_file_ids);
+
+}  // namespace satchel::store::index_sqlite

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "engine_fixture.h"
+
+namespace satchel::store {
+namespace {
+
+// The schema of the first release, with one bucket and one object row.
+constexpr const char* kVersion1Database = R"sql(
+CREATE TABLE buckets (name TEXT PRIMARY KEY, created_at_ms INTEGER NOT NULL,
+  versioning INTEGER NOT NULL);
+CREATE TABLE versions (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket TEXT NOT NULL REFERENCES buckets(name), key TEXT NOT NULL, version_id TEXT NOT NULL,
+  delete_marker INTEGER NOT NULL, file_id TEXT NOT NULL, size INTEGER NOT NULL,
+  etag TEXT NOT NULL, sha256 TEXT NOT NULL, content_type TEXT NOT NULL,
+  user_metadata TEXT NOT NULL, stored_headers TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL, UNIQUE (bucket, key, version_id));
+CREATE INDEX versions_by_key ON versions (bucket, key, seq);
+INSERT INTO buckets VALUES ('old', 1700000000000, 1);
+INSERT INTO versions (bucket, key, version_id, delete_marker, file_id, size, etag, sha256,
+  content_type, user_metadata, stored_headers, last_modified_ms)
+  VALUES ('old', 'k', 'v1', 0, 'f', 1, 'e', 's', 'text/plain', '[]', '[]', 1700000000000);
+PRAGMA user_version=1;
+)sql";
+
+TEST(IndexMigration, UpgradesVersion1Database) {
+  TempDir dir;
+  auto path = dir.path() / "index.db";
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &database), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(database, kVersion1Database, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(database);
+
+  auto index = StoreIndex::open(path);
+  ASSERT_TRUE(index) << index.error();
+  auto version = (*index)->find_version("old", "k", "v1");
+  ASSERT_TRUE(version);
+  ASSERT_TRUE(*version);
+  EXPECT_EQ((*version)->content_type, "text/plain");
+  EXPECT_FALSE((*version)->checksum);
+  EXPECT_TRUE((*index)->set_cors("old", "[]"));
+  MultipartUpload upload;
+  upload.upload_id = "u";
+  upload.bucket = "old";
+  upload.key = "k";
+  EXPECT_TRUE((*index)->create_upload(upload));
+}
+
+TEST(IndexMigration, RejectsNewerSchema) {
+  TempDir dir;
+  auto path = dir.path() / "index.db";
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &database), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(database, "PRAGMA user_version=99;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(database);
+  auto index = StoreIndex::open(path);
+  ASSERT_FALSE(index);
+  EXPECT_NE(index.error().find("newer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace satchel::store
