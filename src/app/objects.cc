@@ -151,7 +151,8 @@ Api::Reply Api::delete_object(http::Request& request, const http::PathParams& pa
                           removed.error().message);
   }
   auto deleted = co_await http::offload(workers_, [&] {
-    return repository_.delete_object(principal->tenant, key, record->revision);
+    return repository_.delete_object(principal->tenant, key, record->revision, *removed,
+                                     clock_.now());
   });
   if (!deleted) co_return meta_error_reply(request, deleted.error());
   obs::info("object deleted", {{"request_id", request.request_id()},

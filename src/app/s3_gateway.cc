@@ -137,11 +137,11 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head(const st
   co_return head;
 }
 
-http::asio::awaitable<Expected<void, StoreError>> S3Gateway::remove(const std::string& key) {
+http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::remove(const std::string& key) {
   auto response = co_await send_signed(http::Verb::delete_, key);
   if (!response) co_return Unexpected(response.error());
   unsigned status = response->result_int();
-  if (status == 204 || status == 200) co_return Expected<void, StoreError>{};
+  if (status == 204 || status == 200) co_return header_or_empty(*response, "x-amz-version-id");
   if (status == 403) {
     co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied DELETE"});
   }

@@ -35,7 +35,7 @@ class S3Gateway final : public StoreGateway {
                                std::chrono::seconds ttl, SystemTime now) const override;
 
   http::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) override;
-  http::asio::awaitable<Expected<void, StoreError>> remove(const std::string& key) override;
+  http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
 
  private:
   S3Gateway(S3Endpoint endpoint, s3::Presigner presigner, http::asio::any_io_executor executor,

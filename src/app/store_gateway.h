@@ -58,8 +58,10 @@ class StoreGateway {
 
   virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) = 0;
   // Deletes the latest version. On a versioned bucket this adds a delete
-  // marker, so the history stays recoverable.
-  virtual boost::asio::awaitable<Expected<void, StoreError>> remove(const std::string& key) = 0;
+  // marker, so the history stays recoverable. Returns the delete marker's
+  // version id, or an empty string when the store reports none.
+  virtual boost::asio::awaitable<Expected<std::string, StoreError>> remove(
+      const std::string& key) = 0;
 };
 
 }  // namespace satchel::app

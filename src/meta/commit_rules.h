@@ -21,10 +21,37 @@ Expected<void, MetaError> check_committable(const PendingUpload& upload, SystemT
 Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
                                               const std::optional<ObjectRecord>& current);
 
+// Returns the revision after both the current object's and last_revision, the newest in the
+// key's history (0 when it has none).
+std::int64_t next_revision(const std::optional<ObjectRecord>& current, std::int64_t last_revision);
+
 // Builds the record that commit_upload() stores: identity from the upload, content from
-// observed, revision current + 1 (or 1 for a new object), created_at kept from current, and
-// updated_at = now rounded down to the microsecond.
+// observed, the next revision, created_at kept from current, and updated_at = now rounded
+// down to the microsecond.
 ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRecord& observed,
-                                    const std::optional<ObjectRecord>& current, SystemTime now);
+                                    const std::optional<ObjectRecord>& current,
+                                    std::int64_t last_revision, SystemTime now);
+
+// Returns the history entry for a record that was just committed or restored.
+ObjectVersion version_entry(const ObjectRecord& record, std::optional<std::string> restored_from);
+
+// Returns the delete marker that follows record in its key's history.
+ObjectVersion delete_marker_entry(const ObjectRecord& record, std::string_view marker_version_id,
+                                  SystemTime now);
+
+// Checks a restore before any row is read: identity set, text clean, observed content usable.
+// kInvalid naming the first field that fails.
+Expected<void, MetaError> validate_restore_request(const RestoreRequest& request);
+
+// Checks the source entry and the object as it is now against the request: kInvalid for a
+// delete marker, kConflict (with current when it exists) when expected_revision no longer
+// holds.
+Expected<void, MetaError> check_restore(const RestoreRequest& request, const ObjectVersion& source,
+                                        const std::optional<ObjectRecord>& current);
+
+// Builds the record that restore_version() stores.
+ObjectRecord build_restored_record(const RestoreRequest& request, const ObjectVersion& source,
+                                   const std::optional<ObjectRecord>& current,
+                                   std::int64_t last_revision, SystemTime now);
 
 }  // namespace satchel::meta

@@ -49,8 +49,37 @@ CREATE TABLE pending_uploads (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 2: the version history. Each key's entries are numbered by the revision they gave it,
+// so the primary key also orders a key's history for listing. Objects committed before this
+// version start their history at their current revision.
+constexpr std::string_view kSchemaVersion2 = R"sql(
+CREATE TABLE object_versions (
+  tenant TEXT NOT NULL,
+  key TEXT NOT NULL,
+  revision INTEGER NOT NULL CHECK (revision >= 1),
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (size >= 0),
+  etag TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  sha256 TEXT,
+  committed_at_us INTEGER NOT NULL,
+  deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+  restored_from TEXT,
+  PRIMARY KEY (tenant, key, revision)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag,
+                             content_type, sha256, committed_at_us, deleted, restored_from)
+SELECT tenant, key, revision, owner, name, version_id, size, etag, content_type, sha256,
+       updated_at_us, 0, NULL
+FROM objects;
+)sql";
+
 constexpr std::array kSqliteMigrations{
     Migration{1, kSchemaVersion1},
+    Migration{2, kSchemaVersion2},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -47,8 +47,35 @@ CREATE TABLE pending_uploads (
 );
 )sql";
 
+// Version 2: the version history, as in the SQLite schema.
+constexpr std::string_view kSchemaVersion2 = R"sql(
+CREATE TABLE object_versions (
+  tenant text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  revision bigint NOT NULL CHECK (revision >= 1),
+  owner text NOT NULL,
+  name text NOT NULL,
+  version_id text NOT NULL,
+  size bigint NOT NULL CHECK (size >= 0),
+  etag text NOT NULL,
+  content_type text NOT NULL,
+  sha256 text,
+  committed_at_us bigint NOT NULL,
+  deleted boolean NOT NULL,
+  restored_from text,
+  PRIMARY KEY (tenant, key, revision)
+);
+
+INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag,
+                             content_type, sha256, committed_at_us, deleted, restored_from)
+SELECT tenant, key, revision, owner, name, version_id, size, etag, content_type, sha256,
+       updated_at_us, false, NULL
+FROM objects;
+)sql";
+
 constexpr std::array kPostgresMigrations{
     Migration{1, kSchemaVersion1},
+    Migration{2, kSchemaVersion2},
 };
 
 // The two-key advisory lock that serializes migrations. The two-key space is separate from the

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <utility>
 
 #include "fmt/format.h"
@@ -12,6 +13,7 @@
 #include "meta/postgres_migrations.h"
 #include "meta/record_validation.h"
 #include "meta/storage_encoding.h"
+#include "meta/version_cursor.h"
 
 namespace satchel::meta {
 namespace {
@@ -58,6 +60,21 @@ constexpr std::string_view kSelectTenantUploadForUpdate =
 constexpr std::string_view kUpdateUploadState =
     "UPDATE pending_uploads SET state = $1 WHERE id = $2";
 
+constexpr std::string_view kInsertVersion =
+    "INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag, "
+    "content_type, sha256, committed_at_us, deleted, restored_from) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+constexpr std::string_view kSelectLastRevision =
+    "SELECT coalesce(max(revision), 0) FROM object_versions WHERE tenant = $1 AND key = $2";
+constexpr std::string_view kListVersions =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from FROM object_versions "
+    "WHERE tenant = $1 AND key = $2 AND revision < $3 ORDER BY revision DESC LIMIT $4";
+constexpr std::string_view kSelectVersionById =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from FROM object_versions "
+    "WHERE tenant = $1 AND key = $2 AND version_id = $3 ORDER BY revision DESC LIMIT 1";
+
 // Serializes the writers of one object until their transaction ends. The lock is keyed by a
 // 64-bit hash of "{tenant}/{key}", so two keys share a lock only on a hash collision, which
 // makes them wait for each other but is otherwise harmless.
@@ -86,6 +103,25 @@ ObjectRecord read_object(const PgResult& result, int row) {
   record.created_at = from_unix_us(result.int64(row, 10));
   record.updated_at = from_unix_us(result.int64(row, 11));
   return record;
+}
+
+// Reads the columns in the order of kListVersions.
+ObjectVersion read_version(const PgResult& result, int row) {
+  ObjectVersion version;
+  version.tenant = result.text(row, 0);
+  version.owner = result.text(row, 1);
+  version.name = result.text(row, 2);
+  version.key = result.text(row, 3);
+  version.revision = result.int64(row, 4);
+  version.version_id = result.text(row, 5);
+  version.size = static_cast<std::uint64_t>(result.int64(row, 6));
+  version.etag = result.text(row, 7);
+  version.content_type = result.text(row, 8);
+  version.sha256 = result.optional_text(row, 9);
+  version.committed_at = from_unix_us(result.int64(row, 10));
+  version.deleted = result.boolean(row, 11);
+  version.restored_from = result.optional_text(row, 12);
+  return version;
 }
 
 // Reads the columns in the order of kSelectTenantUpload.
@@ -147,6 +183,48 @@ PgParams upload_params(const PendingUpload& upload) {
       .int64(to_unix_us(upload.expires_at))
       .text(upload_state_text(upload.state));
   return params;
+}
+
+Expected<void, MetaError> insert_version(PgConnection& connection, const ObjectVersion& version) {
+  PgParams params;
+  params.text(version.tenant)
+      .text(version.key)
+      .int64(version.revision)
+      .text(version.owner)
+      .text(version.name)
+      .text(version.version_id)
+      .int64(static_cast<std::int64_t>(version.size))
+      .text(version.etag)
+      .text(version.content_type)
+      .optional_text(version.sha256)
+      .int64(to_unix_us(version.committed_at))
+      .boolean(version.deleted)
+      .optional_text(version.restored_from);
+  auto inserted = connection.execute(kInsertVersion, params);
+  if (!inserted) return Unexpected(inserted.error());
+  return {};
+}
+
+Expected<std::int64_t, MetaError> select_last_revision(PgConnection& connection,
+                                                       std::string_view tenant,
+                                                       std::string_view key) {
+  auto selected = connection.execute(kSelectLastRevision, PgParams().text(tenant).text(key));
+  if (!selected) return Unexpected(selected.error());
+  return selected->int64(0, 0);
+}
+
+// A missing entry is kNotFound.
+Expected<ObjectVersion, MetaError> select_version(PgConnection& connection, std::string_view tenant,
+                                                  std::string_view key,
+                                                  std::string_view version_id) {
+  auto selected =
+      connection.execute(kSelectVersionById, PgParams().text(tenant).text(key).text(version_id));
+  if (!selected) return Unexpected(selected.error());
+  if (selected->rows() == 0) {
+    return Unexpected(make_error(MetaErrorCode::kNotFound,
+                                 fmt::format("version {} of {} not found", version_id, key)));
+  }
+  return read_version(*selected, 0);
 }
 
 Expected<std::optional<ObjectRecord>, MetaError> select_object(PgConnection& connection,
@@ -214,9 +292,18 @@ class PostgresRepository final : public Repository {
                                                        std::string_view key_prefix,
                                                        std::string_view cursor,
                                                        std::size_t limit) override;
-  Expected<ObjectRecord, MetaError> delete_object(
-      std::string_view tenant, std::string_view key,
-      std::optional<std::int64_t> expected_revision) override;
+  Expected<ObjectRecord, MetaError> delete_object(std::string_view tenant, std::string_view key,
+                                                  std::optional<std::int64_t> expected_revision,
+                                                  std::string_view marker_version_id,
+                                                  SystemTime now) override;
+  Expected<Page<ObjectVersion>, MetaError> list_versions(std::string_view tenant,
+                                                         std::string_view key,
+                                                         std::string_view cursor,
+                                                         std::size_t limit) override;
+  Expected<ObjectVersion, MetaError> find_version(std::string_view tenant, std::string_view key,
+                                                  std::string_view version_id) override;
+  Expected<ObjectRecord, MetaError> restore_version(const RestoreRequest& request,
+                                                    SystemTime now) override;
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
                                                           std::string_view id) override;
 
@@ -316,9 +403,15 @@ Expected<ObjectRecord, MetaError> PostgresRepository::commit_upload(std::string_
     if (!current) return Unexpected(current.error());
     if (auto met = check_preconditions(*upload, *current); !met) return Unexpected(met.error());
 
-    ObjectRecord record = build_committed_record(*upload, observed, *current, now);
+    auto last_revision = select_last_revision(connection, upload->tenant, upload->key);
+    if (!last_revision) return Unexpected(last_revision.error());
+    ObjectRecord record = build_committed_record(*upload, observed, *current, *last_revision, now);
     if (auto written = connection.execute(kUpsertObject, object_params(record)); !written) {
       return Unexpected(written.error());
+    }
+    if (auto recorded = insert_version(connection, version_entry(record, std::nullopt));
+        !recorded) {
+      return Unexpected(recorded.error());
     }
     if (auto marked = set_upload_state(connection, upload->id, UploadState::kCompleted); !marked) {
       return Unexpected(marked.error());
@@ -368,7 +461,8 @@ Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
 }
 
 Expected<ObjectRecord, MetaError> PostgresRepository::delete_object(
-    std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision) {
+    std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision,
+    std::string_view marker_version_id, SystemTime now) {
   return transact([&](PgConnection& connection) -> Expected<ObjectRecord, MetaError> {
     if (auto locked = lock_object_key(connection, tenant, key); !locked) {
       return Unexpected(locked.error());
@@ -390,6 +484,81 @@ Expected<ObjectRecord, MetaError> PostgresRepository::delete_object(
     if (auto deleted = connection.execute(kDeleteObject, PgParams().text(tenant).text(key));
         !deleted) {
       return Unexpected(deleted.error());
+    }
+    if (auto marked =
+            insert_version(connection, delete_marker_entry(record, marker_version_id, now));
+        !marked) {
+      return Unexpected(marked.error());
+    }
+    return record;
+  });
+}
+
+Expected<Page<ObjectVersion>, MetaError> PostgresRepository::list_versions(std::string_view tenant,
+                                                                           std::string_view key,
+                                                                           std::string_view cursor,
+                                                                           std::size_t limit) {
+  std::int64_t below_revision = std::numeric_limits<std::int64_t>::max();
+  if (!cursor.empty()) {
+    auto decoded = decode_version_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    below_revision = *decoded;
+  }
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+  // Reading one row past the page shows whether another page follows.
+  PgParams params;
+  params.text(tenant)
+      .text(key)
+      .int64(below_revision)
+      .int64(static_cast<std::int64_t>(page_size + 1));
+
+  auto rows =
+      read([&](PgConnection& connection) { return connection.execute(kListVersions, params); });
+  if (!rows) return Unexpected(rows.error());
+  Page<ObjectVersion> page;
+  for (int row = 0; row < rows->rows(); ++row) page.items.push_back(read_version(*rows, row));
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_version_cursor(page.items.back().revision);
+  }
+  return page;
+}
+
+Expected<ObjectVersion, MetaError> PostgresRepository::find_version(std::string_view tenant,
+                                                                    std::string_view key,
+                                                                    std::string_view version_id) {
+  return read([&](PgConnection& connection) {
+    return select_version(connection, tenant, key, version_id);
+  });
+}
+
+Expected<ObjectRecord, MetaError> PostgresRepository::restore_version(const RestoreRequest& request,
+                                                                      SystemTime now) {
+  if (auto valid = validate_restore_request(request); !valid) return Unexpected(valid.error());
+
+  return transact([&](PgConnection& connection) -> Expected<ObjectRecord, MetaError> {
+    if (auto locked = lock_object_key(connection, request.tenant, request.key); !locked) {
+      return Unexpected(locked.error());
+    }
+    auto source =
+        select_version(connection, request.tenant, request.key, request.source_version_id);
+    if (!source) return Unexpected(source.error());
+    auto current = select_object(connection, request.tenant, request.key);
+    if (!current) return Unexpected(current.error());
+    if (auto allowed = check_restore(request, *source, *current); !allowed) {
+      return Unexpected(allowed.error());
+    }
+    auto last_revision = select_last_revision(connection, request.tenant, request.key);
+    if (!last_revision) return Unexpected(last_revision.error());
+
+    ObjectRecord record = build_restored_record(request, *source, *current, *last_revision, now);
+    if (auto written = connection.execute(kUpsertObject, object_params(record)); !written) {
+      return Unexpected(written.error());
+    }
+    if (auto recorded =
+            insert_version(connection, version_entry(record, request.source_version_id));
+        !recorded) {
+      return Unexpected(recorded.error());
     }
     return record;
   });

@@ -28,12 +28,54 @@ struct ObjectRecord {
   std::string content_type;
   // Lower-case hex SHA-256 of the bytes, when the client supplied one.
   std::optional<std::string> sha256;
-  // 1 for the first committed write of the key, incremented by each later write.
+  // 1 for the first committed write of the key, incremented by each later write, restore and
+  // delete. A key that is deleted and written again continues from its last revision, so a
+  // revision never names two different states of one key.
   std::int64_t revision = 0;
   SystemTime created_at{};
   SystemTime updated_at{};
 
   bool operator==(const ObjectRecord&) const = default;
+};
+
+// One entry of a key's version history: a committed write, a restore or a delete.
+struct ObjectVersion {
+  std::string tenant;
+  std::string owner;
+  std::string name;
+  std::string key;
+  // The revision this entry gave the key. Unique within the key's history.
+  std::int64_t revision = 0;
+  // The store's version id of the bytes, or of the delete marker for a delete. Empty for a
+  // store without versioning.
+  std::string version_id;
+  // Size, etag and content type are 0 and empty for a delete.
+  std::uint64_t size = 0;
+  std::string etag;
+  std::string content_type;
+  std::optional<std::string> sha256;
+  SystemTime committed_at{};
+  // A delete marker: the object stopped existing at this revision.
+  bool deleted = false;
+  // For a restore, the version id that the store copied to make this version.
+  std::optional<std::string> restored_from;
+
+  bool operator==(const ObjectVersion&) const = default;
+};
+
+// A restore that the store has performed: it copied version source_version_id of the key to a
+// new latest version, and the metadata must now make that copy current.
+struct RestoreRequest {
+  std::string tenant;
+  std::string key;
+  // The history entry that was copied.
+  std::string source_version_id;
+  // What the store reports for the copy: its version_id, size, etag and content_type. Other
+  // fields are ignored.
+  ObjectRecord observed;
+  // The revision the object had when the restore started, or nullopt when the object did not
+  // exist then. The restore fails with kConflict when this no longer holds.
+  std::optional<std::int64_t> expected_revision;
 };
 
 enum class UploadState { kPending, kCompleted, kAborted };

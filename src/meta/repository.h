@@ -57,8 +57,10 @@ class Repository {
   //     object is missing or at another revision. current carries the object when it exists.
   // On any error nothing changes, and the upload stays as it was.
   //
-  // A new object gets revision 1. A replaced object gets its revision + 1 and keeps its
-  // created_at. updated_at becomes now, and the upload becomes kCompleted.
+  // A key with no history gets revision 1, and any other key the revision after its newest
+  // history entry (so a key written again after a delete continues after its delete marker).
+  // A replaced object keeps its created_at. updated_at becomes now, the upload becomes
+  // kCompleted, and the new version joins the key's history, all in one transaction.
   virtual Expected<ObjectRecord, MetaError> commit_upload(std::string_view upload_id,
                                                           const ObjectRecord& observed,
                                                           SystemTime now) = 0;
@@ -76,11 +78,43 @@ class Repository {
                                                                std::string_view cursor,
                                                                std::size_t limit) = 0;
 
-  // Deletes the object and returns the record it had. Fails with kNotFound when it does not
-  // exist, and with kConflict (current set) when expected_revision is given and differs.
+  // Deletes the object and returns the record it had. In the same transaction it adds a delete
+  // marker to the key's history, with the next revision, committed_at = now and
+  // marker_version_id, the store's version id of its delete marker (empty when the store made
+  // none). Fails with kNotFound when the object does not exist, and with kConflict (current
+  // set) when expected_revision is given and differs.
   virtual Expected<ObjectRecord, MetaError> delete_object(
-      std::string_view tenant, std::string_view key,
-      std::optional<std::int64_t> expected_revision) = 0;
+      std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision,
+      std::string_view marker_version_id, SystemTime now) = 0;
+
+  // Lists the history of tenant's key, newest first: every committed write, restore and delete,
+  // also after the object was deleted. Pass an empty cursor for the first page and the returned
+  // next_cursor for the following ones. limit is clamped to 1..kMaxListLimit. An unknown key
+  // has an empty history. kInvalid for a cursor this repository did not issue.
+  virtual Expected<Page<ObjectVersion>, MetaError> list_versions(std::string_view tenant,
+                                                                 std::string_view key,
+                                                                 std::string_view cursor,
+                                                                 std::size_t limit) = 0;
+
+  // Returns the newest history entry of tenant's key with this store version id, delete markers
+  // included. kNotFound when there is none.
+  virtual Expected<ObjectVersion, MetaError> find_version(std::string_view tenant,
+                                                          std::string_view key,
+                                                          std::string_view version_id) = 0;
+
+  // Makes the store's copy of an earlier version current, and returns the new object record.
+  // The record takes owner, name and sha256 from the source entry and version_id, size, etag
+  // and content_type from request.observed. Its revision is the next one, it keeps the
+  // current object's created_at (or gets now when the object did not exist), and the history
+  // gains an entry whose restored_from is the source version id, all in one transaction.
+  //
+  // Errors:
+  //   - kNotFound: the key's history has no entry with source_version_id.
+  //   - kInvalid: that entry is a delete marker, or observed has an empty etag or content type.
+  //   - kConflict: expected_revision no longer describes the object. current carries the
+  //     object when it exists.
+  virtual Expected<ObjectRecord, MetaError> restore_version(const RestoreRequest& request,
+                                                            SystemTime now) = 0;
 
   // Marks a pending upload kAborted so it can never be committed, and returns it. Aborting an
   // aborted upload succeeds again. Fails with kNotFound unless the upload belongs to tenant, and

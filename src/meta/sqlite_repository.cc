@@ -20,6 +20,7 @@
 #include "meta/sqlite_connection.h"
 #include "meta/sqlite_connection_pool.h"
 #include "meta/storage_encoding.h"
+#include "meta/version_cursor.h"
 
 namespace satchel::meta {
 namespace {
@@ -59,6 +60,21 @@ constexpr std::string_view kSelectTenantUpload =
     "WHERE id = ? AND tenant = ?";
 constexpr std::string_view kUpdateUploadState = "UPDATE pending_uploads SET state = ? WHERE id = ?";
 
+constexpr std::string_view kInsertVersion =
+    "INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag, "
+    "content_type, sha256, committed_at_us, deleted, restored_from) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kSelectLastRevision =
+    "SELECT coalesce(max(revision), 0) FROM object_versions WHERE tenant = ? AND key = ?";
+constexpr std::string_view kListVersions =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from FROM object_versions "
+    "WHERE tenant = ? AND key = ? AND revision < ? ORDER BY revision DESC LIMIT ?";
+constexpr std::string_view kSelectVersionById =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from FROM object_versions "
+    "WHERE tenant = ? AND key = ? AND version_id = ? ORDER BY revision DESC LIMIT 1";
+
 constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 
 MetaError make_error(MetaErrorCode code, std::string message,
@@ -82,6 +98,25 @@ ObjectRecord read_object(const SqliteStatement& row) {
   record.created_at = from_unix_us(row.int64(10));
   record.updated_at = from_unix_us(row.int64(11));
   return record;
+}
+
+// Reads the columns in the order of kListVersions.
+ObjectVersion read_version(const SqliteStatement& row) {
+  ObjectVersion version;
+  version.tenant = row.text(0);
+  version.owner = row.text(1);
+  version.name = row.text(2);
+  version.key = row.text(3);
+  version.revision = row.int64(4);
+  version.version_id = row.text(5);
+  version.size = static_cast<std::uint64_t>(row.int64(6));
+  version.etag = row.text(7);
+  version.content_type = row.text(8);
+  version.sha256 = row.optional_text(9);
+  version.committed_at = from_unix_us(row.int64(10));
+  version.deleted = row.int64(11) != 0;
+  version.restored_from = row.optional_text(12);
+  return version;
 }
 
 // Reads the columns in the order of kSelectUpload.
@@ -184,6 +219,56 @@ Expected<void, MetaError> upsert_object(SqliteConnection& connection, const Obje
   return upsert->run();
 }
 
+Expected<void, MetaError> insert_version(SqliteConnection& connection,
+                                         const ObjectVersion& version) {
+  auto insert = connection.prepare(kInsertVersion);
+  if (!insert) return Unexpected(insert.error());
+  insert->bind(1, version.tenant);
+  insert->bind(2, version.key);
+  insert->bind(3, version.revision);
+  insert->bind(4, version.owner);
+  insert->bind(5, version.name);
+  insert->bind(6, version.version_id);
+  insert->bind(7, static_cast<std::int64_t>(version.size));
+  insert->bind(8, version.etag);
+  insert->bind(9, version.content_type);
+  insert->bind_optional(10, version.sha256);
+  insert->bind(11, to_unix_us(version.committed_at));
+  insert->bind(12, std::int64_t{version.deleted ? 1 : 0});
+  insert->bind_optional(13, version.restored_from);
+  return insert->run();
+}
+
+Expected<std::int64_t, MetaError> select_last_revision(SqliteConnection& connection,
+                                                       std::string_view tenant,
+                                                       std::string_view key) {
+  auto select = connection.prepare(kSelectLastRevision);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, key);
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  return select->int64(0);
+}
+
+// A missing entry is kNotFound.
+Expected<ObjectVersion, MetaError> select_version(SqliteConnection& connection,
+                                                  std::string_view tenant, std::string_view key,
+                                                  std::string_view version_id) {
+  auto select = connection.prepare(kSelectVersionById);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, key);
+  select->bind(3, version_id);
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  if (!*row) {
+    return Unexpected(make_error(MetaErrorCode::kNotFound,
+                                 fmt::format("version {} of {} not found", version_id, key)));
+  }
+  return read_version(*select);
+}
+
 Expected<void, MetaError> delete_object_row(SqliteConnection& connection, std::string_view tenant,
                                             std::string_view key) {
   auto remove = connection.prepare(kDeleteObject);
@@ -253,9 +338,18 @@ class SqliteRepository final : public Repository {
                                                        std::string_view key_prefix,
                                                        std::string_view cursor,
                                                        std::size_t limit) override;
-  Expected<ObjectRecord, MetaError> delete_object(
-      std::string_view tenant, std::string_view key,
-      std::optional<std::int64_t> expected_revision) override;
+  Expected<ObjectRecord, MetaError> delete_object(std::string_view tenant, std::string_view key,
+                                                  std::optional<std::int64_t> expected_revision,
+                                                  std::string_view marker_version_id,
+                                                  SystemTime now) override;
+  Expected<Page<ObjectVersion>, MetaError> list_versions(std::string_view tenant,
+                                                         std::string_view key,
+                                                         std::string_view cursor,
+                                                         std::size_t limit) override;
+  Expected<ObjectVersion, MetaError> find_version(std::string_view tenant, std::string_view key,
+                                                  std::string_view version_id) override;
+  Expected<ObjectRecord, MetaError> restore_version(const RestoreRequest& request,
+                                                    SystemTime now) override;
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
                                                           std::string_view id) override;
 
@@ -311,9 +405,14 @@ Expected<ObjectRecord, MetaError> SqliteRepository::commit_upload(std::string_vi
   if (!current) return Unexpected(current.error());
   if (auto met = check_preconditions(*upload, *current); !met) return Unexpected(met.error());
 
-  ObjectRecord record = build_committed_record(*upload, observed, *current, now);
+  auto last_revision = select_last_revision(*writer_, upload->tenant, upload->key);
+  if (!last_revision) return Unexpected(last_revision.error());
+  ObjectRecord record = build_committed_record(*upload, observed, *current, *last_revision, now);
   if (auto written = upsert_object(*writer_, record); !written) {
     return Unexpected(written.error());
+  }
+  if (auto recorded = insert_version(*writer_, version_entry(record, std::nullopt)); !recorded) {
+    return Unexpected(recorded.error());
   }
   if (auto marked = set_upload_state(*writer_, upload->id, UploadState::kCompleted); !marked) {
     return Unexpected(marked.error());
@@ -371,7 +470,8 @@ Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::stri
 }
 
 Expected<ObjectRecord, MetaError> SqliteRepository::delete_object(
-    std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision) {
+    std::string_view tenant, std::string_view key, std::optional<std::int64_t> expected_revision,
+    std::string_view marker_version_id, SystemTime now) {
   std::lock_guard lock(write_mutex_);
   auto transaction = SqliteTransaction::begin_immediate(*writer_);
   if (!transaction) return Unexpected(transaction.error());
@@ -391,6 +491,84 @@ Expected<ObjectRecord, MetaError> SqliteRepository::delete_object(
   }
   if (auto deleted = delete_object_row(*writer_, tenant, key); !deleted) {
     return Unexpected(deleted.error());
+  }
+  if (auto marked = insert_version(*writer_, delete_marker_entry(record, marker_version_id, now));
+      !marked) {
+    return Unexpected(marked.error());
+  }
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return record;
+}
+
+Expected<Page<ObjectVersion>, MetaError> SqliteRepository::list_versions(std::string_view tenant,
+                                                                         std::string_view key,
+                                                                         std::string_view cursor,
+                                                                         std::size_t limit) {
+  std::int64_t below_revision = std::numeric_limits<std::int64_t>::max();
+  if (!cursor.empty()) {
+    auto decoded = decode_version_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    below_revision = *decoded;
+  }
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListVersions);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, key);
+  select->bind(3, below_revision);
+  // Reading one row past the page shows whether another page follows.
+  select->bind(4, static_cast<std::int64_t>(page_size + 1));
+
+  Page<ObjectVersion> page;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    page.items.push_back(read_version(*select));
+  }
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_version_cursor(page.items.back().revision);
+  }
+  return page;
+}
+
+Expected<ObjectVersion, MetaError> SqliteRepository::find_version(std::string_view tenant,
+                                                                  std::string_view key,
+                                                                  std::string_view version_id) {
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  return select_version(**reader, tenant, key, version_id);
+}
+
+Expected<ObjectRecord, MetaError> SqliteRepository::restore_version(const RestoreRequest& request,
+                                                                    SystemTime now) {
+  if (auto valid = validate_restore_request(request); !valid) return Unexpected(valid.error());
+
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+
+  auto source = select_version(*writer_, request.tenant, request.key, request.source_version_id);
+  if (!source) return Unexpected(source.error());
+  auto current = select_object(*writer_, request.tenant, request.key);
+  if (!current) return Unexpected(current.error());
+  if (auto allowed = check_restore(request, *source, *current); !allowed) {
+    return Unexpected(allowed.error());
+  }
+  auto last_revision = select_last_revision(*writer_, request.tenant, request.key);
+  if (!last_revision) return Unexpected(last_revision.error());
+
+  ObjectRecord record = build_restored_record(request, *source, *current, *last_revision, now);
+  if (auto written = upsert_object(*writer_, record); !written) {
+    return Unexpected(written.error());
+  }
+  if (auto recorded = insert_version(*writer_, version_entry(record, request.source_version_id));
+      !recorded) {
+    return Unexpected(recorded.error());
   }
   if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
   return record;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "meta/storage_encoding.h"
 #include "repository_test_fixture.h"
 
 namespace satchel::meta {
@@ -138,6 +139,29 @@ TEST_P(MigrationsTest, RejectsDatabaseWithFutureSchemaVersion) {
       << message;
   EXPECT_NE(message.find(fmt::format("schema version {}.", binary_version)), std::string::npos)
       << message;
+}
+
+// Objects committed before the history existed start their history at their current revision,
+// so the next write continues from it.
+TEST_P(MigrationsTest, UpgradeStartsHistoryAtCurrentRevision) {
+  std::span<const Migration> all = backend_->migrations();
+  ASSERT_GE(all.size(), 2u);
+  ASSERT_TRUE(backend_->apply(all.first(1)).has_value());
+  auto inserted = backend_->execute(
+      "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
+      "sha256, revision, created_at_us, updated_at_us) VALUES ('acme', 'user-1', 'a.json', "
+      "'acme/user-1/a.json', 'v4', 3, '\"e\"', 'application/json', NULL, 4, 1000, 2000)");
+  ASSERT_TRUE(inserted.has_value()) << inserted.error().message;
+
+  auto repository = backend_->open();
+  ASSERT_TRUE(repository.has_value()) << repository.error().message;
+  auto page = (*repository)->list_versions("acme", "acme/user-1/a.json", "", 10);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].revision, 4);
+  EXPECT_EQ(page->items[0].version_id, "v4");
+  EXPECT_EQ(page->items[0].committed_at, from_unix_us(2000));
+  EXPECT_FALSE(page->items[0].deleted);
 }
 
 // Processes that start together on a new database must apply each step exactly once.

@@ -248,7 +248,7 @@ TEST_P(RepositoryTest, ObjectOfAnotherTenantIsNotFound) {
   auto found = repository_->get_object(kTenant, upload.key);
   ASSERT_FALSE(found.has_value());
   EXPECT_EQ(found.error().code, MetaErrorCode::kNotFound);
-  auto deleted = repository_->delete_object(kTenant, upload.key, std::nullopt);
+  auto deleted = repository_->delete_object(kTenant, upload.key, std::nullopt, "", clock_.now());
   ASSERT_FALSE(deleted.has_value());
   EXPECT_EQ(deleted.error().code, MetaErrorCode::kNotFound);
 }
@@ -378,7 +378,7 @@ TEST_P(RepositoryTest, DeleteReturnsRecordAndRemovesIt) {
   auto created = create_and_commit(upload);
   ASSERT_TRUE(created.has_value());
 
-  auto deleted = repository_->delete_object(kTenant, upload.key, 1);
+  auto deleted = repository_->delete_object(kTenant, upload.key, 1, "marker-1", clock_.now());
   ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
   EXPECT_EQ(*deleted, *created);
   auto missing = repository_->get_object(kTenant, upload.key);
@@ -390,7 +390,7 @@ TEST_P(RepositoryTest, DeleteWithWrongRevisionConflicts) {
   PendingUpload upload = make_upload("preferences.json");
   ASSERT_TRUE(create_and_commit(upload).has_value());
 
-  auto deleted = repository_->delete_object(kTenant, upload.key, 2);
+  auto deleted = repository_->delete_object(kTenant, upload.key, 2, "marker-1", clock_.now());
   ASSERT_FALSE(deleted.has_value());
   EXPECT_EQ(deleted.error().code, MetaErrorCode::kConflict);
   ASSERT_TRUE(deleted.error().current.has_value());
@@ -399,7 +399,8 @@ TEST_P(RepositoryTest, DeleteWithWrongRevisionConflicts) {
 }
 
 TEST_P(RepositoryTest, DeleteOfMissingObjectReturnsNotFound) {
-  auto deleted = repository_->delete_object(kTenant, "acme/user-1/none.json", std::nullopt);
+  auto deleted =
+      repository_->delete_object(kTenant, "acme/user-1/none.json", std::nullopt, "", clock_.now());
   ASSERT_FALSE(deleted.has_value());
   EXPECT_EQ(deleted.error().code, MetaErrorCode::kNotFound);
 }
