@@ -1,21 +1,29 @@
 // The product API: uploads, downloads, listing and deletes for the caller's
 // own space, plus the routes of the original tutorial. Handlers are thin:
 // they authenticate, validate, ask the policy, then call the metadata
-// repository (on the worker pool) and the store gateway.
+// repository (on the worker pool) and the store gateway. The presign
+// endpoints are rate limited per subject.
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "app/config.h"
 #include "app/store_gateway.h"
+#include "auth/token_authenticator.h"
 #include "common/clock.h"
 #include "common/expected.h"
 #include "http/router.h"
 #include "meta/repository.h"
+#include "obs/audit.h"
 #include "policy/access.h"
+#include "policy/policy.h"
+#include "policy/rate_limiter.h"
 
 namespace satchel::app {
 
@@ -25,19 +33,74 @@ struct AuthFailure {
 };
 
 // Verifies a bearer token (without the "Bearer " prefix) and returns who
-// sent it.
-using Authenticator =
-    std::function<Expected<policy::Principal, AuthFailure>(std::string_view token)>;
+// sent it. It wraps either a coroutine, which may wait for a JWKS fetch when
+// the signing key is unknown, or a plain function for key sets that never
+// change.
+class Authenticator {
+ public:
+  using Result = Expected<policy::Principal, AuthFailure>;
+  using Async = std::function<http::asio::awaitable<Result>(std::string token)>;
+  using Sync = std::function<Result(std::string_view token)>;
+
+  Authenticator() = default;
+
+  // Takes a callable returning http::asio::awaitable<Result> or Result.
+  template <class Function>
+  requires(!std::is_same_v<std::remove_cvref_t<Function>, Authenticator> &&
+           std::is_invocable_v<Function&, std::string>)
+      Authenticator(Function function) {  // NOLINT(google-explicit-constructor)
+    if constexpr (std::is_same_v<std::invoke_result_t<Function&, std::string>,
+                                 http::asio::awaitable<Result>>) {
+      async_ = std::move(function);
+    } else {
+      sync_ = std::move(function);
+    }
+  }
+
+  // The object must outlive the returned coroutine.
+  http::asio::awaitable<Result> operator()(std::string token) const;
+
+ private:
+  Async async_;
+  Sync sync_;
+};
+
+// The authenticator of the API over the trusted issuers. The principal
+// carries the token's issuer and claims for the policy's variables.
+Authenticator make_authenticator(std::shared_ptr<const auth::TokenAuthenticator> tokens);
 
 class Api {
  public:
+  // A null policy means the built-in default policy. A null audit log means
+  // JSON lines on standard output plus the most recent events in memory for
+  // GET /v1/admin/audit.
   Api(ApiConfig config, Authenticator authenticator, meta::Repository& repository,
-      StoreGateway& store, boost::asio::thread_pool& workers, const Clock& clock);
+      StoreGateway& store, boost::asio::thread_pool& workers, const Clock& clock,
+      std::shared_ptr<const policy::Policy> policy = nullptr,
+      std::shared_ptr<obs::AuditLog> audit = nullptr);
 
   void register_routes(http::Router& router);
 
  private:
   using Reply = http::asio::awaitable<http::bhttp::message_generator>;
+  using Generator = http::bhttp::message_generator;
+
+  // Checks the bearer token. On failure the error is the 401 reply to send.
+  http::asio::awaitable<Expected<policy::Principal, Generator>> authenticate(
+      http::Request& request);
+  // Records an audit event for the request. principal is null before a
+  // token was verified.
+  void audit(http::Request& request, const policy::Principal* principal, std::string_view action,
+             std::string_view key, bool allowed, std::string_view reason);
+  // Asks the policy and audits a denial. Returns the decision, or the 403
+  // reply to send when it denies.
+  Expected<policy::Decision, Generator> authorize(http::Request& request,
+                                                  const policy::Principal& principal,
+                                                  policy::AccessRequest access);
+  // Takes a token from the caller's presign bucket. Returns the 429 reply to
+  // send when it is empty.
+  std::optional<Generator> limit_presign(http::Request& request,
+                                         const policy::Principal& principal);
 
   Reply create_upload(http::Request& request);
   Reply complete_upload(http::Request& request, const http::PathParams& params);
@@ -47,9 +110,13 @@ class Api {
   Reply create_download(http::Request& request);
   Reply tutorial_presign_upload(http::Request& request);
   Reply tutorial_presign_download(http::Request& request);
+  Reply list_audit_events(http::Request& request);
 
   ApiConfig config_;
   Authenticator authenticator_;
+  std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<obs::AuditLog> audit_;
+  policy::RateLimiter presign_limiter_;
   meta::Repository& repository_;
   StoreGateway& store_;
   boost::asio::thread_pool& workers_;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "policy/rate_limiter.h"
+
 namespace satchel::app {
 
 struct ApiConfig {
@@ -21,6 +23,9 @@ struct ApiConfig {
       "image/*",          "audio/*",    "video/*",  "application/octet-stream",
       "application/zip"};
   uint64_t max_json_body_bytes = 64 * 1024;
+  // Per-subject token bucket shared by every endpoint that returns a
+  // presigned URL.
+  policy::RateLimit presign_rate_limit;
   // Origins whose pages may call the API and the dev provider from a browser.
   std::vector<std::string> web_origins;
   // The OpenID provider the web page signs in with.

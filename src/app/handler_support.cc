@@ -13,32 +13,33 @@ constexpr std::string_view kBareChallenge = R"(Bearer realm="satchel")";
 
 }  // namespace
 
-Expected<policy::Principal, Generator> authenticate(http::Request& request,
-                                                    const Authenticator& authenticator) {
+http::asio::awaitable<Expected<policy::Principal, AuthRejection>> authenticate(
+    http::Request& request, const Authenticator& authenticator) {
+  auto reject = [&](std::string_view reason, std::string_view challenge) {
+    return Unexpected(
+        AuthRejection{std::string(reason), unauthorized_reply(request, reason, challenge)});
+  };
   std::string_view header = request.header_value(http::Field::authorization);
-  if (header.empty()) {
-    return Unexpected(unauthorized_reply(request, "missing_token", kBareChallenge));
-  }
+  if (header.empty()) co_return reject("missing_token", kBareChallenge);
   if (header.size() <= kBearerPrefix.size() ||
       !http::beast::iequals(header.substr(0, kBearerPrefix.size()), kBearerPrefix)) {
-    return Unexpected(unauthorized_reply(
-        request, "not_bearer",
-        R"(Bearer realm="satchel", error="invalid_request", error_description="expected the Bearer scheme")"));
+    co_return reject(
+        "not_bearer",
+        R"(Bearer realm="satchel", error="invalid_request", error_description="expected the Bearer scheme")");
   }
-  auto principal = authenticator(header.substr(kBearerPrefix.size()));
+  auto principal = co_await authenticator(std::string(header.substr(kBearerPrefix.size())));
   if (!principal) {
-    return Unexpected(
-        unauthorized_reply(request, principal.error().reason, principal.error().www_authenticate));
+    co_return reject(principal.error().reason, principal.error().www_authenticate);
   }
   for (auto [part, what] : {std::pair{std::string_view(principal->tenant), "tenant claim"},
                             std::pair{std::string_view(principal->subject), "subject claim"}}) {
     if (auto problem = check_identity_part(part, what)) {
-      return Unexpected(unauthorized_reply(
-          request, "unusable_identity",
-          R"(Bearer realm="satchel", error="invalid_token", error_description="the token's subject or tenant cannot name a storage space")"));
+      co_return reject(
+          "unusable_identity",
+          R"(Bearer realm="satchel", error="invalid_token", error_description="the token's subject or tenant cannot name a storage space")");
     }
   }
-  return std::move(*principal);
+  co_return std::move(*principal);
 }
 
 http::asio::awaitable<Expected<nlohmann::json, Generator>> read_json_object(http::Request& request,

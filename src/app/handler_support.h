@@ -17,10 +17,15 @@ namespace satchel::app {
 
 using Generator = http::bhttp::message_generator;
 
-// Checks the bearer token and the identity claims it carries. On failure the
-// error is the 401 reply to send.
-Expected<policy::Principal, Generator> authenticate(http::Request& request,
-                                                    const Authenticator& authenticator);
+// A rejected bearer token: the reason for the audit log and the 401 reply.
+struct AuthRejection {
+  std::string reason;
+  Generator reply;
+};
+
+// Checks the bearer token and the identity claims it carries.
+http::asio::awaitable<Expected<policy::Principal, AuthRejection>> authenticate(
+    http::Request& request, const Authenticator& authenticator);
 
 // Reads a JSON object body of at most max_bytes. On failure the error is the
 // 400 or 413 reply to send.

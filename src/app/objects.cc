@@ -36,7 +36,7 @@ bool wants_redirect(http::Request& request) {
 }  // namespace
 
 Api::Reply Api::list_objects(http::Request& request) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   auto subject = target_subject(request, *principal);
   if (!subject) co_return std::move(subject).error();
@@ -51,8 +51,8 @@ Api::Reply Api::list_objects(http::Request& request) {
         "limit must be an integer from 1 to " + std::to_string(meta::kMaxListLimit));
   }
   std::string key_prefix = make_object_key(principal->tenant, *subject, prefix ? *prefix : "");
-  auto decision = policy::decide(*principal, policy::Action::kObjectList, key_prefix);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  auto decision = authorize(request, *principal, {policy::Action::kObjectList, key_prefix, {}});
+  if (!decision) co_return std::move(decision).error();
 
   auto page = co_await http::offload(workers_, [&] {
     return repository_.list_objects(principal->tenant, key_prefix, cursor ? *cursor : "", *limit);
@@ -66,7 +66,7 @@ Api::Reply Api::list_objects(http::Request& request) {
 }
 
 Api::Reply Api::get_object(http::Request& request, const http::PathParams& params) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   auto subject = target_subject(request, *principal);
   if (!subject) co_return std::move(subject).error();
@@ -75,17 +75,23 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
     co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
   }
   std::string key = make_object_key(principal->tenant, *subject, name);
-  auto decision = policy::decide(*principal, policy::Action::kObjectRead, key);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  const bool redirect = wants_redirect(request);
+  if (redirect) {
+    if (auto limited = limit_presign(request, *principal)) co_return std::move(*limited);
+  }
+  policy::RequestAttributes attributes;
+  if (redirect) attributes.url_ttl = config_.presign_ttl;
+  auto decision = authorize(request, *principal, {policy::Action::kObjectRead, key, attributes});
+  if (!decision) co_return std::move(decision).error();
 
   auto record = co_await http::offload(
       workers_, [&] { return repository_.get_object(principal->tenant, key); });
   if (!record) co_return meta_error_reply(request, record.error());
-  if (!wants_redirect(request))
-    co_return json_reply(request, http::Status::ok, record_json(*record));
+  if (!redirect) co_return json_reply(request, http::Status::ok, record_json(*record));
 
   auto presigned =
       store_.presign_get(record->key, record->version_id, config_.presign_ttl, clock_.now());
+  audit(request, &*principal, "object:read", key, true, "download presigned, " + decision->reason);
   http::Response response{http::Status::found, 11};
   response.set(http::Field::location, presigned.url);
   response.set(http::Field::cache_control, "no-store");
@@ -93,7 +99,7 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
 }
 
 Api::Reply Api::create_download(http::Request& request) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   auto body = co_await read_json_object(request, config_.max_json_body_bytes);
   if (!body) co_return std::move(body).error();
@@ -111,9 +117,12 @@ Api::Reply Api::create_download(http::Request& request) {
   if (auto problem = check_identity_part(owner, "subject")) {
     co_return error_reply(request, http::Status::bad_request, "invalid_subject", *problem);
   }
+  if (auto limited = limit_presign(request, *principal)) co_return std::move(*limited);
   std::string key = make_object_key(principal->tenant, owner, **name);
-  auto decision = policy::decide(*principal, policy::Action::kObjectRead, key);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  policy::RequestAttributes attributes;
+  attributes.url_ttl = config_.presign_ttl;
+  auto decision = authorize(request, *principal, {policy::Action::kObjectRead, key, attributes});
+  if (!decision) co_return std::move(decision).error();
 
   auto record = co_await http::offload(
       workers_, [&] { return repository_.get_object(principal->tenant, key); });
@@ -122,6 +131,7 @@ Api::Reply Api::create_download(http::Request& request) {
   // never completed, or lost a race, are never served.
   auto presigned =
       store_.presign_get(record->key, record->version_id, config_.presign_ttl, clock_.now());
+  audit(request, &*principal, "object:read", key, true, "download presigned, " + decision->reason);
   nlohmann::json reply = {{"url", presigned.url},
                           {"expires_at", format_iso8601(presigned.expires_at)},
                           {"object", record_json(*record)}};
@@ -129,15 +139,15 @@ Api::Reply Api::create_download(http::Request& request) {
 }
 
 Api::Reply Api::delete_object(http::Request& request, const http::PathParams& params) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   const std::string& name = params.find("name")->second;
   if (auto problem = check_object_name(name)) {
     co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
   }
   std::string key = make_object_key(principal->tenant, principal->subject, name);
-  auto decision = policy::decide(*principal, policy::Action::kObjectDelete, key);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  auto decision = authorize(request, *principal, {policy::Action::kObjectDelete, key, {}});
+  if (!decision) co_return std::move(decision).error();
 
   auto record = co_await http::offload(
       workers_, [&] { return repository_.get_object(principal->tenant, key); });
@@ -155,6 +165,7 @@ Api::Reply Api::delete_object(http::Request& request, const http::PathParams& pa
                                      clock_.now());
   });
   if (!deleted) co_return meta_error_reply(request, deleted.error());
+  audit(request, &*principal, "object:delete", key, true, "object deleted, " + decision->reason);
   obs::info("object deleted", {{"request_id", request.request_id()},
                                {"tenant", principal->tenant},
                                {"subject", principal->subject},

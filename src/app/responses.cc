@@ -69,6 +69,20 @@ http::bhttp::message_generator unauthorized_reply(http::Request& request, std::s
   return http::respond(request, std::move(response));
 }
 
+http::bhttp::message_generator rate_limited_reply(http::Request& request,
+                                                  std::chrono::seconds retry_after) {
+  obs::info("request rate limited", {{"request_id", request.request_id()},
+                                     {"route", request.route()},
+                                     {"retry_after_seconds", int64_t{retry_after.count()}}});
+  auto response =
+      make_json_response(http::Status::too_many_requests,
+                         error_body(request, "rate_limited",
+                                    "too many presign requests; retry after " +
+                                        std::to_string(retry_after.count()) + " seconds"));
+  response.set(http::Field::retry_after, std::to_string(retry_after.count()));
+  return http::respond(request, std::move(response));
+}
+
 http::bhttp::message_generator body_error_reply(http::Request& request, http::BodyError error) {
   switch (error) {
     case http::BodyError::kTooLarge:

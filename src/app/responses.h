@@ -2,6 +2,7 @@
 // {"error": {"code": "...", "message": "..."}, "request_id": "..."}.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json_fwd.hpp>
 #include <string_view>
 
@@ -26,6 +27,10 @@ http::bhttp::message_generator error_reply(http::Request& request, http::Status 
 // 401 with the Bearer challenge header.
 http::bhttp::message_generator unauthorized_reply(http::Request& request, std::string_view reason,
                                                   std::string_view challenge);
+
+// 429 with Retry-After in whole seconds.
+http::bhttp::message_generator rate_limited_reply(http::Request& request,
+                                                  std::chrono::seconds retry_after);
 
 // Status and code for a request body that could not be read.
 http::bhttp::message_generator body_error_reply(http::Request& request, http::BodyError error);

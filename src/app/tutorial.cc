@@ -20,7 +20,7 @@ constexpr std::string_view kDefaultName = "preferences.json";
 }  // namespace
 
 Api::Reply Api::tutorial_presign_upload(http::Request& request) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   auto body = co_await read_json_object(request, config_.max_json_body_bytes);
   if (!body) co_return std::move(body).error();
@@ -34,24 +34,32 @@ Api::Reply Api::tutorial_presign_upload(http::Request& request) {
   if (auto problem = check_object_name(name)) {
     co_return error_reply(request, http::Status::bad_request, "invalid_name", *problem);
   }
+  if (auto limited = limit_presign(request, *principal)) co_return std::move(*limited);
   std::string key = make_object_key(principal->tenant, principal->subject, name);
-  auto decision = policy::decide(*principal, policy::Action::kObjectWrite, key);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  // NOTE: this route takes no size, so a size condition of the policy is not
+  // tested and the presigned URL does not bound the upload's length.
+  policy::RequestAttributes attributes;
+  attributes.content_type = *content_type;
+  attributes.url_ttl = config_.presign_ttl;
+  auto decision = authorize(request, *principal, {policy::Action::kObjectWrite, key, attributes});
+  if (!decision) co_return std::move(decision).error();
 
   PutConditions conditions;
   if (*content_type) conditions.content_type = **content_type;
   auto presigned = store_.presign_put(key, conditions, config_.presign_ttl, clock_.now());
+  audit(request, &*principal, "object:write", key, true, "upload presigned, " + decision->reason);
   co_return json_reply(request, http::Status::ok, {{"url", presigned.url}, {"key", key}});
 }
 
 Api::Reply Api::tutorial_presign_download(http::Request& request) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   auto params = http::parse_query(request.raw_query());
   if (!params) {
     co_return error_reply(request, http::Status::bad_request, "invalid_query",
                           "query string has a malformed percent escape");
   }
+  if (auto limited = limit_presign(request, *principal)) co_return std::move(*limited);
   const std::string* requested = http::find_param(*params, "key");
   std::string key =
       requested ? *requested : make_object_key(principal->tenant, principal->subject, kDefaultName);
@@ -59,7 +67,9 @@ Api::Reply Api::tutorial_presign_download(http::Request& request) {
   // empty segment slips past the prefix check.
   std::string tenant_prefix = principal->tenant + "/";
   if (!key.starts_with(tenant_prefix)) {
-    co_return forbidden_reply(request, {false, "key belongs to another tenant"});
+    policy::Decision outside;
+    outside.reason = "key belongs to another tenant";
+    co_return forbidden_reply(request, outside);
   }
   std::string_view rest = std::string_view(key).substr(tenant_prefix.size());
   size_t slash = rest.find('/');
@@ -68,10 +78,13 @@ Api::Reply Api::tutorial_presign_download(http::Request& request) {
     co_return error_reply(request, http::Status::bad_request, "invalid_key",
                           "key must be {tenant}/{subject}/{name} with a valid name");
   }
-  auto decision = policy::decide(*principal, policy::Action::kObjectRead, key);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  policy::RequestAttributes attributes;
+  attributes.url_ttl = config_.presign_ttl;
+  auto decision = authorize(request, *principal, {policy::Action::kObjectRead, key, attributes});
+  if (!decision) co_return std::move(decision).error();
 
   auto presigned = store_.presign_get(key, "", config_.presign_ttl, clock_.now());
+  audit(request, &*principal, "object:read", key, true, "download presigned, " + decision->reason);
   co_return json_reply(request, http::Status::ok, {{"url", presigned.url}, {"key", key}});
 }
 

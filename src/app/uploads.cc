@@ -143,7 +143,7 @@ std::string unquote(std::string_view etag) {
 }  // namespace
 
 Api::Reply Api::create_upload(http::Request& request) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   auto body = co_await read_json_object(request, config_.max_json_body_bytes);
   if (!body) co_return std::move(body).error();
@@ -157,9 +157,14 @@ Api::Reply Api::create_upload(http::Request& request) {
                           upload.error().second);
   }
 
+  if (auto limited = limit_presign(request, *principal)) co_return std::move(*limited);
   std::string key = make_object_key(principal->tenant, principal->subject, upload->name);
-  auto decision = policy::decide(*principal, policy::Action::kObjectWrite, key);
-  if (!decision.allowed) co_return forbidden_reply(request, decision);
+  policy::RequestAttributes attributes;
+  attributes.content_type = upload->content_type;
+  attributes.size_bytes = upload->size;
+  attributes.url_ttl = config_.presign_ttl;
+  auto decision = authorize(request, *principal, {policy::Action::kObjectWrite, key, attributes});
+  if (!decision) co_return std::move(decision).error();
 
   SystemTime now = clock_.now();
   meta::PendingUpload pending{
@@ -209,6 +214,7 @@ Api::Reply Api::create_upload(http::Request& request) {
   reply["method"] = "PUT";
   reply["key"] = key;
   reply["name"] = upload->name;
+  audit(request, &*principal, "object:write", key, true, "upload presigned, " + decision->reason);
   obs::info("upload presigned", {{"request_id", request.request_id()},
                                  {"tenant", principal->tenant},
                                  {"subject", principal->subject},
@@ -218,7 +224,7 @@ Api::Reply Api::create_upload(http::Request& request) {
 }
 
 Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& params) {
-  auto principal = authenticate(request, authenticator_);
+  auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
   const std::string& upload_id = params.find("id")->second;
 
@@ -260,6 +266,7 @@ Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& 
   auto committed = co_await http::offload(
       workers_, [&] { return repository_.commit_upload(upload_id, observed, clock_.now()); });
   if (!committed) co_return meta_error_reply(request, committed.error());
+  audit(request, &*principal, "object:write", committed->key, true, "upload completed");
   obs::info("upload completed", {{"request_id", request.request_id()},
                                  {"tenant", committed->tenant},
                                  {"subject", committed->owner},

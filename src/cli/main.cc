@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/options.h"
+#include "cli/policy_check.h"
 
 int main(int argc, char** argv) {
   using satchel::cli::ServeOptions;
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
   credentials_command->add_option("--store-listen", store_listen, "Store address, HOST:PORT")
       ->capture_default_str();
 
+  satchel::cli::PolicyCheckOptions policy_check;
+  auto* policy_check_command = satchel::cli::add_policy_check_command(app, policy_check);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) return satchel::cli::run_serve(serve);
@@ -73,5 +77,6 @@ int main(int argc, char** argv) {
   if (credentials_command->parsed()) {
     return satchel::cli::run_store_credentials(store_data_dir, store_listen);
   }
+  if (policy_check_command->parsed()) return satchel::cli::run_policy_check(policy_check);
   return 2;
 }

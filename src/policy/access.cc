@@ -14,31 +14,25 @@ std::string_view to_string(Action action) {
       return "object:delete";
     case Action::kObjectList:
       return "object:list";
+    case Action::kObjectRestore:
+      return "object:restore";
+    case Action::kAdminAudit:
+      return "admin:audit";
+    case Action::kAdminUsage:
+      return "admin:usage";
   }
   return "unknown";
 }
 
-bool Principal::has_role(std::string_view role) const {
-  return std::find(roles.begin(), roles.end(), role) != roles.end();
+std::optional<Action> parse_action(std::string_view name) {
+  for (Action action : kAllActions) {
+    if (to_string(action) == name) return action;
+  }
+  return std::nullopt;
 }
 
-Decision decide(const Principal& principal, Action action, std::string_view key) {
-  if (principal.subject.empty() || principal.tenant.empty()) {
-    return {false, "token has no subject or tenant"};
-  }
-  const std::string tenant_prefix = principal.tenant + "/";
-  const std::string own_prefix = tenant_prefix + principal.subject + "/";
-  if (key.starts_with(own_prefix)) {
-    return {true, "key is in the caller's own space"};
-  }
-  bool reads = action == Action::kObjectRead || action == Action::kObjectList;
-  if (reads && principal.has_role(kAdminRole) && key.starts_with(tenant_prefix)) {
-    return {true, "admin role may read within its tenant"};
-  }
-  if (!key.starts_with(tenant_prefix)) {
-    return {false, "key belongs to another tenant"};
-  }
-  return {false, "key belongs to another user"};
+bool Principal::has_role(std::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
 }  // namespace satchel::policy

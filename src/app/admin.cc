@@ -1,0 +1,88 @@
+// GET /v1/admin/audit: the audit events of the caller's tenant, for callers
+// the policy allows admin:audit (the admin role in the default policy).
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "app/api.h"
+#include "app/handler_support.h"
+#include "app/responses.h"
+#include "common/time_format.h"
+#include "http/url.h"
+
+namespace satchel::app {
+namespace {
+
+nlohmann::json event_json(const obs::AuditEvent& event) {
+  return {{"time", format_iso8601(event.time)},
+          {"request_id", event.request_id},
+          {"subject", event.subject},
+          {"tenant", event.tenant},
+          {"action", event.action},
+          {"key", event.key},
+          {"decision", event.decision},
+          {"reason", event.reason},
+          {"client_address", event.client_address},
+          {"user_agent", event.user_agent}};
+}
+
+// Reads the query parameters into a query for tenant. Errors are the message
+// of the 400 reply.
+Expected<obs::AuditQuery, std::string> parse_audit_query(const http::QueryParams& params,
+                                                         const std::string& tenant) {
+  obs::AuditQuery query;
+  query.tenant = tenant;
+  if (const std::string* subject = http::find_param(params, "subject")) query.subject = *subject;
+  if (const std::string* action = http::find_param(params, "action")) query.action = *action;
+  for (auto [name, target] : {std::pair{"since", &query.since}, std::pair{"until", &query.until}}) {
+    const std::string* text = http::find_param(params, name);
+    if (text == nullptr) continue;
+    auto time = parse_iso8601(*text);
+    if (!time) {
+      return Unexpected(std::string(name) +
+                        " must be an ISO 8601 UTC time such as 2024-05-01T00:00:00Z");
+    }
+    *target = *time;
+  }
+  if (const std::string* cursor = http::find_param(params, "cursor")) query.cursor = *cursor;
+  if (const std::string* limit = http::find_param(params, "limit")) {
+    size_t value = 0;
+    auto [end, error] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+    if (error != std::errc{} || end != limit->data() + limit->size() || value == 0 ||
+        value > obs::kMaxAuditPageSize) {
+      return Unexpected("limit must be an integer from 1 to " +
+                        std::to_string(obs::kMaxAuditPageSize));
+    }
+    query.limit = value;
+  }
+  return query;
+}
+
+}  // namespace
+
+Api::Reply Api::list_audit_events(http::Request& request) {
+  auto principal = co_await authenticate(request);
+  if (!principal) co_return std::move(principal).error();
+  auto params = http::parse_query(request.raw_query());
+  if (!params) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_query",
+                          "query string has a malformed percent escape");
+  }
+  auto decision =
+      authorize(request, *principal, {policy::Action::kAdminAudit, principal->tenant + "/", {}});
+  if (!decision) co_return std::move(decision).error();
+
+  auto query = parse_audit_query(*params, principal->tenant);
+  if (!query) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_query", query.error());
+  }
+  auto page = audit_->store().query(*query);
+  if (!page)
+    co_return error_reply(request, http::Status::bad_request, "invalid_cursor", page.error());
+  nlohmann::json events = nlohmann::json::array();
+  for (const obs::AuditEvent& event : page->events) events.push_back(event_json(event));
+  nlohmann::json reply = {{"events", std::move(events)}, {"next_cursor", nullptr}};
+  if (page->next_cursor) reply["next_cursor"] = *page->next_cursor;
+  co_return json_reply(request, http::Status::ok, reply);
+}
+
+}  // namespace satchel::app

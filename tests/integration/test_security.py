@@ -1,0 +1,189 @@
+"""Identity, policy and audit against the real `satchel serve`: forged
+tokens, policy denials with their explanation, the presign rate limit and the
+audit log that admins read."""
+
+import base64
+import hashlib
+import hmac
+import json
+import subprocess
+import urllib.parse
+
+import pytest
+
+from satchel_harness import SATCHEL_BINARY, Client, request, sign_in
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def claims_of(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def audit_lines(server):
+    """The audit events the server wrote as JSON lines on standard output."""
+    events = []
+    for line in server.log().splitlines():
+        if line.startswith("{") and '"decision"' in line:
+            events.append(json.loads(line))
+    return events
+
+
+@pytest.fixture
+def alice(server):
+    return Client(server, sign_in(server, "alice", "acme")["id_token"])
+
+
+@pytest.fixture
+def admin(server):
+    return Client(server, sign_in(server, "root", "acme", admin=True)["id_token"])
+
+
+@pytest.mark.parametrize("alg", ["none", "None", "NONE"])
+def test_unsigned_token_gets_401(server, alice, alg):
+    header = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    payload = alice.token.split(".")[1]
+    for signature in ["", "c2lnbmF0dXJl"]:
+        reply = Client(server, f"{header}.{payload}.{signature}").call("GET", "/v1/objects")
+        assert reply.status == 401, reply
+        assert "Unsigned tokens are not accepted" in reply.header("WWW-Authenticate")
+
+
+def test_public_key_as_hmac_secret_gets_401(server, alice):
+    keys = request("GET", server.issuer + "/jwks").json()["keys"]
+    jwk_text = json.dumps(keys[0]).encode()
+    header = b64url(json.dumps({"alg": "HS256", "kid": keys[0]["kid"]}).encode())
+    payload = alice.token.split(".")[1]
+    signature = b64url(hmac.new(jwk_text, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    reply = Client(server, f"{header}.{payload}.{signature}").call("GET", "/v1/objects")
+    assert reply.status == 401
+    assert 'error="invalid_token"' in reply.header("WWW-Authenticate")
+
+
+def test_oversized_token_gets_401(server):
+    reply = Client(server, "a" * 9000 + ".b.c").call("GET", "/v1/objects")
+    assert reply.status == 401
+    assert "too large" in reply.header("WWW-Authenticate")
+
+
+def test_denial_explains_the_policy(server, alice):
+    reply = alice.call("POST", "/v1/downloads", {"name": "x.txt", "subject": "bob"})
+    assert reply.status == 403
+    message = reply.json()["error"]["message"]
+    assert message.startswith("no statement allows object:read on acme/bob/x.txt"), message
+
+
+def test_admin_reads_audit_of_own_tenant(server, alice, admin):
+    started, put, completed = alice.upload("notes.txt", b"hello", "text/plain")
+    assert completed.status == 200, completed
+    assert alice.call("DELETE", "/v1/objects/notes.txt").status == 204
+    assert alice.call("POST", "/v1/downloads", {"name": "x", "subject": "bob"}).status == 403
+
+    reply = admin.call("GET", "/v1/admin/audit?subject=alice")
+    assert reply.status == 200, reply
+    events = reply.json()["events"]
+    summary = [(e["action"], e["decision"]) for e in events]
+    assert summary == [("object:read", "deny"), ("object:delete", "allow"),
+                       ("object:write", "allow"), ("object:write", "allow")], summary
+    newest = events[0]
+    assert newest["key"] == "acme/bob/x"
+    assert newest["tenant"] == "acme"
+    assert newest["request_id"]
+    assert newest["client_address"].startswith("127.0.0.1")
+    assert events[3]["reason"].startswith('upload presigned, allowed by statement "own-space-write"')
+
+
+def test_audit_filters_and_pages(server, alice, admin):
+    for index in range(3):
+        assert alice.upload(f"f{index}.txt", b"x", "text/plain")[2].status == 200
+    seen = []
+    query = "action=object:write&limit=2"
+    for _ in range(10):
+        reply = admin.call("GET", "/v1/admin/audit?" + query)
+        assert reply.status == 200, reply
+        body = reply.json()
+        assert len(body["events"]) <= 2
+        seen += [e["reason"] for e in body["events"]]
+        if body["next_cursor"] is None:
+            break
+        query = "action=object:write&limit=2&cursor=" + urllib.parse.quote(body["next_cursor"])
+    assert len(seen) == 6
+    future = admin.call("GET", "/v1/admin/audit?since=2100-01-01T00:00:00Z")
+    assert future.json()["events"] == []
+    bad = admin.call("GET", "/v1/admin/audit?since=yesterday")
+    assert bad.status == 400
+
+
+def test_audit_is_for_admins_of_the_same_tenant(server, alice):
+    assert alice.upload("a.txt", b"x", "text/plain")[2].status == 200
+    assert alice.call("GET", "/v1/admin/audit").status == 403
+    outsider = Client(server, sign_in(server, "boss", "globex", admin=True)["id_token"])
+    reply = outsider.call("GET", "/v1/admin/audit")
+    assert reply.status == 200
+    assert all(e["tenant"] == "globex" for e in reply.json()["events"])
+    assert not any(e["subject"] == "alice" for e in reply.json()["events"])
+
+
+def test_sign_in_failure_goes_to_the_audit_sink(server):
+    reply = Client(server, "not.a.token").call("GET", "/v1/objects",
+                                               headers={"User-Agent": "probe/1.0"})
+    assert reply.status == 401
+    failures = [e for e in audit_lines(server) if e["action"] == "auth:token"]
+    assert failures, server.log()
+    assert failures[-1]["decision"] == "deny"
+    assert failures[-1]["reason"] == "malformed"
+    assert failures[-1]["user_agent"] == "probe/1.0"
+    assert failures[-1]["subject"] == ""
+    # The token itself never reaches the log.
+    assert "not.a.token" not in server.log()
+
+
+def test_presign_rate_limit_returns_429(server, alice):
+    statuses = []
+    for _ in range(200):
+        reply = alice.call("POST", "/v1/uploads",
+                           {"name": "r.txt", "content_type": "text/plain", "size": 1})
+        statuses.append(reply.status)
+        if reply.status == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert statuses[0] == 201
+    assert int(reply.header("Retry-After")) >= 1
+    assert reply.json()["error"]["code"] == "rate_limited"
+    # Another user has a bucket of their own.
+    bob = Client(server, sign_in(server, "bob", "acme")["id_token"])
+    assert bob.call("POST", "/v1/uploads",
+                    {"name": "r.txt", "content_type": "text/plain", "size": 1}).status == 201
+
+
+def policy_check(*args):
+    return subprocess.run([SATCHEL_BINARY, "policy", "check", *args],
+                          capture_output=True, text=True)
+
+
+def test_policy_check_prints_the_deciding_statement():
+    allowed = policy_check("--claims", '{"sub":"alice","org":"acme"}', "--action", "object:write",
+                           "--key", "acme/alice/a.json", "--content-type", "application/json",
+                           "--size", "10")
+    assert allowed.returncode == 0, allowed.stderr
+    lines = allowed.stdout.splitlines()
+    assert lines[0] == "allow"
+    assert lines[1].startswith("statement: own-space-write (line ")
+    denied = policy_check("--claims", '{"sub":"root","org":"acme","roles":["admin"]}',
+                          "--action", "object:read", "--key", "globex/bob/a.json")
+    assert denied.returncode == 1
+    assert denied.stdout.splitlines()[0] == "deny"
+    assert denied.stdout.splitlines()[1].startswith("statement: tenant-boundary (line ")
+
+
+def test_policy_check_names_the_bad_line(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[statements]]\neffect = "allow"\nactions = ["object:wirte"]\n'
+                      'resources = ["*"]\n')
+    result = policy_check("--policy", str(policy), "--claims", "{}", "--action", "object:read",
+                          "--key", "x")
+    assert result.returncode == 2
+    assert f"{policy} line 3: unknown action \"object:wirte\"" in result.stderr
