@@ -11,6 +11,34 @@ TrustedIssuer make_trusted_issuer(const IssuerConfig& config, const JwksCacheSet
       .keys = IssuerKeys::create(config.issuer, config.jwks_uri, settings, std::move(get), clock)};
 }
 
+TrustedIssuer make_fixed_issuer(std::string issuer, std::vector<std::string> audiences,
+                                std::shared_ptr<const JwkSet> keys) {
+  JwtVerifierConfig verifier;
+  verifier.issuer = std::move(issuer);
+  verifier.audiences = std::move(audiences);
+  return TrustedIssuer{.verifier = std::move(verifier),
+                       .keys = std::make_shared<FixedKeySource>(std::move(keys))};
+}
+
+Expected<std::shared_ptr<const TokenAuthenticator>, std::string> make_token_authenticator(
+    const toml::table& document, std::vector<TrustedIssuer> fixed_issuers,
+    asio::any_io_executor executor, const Clock& clock) {
+  auto config = parse_auth_config(document);
+  if (!config) return Unexpected(std::move(config).error());
+  std::vector<TrustedIssuer> issuers = std::move(fixed_issuers);
+  HttpGet get = make_http_get(std::move(executor), config->fetch_timeout);
+  for (const IssuerConfig& issuer : config->issuers) {
+    for (const TrustedIssuer& existing : issuers) {
+      if (existing.verifier.issuer == issuer.issuer) {
+        return Unexpected("auth.issuers: issuer \"" + issuer.issuer +
+                          "\" is already trusted as the development provider");
+      }
+    }
+    issuers.push_back(make_trusted_issuer(issuer, config->jwks_cache, get, clock));
+  }
+  return std::make_shared<const TokenAuthenticator>(std::move(issuers), clock);
+}
+
 TokenAuthenticator::TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock) {
   entries_.reserve(issuers.size());
   for (const TrustedIssuer& issuer : issuers) {

@@ -23,6 +23,11 @@ struct TrustedIssuer {
 TrustedIssuer make_trusted_issuer(const IssuerConfig& config, const JwksCacheSettings& settings,
                                   HttpGet get, const Clock& clock);
 
+// A trusted issuer whose keys never change, such as the development
+// provider: its tokens must carry one of audiences.
+TrustedIssuer make_fixed_issuer(std::string issuer, std::vector<std::string> audiences,
+                                std::shared_ptr<const JwkSet> keys);
+
 // Thread-safe and immutable after construction. The clock must outlive it.
 class TokenAuthenticator {
  public:
@@ -50,5 +55,14 @@ class TokenAuthenticator {
 
   std::vector<Entry> entries_;
 };
+
+// Builds the authenticator of `satchel serve`: the fixed issuers first (the
+// development provider, when enabled), then every [[auth.issuers]] entry of
+// the configuration document, whose keys are fetched on executor. Fails with
+// the message of parse_auth_config() for an invalid [auth] table, or when an
+// issuer is both fixed and configured.
+Expected<std::shared_ptr<const TokenAuthenticator>, std::string> make_token_authenticator(
+    const toml::table& document, std::vector<TrustedIssuer> fixed_issuers,
+    asio::any_io_executor executor, const Clock& clock);
 
 }  // namespace satchel::auth

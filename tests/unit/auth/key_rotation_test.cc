@@ -437,5 +437,38 @@ TEST(TokenAuthenticator, RoutesByIssuerWithEachClaimMapping) {
   EXPECT_EQ(stranger.error(), TokenError::kInvalidIssuer);
 }
 
+TEST_F(KeyRotationTest, ServeConfigurationTrustsEveryIssuer) {
+  provider_.publish({k1_.public_jwk()});
+  EcKey dev_key("dev-1");
+  auto dev_keys = JwkSet::from_json(json{{"keys", {dev_key.public_jwk()}}});
+  std::vector<TrustedIssuer> fixed = {
+      make_fixed_issuer("http://127.0.0.1:1/oidc", {"satchel-web"},
+                        std::make_shared<const JwkSet>(std::move(*dev_keys)))};
+  const std::string text = "[[auth.issuers]]\nissuer = \"" + provider_.issuer() +
+                           "\"\naudiences = [\"" + kAudience + "\"]\n";
+  auto built = make_token_authenticator(toml::parse(text), std::move(fixed),
+                                        io_.io().get_executor(), clock_);
+  ASSERT_TRUE(built.has_value()) << built.error();
+  EXPECT_EQ((*built)->issuer_count(), 2u);
+  EXPECT_TRUE(io_.run((*built)->authenticate(token(k1_))).has_value());
+  json dev_claims = {{"iss", "http://127.0.0.1:1/oidc"},
+                     {"aud", "satchel-web"},
+                     {"sub", "ada"},
+                     {"org", "acme"},
+                     {"exp", kNow + 600}};
+  auto dev_token = make_token(JwsAlgorithm::kEs256, dev_key.key.get(),
+                              {{"alg", "ES256"}, {"kid", "dev-1"}}, dev_claims);
+  EXPECT_TRUE(io_.run((*built)->authenticate(dev_token)).has_value());
+}
+
+TEST(MakeTokenAuthenticator, RejectsInvalidAuthTable) {
+  ManualClock clock(from_unix_seconds(kNow));
+  asio::io_context io;
+  auto built = make_token_authenticator(toml::parse("[auth]\nissuer = \"x\"\n"), {},
+                                        io.get_executor(), clock);
+  ASSERT_FALSE(built.has_value());
+  EXPECT_EQ(built.error(), "auth.issuer (line 2): unknown key");
+}
+
 }  // namespace
 }  // namespace satchel::auth
