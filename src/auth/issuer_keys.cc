@@ -40,18 +40,16 @@ asio::awaitable<void> IssuerKeys::prepare(std::string kid) {
     }
   }
   if (plan.step == CachePlan::Step::kFetch || plan.step == CachePlan::Step::kFetchInBackground) {
-    asio::co_spawn(executor, run_fetch(plan.reason), asio::detached);
+    asio::co_spawn(executor, run_fetch(shared_from_this(), plan.reason), asio::detached);
   }
   if (waiter) co_await waiter->async_receive(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<void> IssuerKeys::run_fetch(FetchReason reason) {
-  // Keeps this object alive until the fetch has woken its waiters.
-  auto self = shared_from_this();
+asio::awaitable<void> IssuerKeys::run_fetch(std::shared_ptr<IssuerKeys> self, FetchReason reason) {
   std::optional<FetchedKeys> fetched;
   std::string error;
   try {
-    auto outcome = co_await fetch_keys();
+    auto outcome = co_await self->fetch_keys();
     if (outcome) {
       fetched = std::move(*outcome);
     } else {
@@ -62,16 +60,16 @@ asio::awaitable<void> IssuerKeys::run_fetch(FetchReason reason) {
   }
   if (fetched) {
     obs::info("fetched token signing keys",
-              {{"issuer", issuer_},
+              {{"issuer", self->issuer_},
                {"reason", fetch_reason_name(reason)},
                {"keys", static_cast<uint64_t>(fetched->keys->keys().size())},
                {"skipped", static_cast<uint64_t>(fetched->keys->skipped())},
                {"max_age_seconds", fetched->max_age ? int64_t{fetched->max_age->count()} : -1}});
   } else {
-    obs::warn("cannot fetch token signing keys; keeping the cached keys",
-              {{"issuer", issuer_}, {"reason", fetch_reason_name(reason)}, {"error", error}});
+    obs::warn("fetching token signing keys failed, keeping the cached keys",
+              {{"issuer", self->issuer_}, {"reason", fetch_reason_name(reason)}, {"error", error}});
   }
-  finish_fetch(std::move(fetched));
+  self->finish_fetch(std::move(fetched));
 }
 
 void IssuerKeys::finish_fetch(std::optional<FetchedKeys> fetched) {

@@ -79,7 +79,8 @@ class IssuerKeys final : public KeySource, public std::enable_shared_from_this<I
   IssuerKeys(std::string issuer, std::optional<std::string> jwks_uri, JwksCacheSettings settings,
              HttpGet get, const Clock& clock);
 
-  asio::awaitable<void> run_fetch(FetchReason reason);
+  // Takes self so the object outlives the coroutine from its creation on.
+  static asio::awaitable<void> run_fetch(std::shared_ptr<IssuerKeys> self, FetchReason reason);
   asio::awaitable<Expected<FetchedKeys, std::string>> fetch_keys();
   asio::awaitable<Expected<std::string, std::string>> jwks_location();
   void finish_fetch(std::optional<FetchedKeys> fetched);
