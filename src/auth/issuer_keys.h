@@ -30,6 +30,9 @@ class KeySource {
 
   // Returns the key for kid from memory, or nullptr.
   virtual std::shared_ptr<const Jwk> find(std::string_view kid) = 0;
+
+  // The cache counters of a fetched key set, nullopt for a fixed one.
+  virtual std::optional<JwksCacheCounters> counters() const { return std::nullopt; }
 };
 
 // A verifier lookup that reads the source's memory.
@@ -66,7 +69,7 @@ class IssuerKeys final : public KeySource, public std::enable_shared_from_this<I
   std::shared_ptr<const Jwk> find(std::string_view kid) override { return cache_.find(kid); }
 
   const std::string& issuer() const { return issuer_; }
-  JwksCacheCounters counters() const { return cache_.counters(); }
+  std::optional<JwksCacheCounters> counters() const override { return cache_.counters(); }
 
  private:
   using Waiter = asio::experimental::concurrent_channel<void(boost::system::error_code)>;

@@ -50,6 +50,15 @@ TokenAuthenticator::TokenAuthenticator(std::vector<TrustedIssuer> issuers, const
   }
 }
 
+std::vector<std::pair<std::string, JwksCacheCounters>> TokenAuthenticator::key_cache_counters()
+    const {
+  std::vector<std::pair<std::string, JwksCacheCounters>> result;
+  for (const Entry& entry : entries_) {
+    if (auto counters = entry.keys->counters()) result.emplace_back(entry.issuer, *counters);
+  }
+  return result;
+}
+
 const TokenAuthenticator::Entry* TokenAuthenticator::find(std::string_view issuer) const {
   for (const Entry& entry : entries_) {
     if (entry.issuer == issuer) return &entry;

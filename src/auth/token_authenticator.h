@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "auth/issuer_config.h"
@@ -42,6 +43,10 @@ class TokenAuthenticator {
   asio::awaitable<Expected<VerifiedToken, TokenError>> authenticate(std::string token) const;
 
   size_t issuer_count() const { return entries_.size(); }
+
+  // The JWKS cache counters of every issuer whose keys are fetched, for the
+  // metrics endpoint: pairs of issuer and counters.
+  std::vector<std::pair<std::string, JwksCacheCounters>> key_cache_counters() const;
 
  private:
   struct Entry {

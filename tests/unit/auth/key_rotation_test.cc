@@ -207,7 +207,7 @@ TEST_F(KeyRotationTest, FindsKeysThroughDiscovery) {
   EXPECT_EQ(provider_.jwks_requests(), 1);
   EXPECT_TRUE(accepted(k1_));
   EXPECT_EQ(provider_.jwks_requests(), 1);
-  EXPECT_EQ(keys_->counters().hits, 2u);
+  EXPECT_EQ(keys_->counters()->hits, 2u);
 }
 
 TEST_F(KeyRotationTest, RotationRefetchesOnceAndRateLimits) {
@@ -220,7 +220,7 @@ TEST_F(KeyRotationTest, RotationRefetchesOnceAndRateLimits) {
   clock_.advance(seconds{31});
   EXPECT_TRUE(accepted(k2_));
   EXPECT_EQ(provider_.jwks_requests(), 2);
-  EXPECT_EQ(keys_->counters().unknown_kid_refetches, 1u);
+  EXPECT_EQ(keys_->counters()->unknown_kid_refetches, 1u);
 
   // k1 is still published, so its tokens still pass, with no fetch.
   EXPECT_TRUE(accepted(k1_));
@@ -236,7 +236,7 @@ TEST_F(KeyRotationTest, RotationRefetchesOnceAndRateLimits) {
   EXPECT_EQ(rejection(k3_), TokenError::kUnknownKey);
   EXPECT_EQ(rejection(k3_), TokenError::kUnknownKey);
   EXPECT_EQ(provider_.jwks_requests(), 3);
-  EXPECT_EQ(keys_->counters().refetches_suppressed, 3u);
+  EXPECT_EQ(keys_->counters()->refetches_suppressed, 3u);
 }
 
 TEST_F(KeyRotationTest, RemovedKeyStopsWorkingAfterCacheLifetime) {
@@ -264,7 +264,7 @@ TEST_F(KeyRotationTest, KeepsServingCachedKeysWhileProviderIsDown) {
   provider_.set_status(http::Status::service_unavailable);
   clock_.advance(seconds{300});
   EXPECT_TRUE(accepted(k1_));
-  EXPECT_EQ(keys_->counters().fetch_failures, 1u);
+  EXPECT_EQ(keys_->counters()->fetch_failures, 1u);
   // A failed JWKS fetch sends the next one through discovery again.
   clock_.advance(seconds{30});
   EXPECT_TRUE(accepted(k1_));
@@ -459,6 +459,13 @@ TEST_F(KeyRotationTest, ServeConfigurationTrustsEveryIssuer) {
   auto dev_token = make_token(JwsAlgorithm::kEs256, dev_key.key.get(),
                               {{"alg", "ES256"}, {"kid", "dev-1"}}, dev_claims);
   EXPECT_TRUE(io_.run((*built)->authenticate(dev_token)).has_value());
+
+  // Only the fetched issuer has cache counters.
+  auto counters = (*built)->key_cache_counters();
+  ASSERT_EQ(counters.size(), 1u);
+  EXPECT_EQ(counters[0].first, provider_.issuer());
+  EXPECT_EQ(counters[0].second.fetches, 1u);
+  EXPECT_EQ(counters[0].second.hits, 1u);
 }
 
 TEST(MakeTokenAuthenticator, RejectsInvalidAuthTable) {
