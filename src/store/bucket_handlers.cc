@@ -1,7 +1,12 @@
 // Bucket and service operations: ListBuckets, HeadBucket, CreateBucket,
-// DeleteBucket, Get/PutBucketVersioning and GetBucketLocation.
+// DeleteBucket, Get/PutBucketVersioning, GetBucketLocation,
+// Get/Put/DeleteBucketCors and DeleteObjects.
+#include "common/crypto.h"
+#include "common/encoding.h"
 #include "obs/log.h"
+#include "store/cors.h"
 #include "store/request_handler.h"
+#include "store/request_parsing.h"
 #include "store/s3_xml.h"
 
 namespace satchel::store {
@@ -13,12 +18,28 @@ namespace bhttp = http::bhttp;
 
 // Bucket configuration documents are small; anything larger is not one.
 constexpr uint64_t kMaxConfigurationBytes = 64 * 1024;
+// A Delete document names at most 1000 keys of at most 1024 bytes each,
+// escaped, with version ids.
+constexpr uint64_t kMaxDeleteBodyBytes = 2ULL << 20;
 
-http::Response xml_response(std::string body) {
-  http::Response response{Status::ok, 11};
-  response.set(Field::content_type, "application/xml");
-  response.body() = std::move(body);
-  return response;
+// Checks Content-MD5 and an x-amz-checksum-* header of a small XML body
+// when the client sent them.
+Expected<void, S3Failure> check_body_digests(const http::Request& request, std::string_view body) {
+  if (auto md5_header = request.header_value("Content-MD5"); !md5_header.empty()) {
+    auto expected = base64_decode(md5_header);
+    if (!expected || !constant_time_equal(*expected, md5(body))) {
+      return Unexpected(to_failure(StoreError::kBadDigest));
+    }
+  }
+  for (auto algorithm : kChecksumAlgorithms) {
+    std::string_view value = request.header_value(checksum_header(algorithm));
+    if (value.empty()) continue;
+    auto expected = decode_checksum(algorithm, value);
+    if (!expected || !constant_time_equal(*expected, compute_checksum(algorithm, body))) {
+      return Unexpected(to_failure(StoreError::kChecksumMismatch));
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -99,6 +120,70 @@ RequestHandler::Awaitable RequestHandler::get_bucket_location(Exchange& exchange
   auto bucket = co_await run_blocking([&] { return engine_.bucket(exchange.bucket); });
   if (!bucket) co_return error(exchange, bucket.error());
   co_return finish(exchange, xml_response(location_document(region_)));
+}
+
+RequestHandler::Awaitable RequestHandler::get_bucket_cors(Exchange& exchange) {
+  exchange.operation = "GetBucketCors";
+  auto rules = co_await run_blocking([&] { return engine_.get_cors(exchange.bucket); });
+  if (!rules) co_return error(exchange, rules.error());
+  co_return finish(exchange, xml_response(cors_document(*rules)));
+}
+
+RequestHandler::Awaitable RequestHandler::put_bucket_cors(Exchange& exchange) {
+  exchange.operation = "PutBucketCors";
+  auto body = co_await exchange.request.read_body(kMaxConfigurationBytes);
+  if (!body) co_return error(exchange, malformed_xml());
+  auto digests = check_body_digests(exchange.request, *body);
+  if (!digests) co_return error(exchange, digests.error());
+  auto rules = parse_cors_document(*body);
+  if (!rules) {
+    co_return error(exchange, rules.error().code, Status::bad_request, rules.error().message);
+  }
+  auto stored =
+      co_await run_blocking([&] { return engine_.put_cors(exchange.bucket, std::move(*rules)); });
+  if (!stored) co_return error(exchange, stored.error());
+  obs::info("bucket CORS configuration changed", {{"bucket", exchange.bucket}});
+  bhttp::response<bhttp::empty_body> response{Status::ok, 11};
+  response.content_length(0);
+  co_return finish(exchange, std::move(response));
+}
+
+RequestHandler::Awaitable RequestHandler::delete_bucket_cors(Exchange& exchange) {
+  exchange.operation = "DeleteBucketCors";
+  auto deleted = co_await run_blocking([&] { return engine_.delete_cors(exchange.bucket); });
+  if (!deleted) co_return error(exchange, deleted.error());
+  obs::info("bucket CORS configuration deleted", {{"bucket", exchange.bucket}});
+  co_return finish(exchange, bhttp::response<bhttp::empty_body>{Status::no_content, 11});
+}
+
+RequestHandler::Awaitable RequestHandler::delete_objects(Exchange& exchange) {
+  exchange.operation = "DeleteObjects";
+  auto body = co_await exchange.request.read_body(kMaxDeleteBodyBytes);
+  if (!body) co_return error(exchange, malformed_xml());
+  auto digests = check_body_digests(exchange.request, *body);
+  if (!digests) co_return error(exchange, digests.error());
+  auto document = parse_delete_document(*body);
+  if (!document) co_return error(exchange, malformed_xml());
+
+  auto outcomes = co_await run_blocking([&]() -> Expected<std::vector<DeleteOutcome>, StoreError> {
+    std::vector<DeleteOutcome> results;
+    for (const auto& target : document->objects) {
+      DeleteOutcome outcome{target, {}, {}, {}};
+      auto deleted = engine_.delete_object(exchange.bucket, target.key, target.version_id);
+      if (deleted) {
+        outcome.result = std::move(*deleted);
+      } else if (deleted.error() == StoreError::kNoSuchBucket) {
+        return Unexpected(deleted.error());
+      } else {
+        outcome.error_code = std::string(s3_code(deleted.error()));
+        outcome.error_message = std::string(describe(deleted.error()));
+      }
+      results.push_back(std::move(outcome));
+    }
+    return results;
+  });
+  if (!outcomes) co_return error(exchange, outcomes.error());
+  co_return finish(exchange, xml_response(delete_result_document(*outcomes, document->quiet)));
 }
 
 }  // namespace satchel::store

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -89,19 +90,30 @@ Expected<void, StoreError> PendingPut::append(std::string_view bytes) {
   return writer_.append(bytes);
 }
 
-Expected<void, StoreError> append_file(int fd, PendingPut& pending) {
+Expected<void, StoreError> append_file(int fd, PendingPut& pending, uint64_t offset,
+                                       std::optional<uint64_t> length) {
   std::string chunk(kReadChunkBytes, '\0');
-  for (;;) {
-    ssize_t count = ::read(fd, chunk.data(), chunk.size());
+  uint64_t remaining = length.value_or(std::numeric_limits<uint64_t>::max());
+  while (remaining > 0) {
+    size_t wanted = static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()));
+    ssize_t count = ::pread(fd, chunk.data(), wanted, static_cast<off_t>(offset));
     if (count < 0 && errno == EINTR) continue;
     if (count < 0) {
       obs::error("cannot read object file", {{"error", std::strerror(errno)}});
       return Unexpected(StoreError::kInternal);
     }
-    if (count == 0) return {};
+    if (count == 0) {
+      // The end of the file came before length bytes: the caller's range
+      // was checked against the index, so the file is damaged.
+      if (length) return Unexpected(StoreError::kInternal);
+      return {};
+    }
     auto appended = pending.append(std::string_view(chunk.data(), static_cast<size_t>(count)));
     if (!appended) return appended;
+    offset += static_cast<uint64_t>(count);
+    remaining -= static_cast<uint64_t>(count);
   }
+  return {};
 }
 
 OpenObject::OpenObject(OpenObject&& other) noexcept

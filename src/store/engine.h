@@ -193,6 +193,12 @@ class Engine {
   // Checks and stores a part begun with begin_part(), replacing an earlier
   // part with its number.
   Expected<UploadedPart, StoreError> commit_part(PendingPut pending);
+  // UploadPartCopy: stores length bytes of source from offset first as the
+  // part. The caller has checked the range against the source's size.
+  Expected<UploadedPart, StoreError> copy_part(const ObjectVersion& source, uint64_t first,
+                                               uint64_t length, const std::string& bucket,
+                                               const std::string& key, const std::string& upload_id,
+                                               int part_number);
   // Assembles the listed parts into a new object version, durably, and ends
   // the upload. Errors: kInvalidPartOrder, kInvalidPart, kEntityTooSmall,
   // kChecksumMismatch against request.expected_checksum, and the
@@ -249,8 +255,10 @@ class Engine {
   std::map<std::string, std::shared_ptr<const std::vector<CorsRule>>, std::less<>> cors_;
 };
 
-// Appends everything from fd's current offset to its end to pending.
-Expected<void, StoreError> append_file(int fd, PendingPut& pending);
+// Appends length bytes of fd from offset to pending, or everything from
+// offset to the end when length is nullopt.
+Expected<void, StoreError> append_file(int fd, PendingPut& pending, uint64_t offset = 0,
+                                       std::optional<uint64_t> length = std::nullopt);
 
 // S3 bucket naming rules: 3-63 characters of lower-case letters, digits,
 // dots and hyphens, starting and ending with a letter or digit, no "..",

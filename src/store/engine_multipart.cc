@@ -149,6 +149,27 @@ Expected<UploadedPart, StoreError> Engine::commit_part(PendingPut pending) {
   return part;
 }
 
+Expected<UploadedPart, StoreError> Engine::copy_part(const ObjectVersion& source, uint64_t first,
+                                                     uint64_t length, const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::string& upload_id,
+                                                     int part_number) {
+  auto opened = open_version(source);
+  if (!opened) return Unexpected(opened.error());
+  int fd = opened->release_fd();
+  PutRequest request;
+  request.content_length = length;
+  auto pending = begin_part(bucket, key, upload_id, part_number, std::move(request));
+  if (!pending) {
+    ::close(fd);
+    return Unexpected(pending.error());
+  }
+  auto copied = append_file(fd, *pending, first, length);
+  ::close(fd);
+  if (!copied) return Unexpected(copied.error());
+  return commit_part(std::move(*pending));
+}
+
 Expected<ObjectVersion, StoreError> Engine::complete_upload(const std::string& bucket,
                                                             const std::string& key,
                                                             const std::string& upload_id,

@@ -1,5 +1,4 @@
 // PutObject, GetObject, HeadObject and DeleteObject.
-#include <charconv>
 #include <cstring>
 #include <memory>
 
@@ -8,7 +7,9 @@
 #include "obs/log.h"
 #include "store/conditions.h"
 #include "store/object_file_body.h"
+#include "store/range.h"
 #include "store/request_handler.h"
+#include "store/request_parsing.h"
 
 namespace satchel::store {
 namespace {
@@ -20,16 +21,7 @@ namespace bhttp = http::bhttp;
 // Bodies are read from the socket into a buffer of this size and written
 // to disk once it is full, so each worker-pool hop moves a large chunk.
 constexpr size_t kUploadChunkBytes = 256 * 1024;
-// S3 limits the user metadata of one object (names and values) to 2 KB.
-constexpr size_t kMaxUserMetadataBytes = 2048;
 constexpr std::string_view kUserMetadataPrefix = "x-amz-meta-";
-constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
-constexpr std::string_view kStreamingPayloadPrefix = "STREAMING-";
-
-// Representation headers stored with the object and returned on reads.
-constexpr Field kStoredHeaders[] = {Field::cache_control, Field::content_disposition,
-                                    Field::content_encoding, Field::content_language,
-                                    Field::expires};
 
 // GetObject query parameters that override a response header (S3
 // "response-*" parameters).
@@ -41,32 +33,6 @@ constexpr std::pair<std::string_view, Field> kResponseOverrides[] = {
     {"response-content-disposition", Field::content_disposition},
     {"response-content-encoding", Field::content_encoding},
 };
-
-std::string quote_etag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         boost::beast::iequals(text.substr(0, prefix.size()), prefix);
-}
-
-bool is_sha256_hex(std::string_view text) {
-  constexpr size_t kSha256HexLength = 64;
-  if (text.size() != kSha256HexLength) return false;
-  for (char c : text) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-void add_version_headers(bhttp::fields& fields, const ObjectVersion& version) {
-  if (version.version_id != kNullVersionId) fields.set("x-amz-version-id", version.version_id);
-}
 
 // The headers of a GET or HEAD reply that describe the object.
 void add_object_headers(bhttp::fields& fields, const ObjectVersion& version) {
@@ -81,150 +47,8 @@ void add_object_headers(bhttp::fields& fields, const ObjectVersion& version) {
   }
 }
 
-// A parsed PutObject request: what the engine needs, plus the aws-chunked
-// decoder when the body is a streaming upload.
-struct PutPlan {
-  PutRequest request;
-  std::optional<s3::ChunkedDecoder> decoder;
-};
-
-// Drops the aws-chunked coding from a Content-Encoding list: it describes
-// the upload framing, not the stored object.
-std::string strip_aws_chunked(std::string_view value) {
-  std::string out;
-  while (!value.empty()) {
-    size_t comma = value.find(',');
-    std::string_view item = value.substr(0, comma);
-    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty() || boost::beast::iequals(item, "aws-chunked")) continue;
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-// Content-Type, the stored representation headers and x-amz-meta-*.
-Expected<void, S3Failure> read_representation(const http::Request& request, PutRequest& put) {
-  if (auto type = request.header_value(Field::content_type); !type.empty()) {
-    put.content_type = std::string(type);
-  }
-  for (Field field : kStoredHeaders) {
-    std::string value(request.header_value(field));
-    if (field == Field::content_encoding) value = strip_aws_chunked(value);
-    if (!value.empty()) {
-      put.stored_headers.emplace_back(std::string(bhttp::to_string(field)), std::move(value));
-    }
-  }
-  size_t metadata_bytes = 0;
-  for (const auto& field : request.header()) {
-    std::string_view name = field.name_string();
-    if (!starts_with_ignore_case(name, kUserMetadataPrefix)) continue;
-    if (!is_valid_utf8(field.value())) {
-      return Unexpected(S3Failure{"InvalidArgument", Status::bad_request,
-                                  "User metadata values must be valid UTF-8."});
-    }
-    std::string short_name = to_lower(name.substr(kUserMetadataPrefix.size()));
-    metadata_bytes += short_name.size() + field.value().size();
-    put.user_metadata.emplace_back(std::move(short_name), std::string(field.value()));
-  }
-  if (metadata_bytes > kMaxUserMetadataBytes) {
-    return Unexpected(
-        S3Failure{"MetadataTooLarge", Status::bad_request,
-                  "Your metadata headers exceed the maximum allowed metadata size of 2 KB."});
-  }
-  return {};
-}
-
-Expected<void, S3Failure> read_preconditions(const http::Request& request, PutRequest& put) {
-  if (auto if_none_match = request.header_value(Field::if_none_match); !if_none_match.empty()) {
-    if (if_none_match != "*") {
-      return Unexpected(S3Failure{"NotImplemented", Status::not_implemented,
-                                  "If-None-Match on PUT supports only '*'."});
-    }
-    put.precondition.if_none_match_any = true;
-  }
-  if (auto if_match = request.header_value(Field::if_match); !if_match.empty()) {
-    put.precondition.if_match = parse_etag_list(if_match);
-  }
-  return {};
-}
-
-// Sets up an aws-chunked upload: the decoder with the request's signing
-// key, and the decoded length as the object's length.
-// NOTE: checksum trailers (x-amz-checksum-*) are signed and parsed by the
-// decoder, but their values are not compared with the body.
-Expected<void, S3Failure> plan_streaming(const http::Request& request,
-                                         const AuthenticatedCaller& caller, PutPlan& plan) {
-  if (!caller.verified || !s3::is_streaming(caller.verified->payload_mode)) {
-    return Unexpected(S3Failure{"InvalidArgument", Status::bad_request,
-                                "x-amz-content-sha256 names an aws-chunked upload that the "
-                                "signature does not cover."});
-  }
-  std::vector<s3::Header> headers;
-  for (const auto& field : request.header()) {
-    headers.push_back(s3::Header{field.name_string(), field.value()});
-  }
-  auto decoder = s3::ChunkedDecoder::for_request(*caller.verified, headers);
-  if (!decoder) return Unexpected(to_failure(decoder.error()));
-  // for_request() has validated the header as a decimal number.
-  std::string_view length = request.header_value("x-amz-decoded-content-length");
-  while (!length.empty() && length.front() == ' ') length.remove_prefix(1);
-  uint64_t decoded_length = 0;
-  std::from_chars(length.data(), length.data() + length.size(), decoded_length);
-  plan.request.content_length = decoded_length;
-  plan.decoder.emplace(std::move(*decoder));
-  return {};
-}
-
-// Content-MD5 and x-amz-content-sha256, which also selects aws-chunked.
-Expected<void, S3Failure> read_integrity(const http::Request& request,
-                                         const AuthenticatedCaller& caller, PutPlan& plan) {
-  if (auto md5 = request.header_value("Content-MD5"); !md5.empty()) {
-    auto digest = base64_decode(md5);
-    constexpr size_t kMd5Bytes = 16;
-    if (!digest || digest->size() != kMd5Bytes) {
-      return Unexpected(S3Failure{"InvalidDigest", Status::bad_request,
-                                  "The Content-MD5 you specified is not valid base64 of 16 "
-                                  "bytes."});
-    }
-    plan.request.expected_md5 = std::move(*digest);
-  }
-  std::string_view payload_hash = request.header_value("x-amz-content-sha256");
-  if (payload_hash.empty() || payload_hash == kUnsignedPayload) return {};
-  if (is_sha256_hex(payload_hash)) {
-    plan.request.expected_sha256 = hex_decode(payload_hash);
-    return {};
-  }
-  if (payload_hash.starts_with(kStreamingPayloadPrefix)) {
-    return plan_streaming(request, caller, plan);
-  }
-  return Unexpected(S3Failure{"InvalidArgument", Status::bad_request,
-                              "x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or "
-                              "a STREAMING-* value."});
-}
-
-Expected<PutPlan, S3Failure> plan_put(const http::Request& request,
-                                      const AuthenticatedCaller& caller,
-                                      uint64_t max_object_bytes) {
-  auto content_length = request.content_length();
-  if (!content_length) {
-    return Unexpected(S3Failure{"MissingContentLength", Status::length_required,
-                                "You must provide the Content-Length HTTP header."});
-  }
-  PutPlan plan;
-  plan.request.content_length = *content_length;
-  for (auto step : {read_representation, read_preconditions}) {
-    auto done = step(request, plan.request);
-    if (!done) return Unexpected(done.error());
-  }
-  auto checked = read_integrity(request, caller, plan);
-  if (!checked) return Unexpected(checked.error());
-  if (*plan.request.content_length > max_object_bytes) {
-    return Unexpected(to_failure(StoreError::kEntityTooLarge));
-  }
-  return plan;
+bool checksum_mode_enabled(const http::Request& request) {
+  return boost::beast::iequals(request.header_value("x-amz-checksum-mode"), "ENABLED");
 }
 
 S3Failure body_failure(http::BodyError error) {
@@ -296,33 +120,46 @@ http::asio::awaitable<Expected<void, S3Failure>> RequestHandler::receive_body(
   co_return Expected<void, S3Failure>{};
 }
 
-RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
-  exchange.operation = "PutObject";
-  http::Request& request = exchange.request;
-  if (request.has_header("x-amz-copy-source")) {
-    exchange.operation = "CopyObject";
-    co_return error(exchange, "NotImplemented", Status::not_implemented,
-                    "CopyObject is not implemented by the embedded store.");
+http::asio::awaitable<Expected<void, S3Failure>> RequestHandler::receive_planned_body(
+    http::Request& request, PendingPut& pending, PutPlan& plan) {
+  s3::ChunkedDecoder* decoder = plan.decoder ? &*plan.decoder : nullptr;
+  auto received = co_await receive_body(request, pending, decoder);
+  if (received) {
+    auto trailer = trailer_checksum(plan);
+    if (!trailer) {
+      received = Unexpected(trailer.error());
+    } else if (*trailer) {
+      pending.expect_checksum(std::move(**trailer));
+    }
   }
-  auto plan = plan_put(request, *exchange.caller, engine_.max_object_bytes());
-  if (!plan) co_return error(exchange, plan.error());
-
-  auto pending = co_await run_blocking(
-      [&] { return engine_.begin_put(exchange.bucket, exchange.key, std::move(plan->request)); });
-  if (!pending) co_return error(exchange, pending.error());
-
-  s3::ChunkedDecoder* decoder = plan->decoder ? &*plan->decoder : nullptr;
-  auto received = co_await receive_body(request, *pending, decoder);
   if (!received) {
     // Unlinking the temporary file is disk work too. The lambda captures by
     // reference only: GCC 12 can destroy a non-trivial temporary in a
     // co_await expression twice.
     co_await run_blocking([&]() -> Expected<void, StoreError> {
-      pending->abort();
+      pending.abort();
       return {};
     });
-    co_return error(exchange, received.error());
   }
+  co_return received;
+}
+
+RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
+  exchange.operation = "PutObject";
+  http::Request& request = exchange.request;
+  if (request.has_header("x-amz-copy-source")) co_return co_await copy_object(exchange);
+  auto plan = plan_body(request, *exchange.caller, engine_.max_object_bytes());
+  if (!plan) co_return error(exchange, plan.error());
+  for (auto step : {read_representation, read_preconditions}) {
+    auto done = step(request, plan->request);
+    if (!done) co_return error(exchange, done.error());
+  }
+
+  auto pending = co_await run_blocking(
+      [&] { return engine_.begin_put(exchange.bucket, exchange.key, plan->request); });
+  if (!pending) co_return error(exchange, pending.error());
+  auto received = co_await receive_planned_body(request, *pending, *plan);
+  if (!received) co_return error(exchange, received.error());
 
   auto committed = co_await run_blocking([&] { return engine_.commit_put(std::move(*pending)); });
   if (!committed) co_return error(exchange, committed.error());
@@ -330,6 +167,7 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
   bhttp::response<bhttp::empty_body> response{Status::ok, 11};
   response.set(Field::etag, quote_etag(committed->etag));
   add_version_headers(response.base(), *committed);
+  add_checksum_headers(response.base(), committed->checksum);
   response.content_length(0);
   co_return finish(exchange, std::move(response));
 }
@@ -337,10 +175,7 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
 RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool head) {
   exchange.operation = head ? "HeadObject" : "GetObject";
   http::Request& request = exchange.request;
-  std::optional<std::string> version_id;
-  if (const std::string* param = http::find_param(exchange.query, "versionId")) {
-    version_id = *param;
-  }
+  std::optional<std::string> version_id = version_id_param(exchange.query);
 
   auto found = co_await run_blocking(
       [&] { return engine_.find_version(exchange.bucket, exchange.key, version_id); });
@@ -374,35 +209,51 @@ RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool he
       break;
   }
 
-  // NOTE: Range requests get the whole object with 200, which RFC 9110
-  // allows; partial content is not built yet.
+  RangeDecision range;
+  if (if_range_allows(request.header_value(Field::if_range), found->etag, found->last_modified)) {
+    range = evaluate_range(request.header_value(Field::range), found->size);
+  }
+  if (range.kind == RangeDecision::Kind::kUnsatisfiable) {
+    auto response = error_response(exchange, "InvalidRange", Status::range_not_satisfiable,
+                                   "The requested range is not satisfiable.");
+    response.set(Field::content_range, "bytes */" + std::to_string(found->size));
+    co_return finish(exchange, std::move(response));
+  }
+  bool partial = range.kind == RangeDecision::Kind::kPartial;
+  uint64_t first = partial ? range.first : 0;
+  uint64_t length = partial ? range.length : found->size;
+  Status status = partial ? Status::partial_content : Status::ok;
+
+  auto describe_object = [&](bhttp::fields& fields) {
+    add_object_headers(fields, *found);
+    if (partial) fields.set(Field::content_range, content_range(first, length, found->size));
+    // A checksum covers the whole object, so S3 omits it from ranged reads.
+    if (!partial && checksum_mode_enabled(request)) add_checksum_headers(fields, found->checksum);
+    for (const auto& [param, field] : kResponseOverrides) {
+      if (const std::string* value = http::find_param(exchange.query, param)) {
+        fields.set(field, *value);
+      }
+    }
+  };
   if (head) {
-    bhttp::response<bhttp::empty_body> response{Status::ok, 11};
-    add_object_headers(response.base(), *found);
-    response.content_length(found->size);
+    bhttp::response<bhttp::empty_body> response{status, 11};
+    describe_object(response.base());
+    response.content_length(length);
     co_return finish(exchange, std::move(response));
   }
 
   auto opened = co_await run_blocking([&] { return engine_.open_version(*found); });
   if (!opened) co_return error(exchange, opened.error());
-  bhttp::response<ObjectFileBody> response{Status::ok, 11};
-  add_object_headers(response.base(), opened->version());
-  for (const auto& [param, field] : kResponseOverrides) {
-    if (const std::string* value = http::find_param(exchange.query, param)) {
-      response.set(field, *value);
-    }
-  }
-  response.body() = ObjectFileBody::value_type(opened->release_fd(), 0, found->size);
-  response.content_length(found->size);
+  bhttp::response<ObjectFileBody> response{status, 11};
+  describe_object(response.base());
+  response.body() = ObjectFileBody::value_type(opened->release_fd(), first, length);
+  response.content_length(length);
   co_return finish(exchange, std::move(response));
 }
 
 RequestHandler::Awaitable RequestHandler::delete_object(Exchange& exchange) {
   exchange.operation = "DeleteObject";
-  std::optional<std::string> version_id;
-  if (const std::string* param = http::find_param(exchange.query, "versionId")) {
-    version_id = *param;
-  }
+  std::optional<std::string> version_id = version_id_param(exchange.query);
   auto deleted = co_await run_blocking(
       [&] { return engine_.delete_object(exchange.bucket, exchange.key, version_id); });
   if (!deleted) co_return error(exchange, deleted.error());

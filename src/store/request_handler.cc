@@ -16,33 +16,13 @@ using http::Verb;
 // yet. A request carrying one gets 501 NotImplemented instead of being
 // mistaken for a plain object or bucket request.
 constexpr std::string_view kUnsupportedObjectParams[] = {
-    "uploads",    "uploadId",   "partNumber", "acl",     "tagging", "retention",
-    "legal-hold", "attributes", "torrent",    "restore", "select",
+    "acl", "tagging", "retention", "legal-hold", "attributes", "torrent", "restore", "select",
 };
 constexpr std::string_view kUnsupportedBucketParams[] = {
-    "cors",
-    "acl",
-    "policy",
-    "lifecycle",
-    "uploads",
-    "tagging",
-    "website",
-    "logging",
-    "notification",
-    "replication",
-    "encryption",
-    "object-lock",
-    "accelerate",
-    "requestPayment",
-    "ownershipControls",
-    "publicAccessBlock",
-    "inventory",
-    "metrics",
-    "analytics",
-    "intelligent-tiering",
-    "versions",
-    "delete",
-    "policyStatus",
+    "acl",        "policy",         "lifecycle",           "tagging",           "website",
+    "logging",    "notification",   "replication",         "encryption",        "object-lock",
+    "accelerate", "requestPayment", "ownershipControls",   "publicAccessBlock", "inventory",
+    "metrics",    "analytics",      "intelligent-tiering", "policyStatus",
 };
 
 bool has_param(const http::QueryParams& query, std::string_view name) {
@@ -79,12 +59,14 @@ std::optional<PathParts> split_path(std::string_view raw_path) {
 
 RequestHandler::RequestHandler(Engine& engine, boost::asio::thread_pool& pool,
                                const Authenticator& authenticator, CorsPolicy cors,
-                               std::string region)
+                               std::string region, std::chrono::seconds stale_upload_sweep_interval)
     : engine_(engine),
       pool_(pool),
       authenticator_(authenticator),
       cors_(std::move(cors)),
-      region_(std::move(region)) {}
+      region_(std::move(region)),
+      stale_upload_sweep_interval_(stale_upload_sweep_interval),
+      last_stale_sweep_(engine.clock().now().time_since_epoch().count()) {}
 
 http::asio::awaitable<http::bhttp::message_generator> RequestHandler::handle(
     http::Request& request) {
@@ -101,17 +83,18 @@ http::asio::awaitable<http::bhttp::message_generator> RequestHandler::handle(
 
 RequestHandler::Awaitable RequestHandler::dispatch(Exchange& exchange) {
   http::Request& request = exchange.request;
+  auto parts = split_path(request.path());
+  if (parts) {
+    exchange.bucket = std::move(parts->bucket);
+    exchange.key = std::move(parts->key);
+  }
   // Preflights carry no credentials by design (Fetch standard, CORS
   // protocol), so they are handled before authentication.
   if (request.method() == Verb::options) co_return preflight(exchange);
-
-  auto parts = split_path(request.path());
   if (!parts) {
     co_return error(exchange, "InvalidURI", Status::bad_request,
                     "The request path is not a valid percent-encoded URI path.");
   }
-  exchange.bucket = std::move(parts->bucket);
-  exchange.key = std::move(parts->key);
   auto query = http::parse_query(request.raw_query());
   if (!query) {
     co_return error(exchange, "InvalidArgument", Status::bad_request,
@@ -139,9 +122,18 @@ RequestHandler::Awaitable RequestHandler::dispatch(Exchange& exchange) {
 }
 
 RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
-  if (has_any_param(exchange.query, kUnsupportedObjectParams)) {
+  const auto& query = exchange.query;
+  if (has_any_param(query, kUnsupportedObjectParams)) {
     co_return error(exchange, "NotImplemented", Status::not_implemented,
                     "This object operation is not implemented by the embedded store.");
+  }
+  if (has_param(query, "uploads") || has_param(query, "uploadId")) {
+    co_return co_await dispatch_multipart(exchange);
+  }
+  if (has_param(query, "partNumber")) {
+    co_return error(exchange, "NotImplemented", Status::not_implemented,
+                    "Reading an object by part number is not implemented by the embedded "
+                    "store.");
   }
   switch (exchange.request.method()) {
     case Verb::put:
@@ -158,6 +150,28 @@ RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
   }
 }
 
+RequestHandler::Awaitable RequestHandler::dispatch_multipart(Exchange& exchange) {
+  Verb method = exchange.request.method();
+  if (has_param(exchange.query, "uploads")) {
+    if (method == Verb::post) co_return co_await create_multipart_upload(exchange);
+  } else {
+    switch (method) {
+      case Verb::put:
+        co_return co_await upload_part(exchange);
+      case Verb::get:
+        co_return co_await list_parts(exchange);
+      case Verb::post:
+        co_return co_await complete_multipart_upload(exchange);
+      case Verb::delete_:
+        co_return co_await abort_multipart_upload(exchange);
+      default:
+        break;
+    }
+  }
+  co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                  "The specified method is not allowed against this resource.");
+}
+
 RequestHandler::Awaitable RequestHandler::dispatch_bucket(Exchange& exchange) {
   const auto& query = exchange.query;
   Verb method = exchange.request.method();
@@ -166,6 +180,16 @@ RequestHandler::Awaitable RequestHandler::dispatch_bucket(Exchange& exchange) {
     if (method == Verb::put) co_return co_await put_bucket_versioning(exchange);
   } else if (has_param(query, "location")) {
     if (method == Verb::get) co_return co_await get_bucket_location(exchange);
+  } else if (has_param(query, "cors")) {
+    if (method == Verb::get) co_return co_await get_bucket_cors(exchange);
+    if (method == Verb::put) co_return co_await put_bucket_cors(exchange);
+    if (method == Verb::delete_) co_return co_await delete_bucket_cors(exchange);
+  } else if (has_param(query, "versions")) {
+    if (method == Verb::get) co_return co_await list_object_versions(exchange);
+  } else if (has_param(query, "uploads")) {
+    if (method == Verb::get) co_return co_await list_multipart_uploads(exchange);
+  } else if (has_param(query, "delete")) {
+    if (method == Verb::post) co_return co_await delete_objects(exchange);
   } else if (has_any_param(query, kUnsupportedBucketParams)) {
     co_return error(exchange, "NotImplemented", Status::not_implemented,
                     "This bucket operation is not implemented by the embedded store.");
@@ -178,10 +202,7 @@ RequestHandler::Awaitable RequestHandler::dispatch_bucket(Exchange& exchange) {
       case Verb::delete_:
         co_return co_await delete_bucket(exchange);
       case Verb::get:
-        // TODO: ListObjectsV2 and ListObjects. The API lists from its metadata
-        // index for now.
-        co_return error(exchange, "NotImplemented", Status::not_implemented,
-                        "Listing objects is not implemented by the embedded store.");
+        co_return co_await list_objects(exchange);
       default:
         break;
     }
@@ -195,29 +216,50 @@ RequestHandler::Generator RequestHandler::preflight(Exchange& exchange) {
   http::Request& request = exchange.request;
   auto method = request.header_value(http::Field::access_control_request_method);
   auto headers = request.header_value(http::Field::access_control_request_headers);
-  switch (cors_.check_preflight(exchange.origin, method, headers)) {
-    case CorsPolicy::PreflightResult::kIncomplete:
-      return error(exchange, "BadRequest", Status::bad_request,
-                   "Insufficient information: a preflight needs the Origin and "
-                   "Access-Control-Request-Method headers.");
-    case CorsPolicy::PreflightResult::kForbidden: {
-      // A denied preflight carries no CORS headers, so finish() is bypassed
-      // for them and only the common headers are set here.
-      auto response = error_response(exchange, "AccessForbidden", Status::forbidden,
-                                     "CORSResponse: This CORS request is not allowed.");
-      response.set("x-amz-request-id", request.request_id());
-      response.set(http::Field::server, kServerName);
-      return http::respond(request, std::move(response), exchange.operation);
-    }
-    case CorsPolicy::PreflightResult::kAllowed:
-      break;
+  http::bhttp::response<http::bhttp::empty_body> allowed{Status::ok, 11};
+  allowed.content_length(0);
+  allowed.set("x-amz-request-id", request.request_id());
+  allowed.set(http::Field::server, kServerName);
+
+  auto result = cors_.check_preflight(exchange.origin, method, headers);
+  if (result == CorsPolicy::PreflightResult::kAllowed) {
+    cors_.add_preflight_headers(allowed.base(), exchange.origin, headers);
+    return http::respond(request, std::move(allowed), exchange.operation);
   }
-  http::bhttp::response<http::bhttp::empty_body> response{Status::ok, 11};
-  cors_.add_preflight_headers(response.base(), exchange.origin, headers);
-  response.content_length(0);
-  response.set("x-amz-request-id", request.request_id());
-  response.set(http::Field::server, kServerName);
-  return http::respond(request, std::move(response), exchange.operation);
+  if (result == CorsPolicy::PreflightResult::kIncomplete) {
+    return error(exchange, "BadRequest", Status::bad_request,
+                 "Insufficient information: a preflight needs the Origin and "
+                 "Access-Control-Request-Method headers.");
+  }
+
+  // The store's origins do not allow it; the bucket's own rules may.
+  auto rules = exchange.bucket.empty() ? nullptr : engine_.cors_rules(exchange.bucket);
+  const CorsRule* rule = rules ? find_cors_rule(*rules, exchange.origin, method, headers) : nullptr;
+  if (rule) {
+    add_rule_preflight_headers(allowed.base(), *rule, exchange.origin, headers);
+    return http::respond(request, std::move(allowed), exchange.operation);
+  }
+
+  // A denied preflight carries no CORS headers, so finish() is bypassed for
+  // it and only the common headers are set here.
+  auto denied = error_response(exchange, "AccessForbidden", Status::forbidden,
+                               "CORSResponse: This CORS request is not allowed.");
+  denied.set("x-amz-request-id", request.request_id());
+  denied.set(http::Field::server, kServerName);
+  return http::respond(request, std::move(denied), exchange.operation);
+}
+
+void RequestHandler::add_cors_headers(const Exchange& exchange, http::bhttp::fields& fields) const {
+  cors_.add_response_headers(fields, exchange.origin);
+  if (exchange.origin.empty() || cors_.allows_origin(exchange.origin) || exchange.bucket.empty()) {
+    return;
+  }
+  auto rules = engine_.cors_rules(exchange.bucket);
+  if (!rules) return;
+  std::string_view method = http::bhttp::to_string(exchange.request.method());
+  if (const CorsRule* rule = find_cors_rule(*rules, exchange.origin, method, {})) {
+    add_rule_response_headers(fields, *rule, exchange.origin);
+  }
 }
 
 http::Response RequestHandler::error_response(const Exchange& exchange, std::string_view code,

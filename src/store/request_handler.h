@@ -3,7 +3,9 @@
 // one and hands out make_handler().
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -29,11 +31,18 @@ struct S3Failure {
 S3Failure to_failure(StoreError error);
 S3Failure to_failure(s3::AuthError error);
 
+struct PutPlan;
+
+// The part number of UploadPart and UploadPartCopy: 1 to kMaxPartNumber.
+Expected<int, S3Failure> part_number_param(const http::QueryParams& query);
+
 class RequestHandler {
  public:
-  // All references must outlive the handler.
+  // All references must outlive the handler. CreateMultipartUpload aborts
+  // stale uploads at most once per stale_upload_sweep_interval.
   RequestHandler(Engine& engine, boost::asio::thread_pool& pool, const Authenticator& authenticator,
-                 CorsPolicy cors, std::string region);
+                 CorsPolicy cors, std::string region,
+                 std::chrono::seconds stale_upload_sweep_interval);
 
   // Catches any std::exception from the operation and returns a 500
   // InternalError instead, so nothing escapes into the server.
@@ -54,8 +63,16 @@ class RequestHandler {
     std::optional<AuthenticatedCaller> caller;
   };
 
+  // A copy source named by x-amz-copy-source.
+  struct CopySourceRef {
+    std::string bucket;
+    std::string key;
+    std::optional<std::string> version_id;
+  };
+
   Awaitable dispatch(Exchange& exchange);
   Awaitable dispatch_object(Exchange& exchange);
+  Awaitable dispatch_multipart(Exchange& exchange);
   Awaitable dispatch_bucket(Exchange& exchange);
   Generator preflight(Exchange& exchange);
 
@@ -68,6 +85,32 @@ class RequestHandler {
   http::asio::awaitable<Expected<void, S3Failure>> receive_body(http::Request& request,
                                                                 PendingPut& pending,
                                                                 s3::ChunkedDecoder* decoder);
+  // receive_body() with the plan's decoder, then the plan's trailer
+  // checksum set on pending. On failure the temporary file is removed.
+  http::asio::awaitable<Expected<void, S3Failure>> receive_planned_body(http::Request& request,
+                                                                        PendingPut& pending,
+                                                                        PutPlan& plan);
+
+  // CopyObject and UploadPartCopy (copy_handlers.cc).
+  Awaitable copy_object(Exchange& exchange);
+  Awaitable upload_part_copy(Exchange& exchange, const std::string& upload_id, int part_number);
+  // Finds the source version and checks the x-amz-copy-source-if-* headers.
+  http::asio::awaitable<Expected<ObjectVersion, S3Failure>> find_copy_source(
+      Exchange& exchange, const CopySourceRef& source);
+
+  // Multipart upload (multipart_handlers.cc).
+  Awaitable create_multipart_upload(Exchange& exchange);
+  Awaitable upload_part(Exchange& exchange);
+  Awaitable list_parts(Exchange& exchange);
+  Awaitable complete_multipart_upload(Exchange& exchange);
+  Awaitable abort_multipart_upload(Exchange& exchange);
+  // True, once per interval, when the caller should abort stale uploads.
+  bool stale_sweep_due();
+
+  // Listing (list_handlers.cc).
+  Awaitable list_objects(Exchange& exchange);
+  Awaitable list_object_versions(Exchange& exchange);
+  Awaitable list_multipart_uploads(Exchange& exchange);
 
   // Bucket and service operations (bucket_handlers.cc).
   Awaitable list_buckets(Exchange& exchange);
@@ -77,6 +120,14 @@ class RequestHandler {
   Awaitable get_bucket_versioning(Exchange& exchange);
   Awaitable put_bucket_versioning(Exchange& exchange);
   Awaitable get_bucket_location(Exchange& exchange);
+  Awaitable get_bucket_cors(Exchange& exchange);
+  Awaitable put_bucket_cors(Exchange& exchange);
+  Awaitable delete_bucket_cors(Exchange& exchange);
+  Awaitable delete_objects(Exchange& exchange);
+
+  // Adds the CORS headers of an actual response: from the store's origins,
+  // else from the bucket's first matching rule.
+  void add_cors_headers(const Exchange& exchange, http::bhttp::fields& fields) const;
 
   // An S3 XML error reply, without a body for HEAD requests.
   http::Response error_response(const Exchange& exchange, std::string_view code,
@@ -100,6 +151,9 @@ class RequestHandler {
   const Authenticator& authenticator_;
   CorsPolicy cors_;
   std::string region_;
+  std::chrono::seconds stale_upload_sweep_interval_;
+  // The clock time of the last stale upload sweep, in clock ticks.
+  std::atomic<int64_t> last_stale_sweep_;
 };
 
 inline constexpr std::string_view kServerName = "Satchel";
@@ -109,7 +163,7 @@ RequestHandler::Generator RequestHandler::finish(Exchange& exchange,
                                                  http::bhttp::response<Body>&& response) {
   response.set("x-amz-request-id", exchange.request.request_id());
   response.set(http::Field::server, kServerName);
-  cors_.add_response_headers(response.base(), exchange.origin);
+  add_cors_headers(exchange, response.base());
   return http::respond(exchange.request, std::move(response), exchange.operation);
 }
 

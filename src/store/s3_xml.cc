@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/time_format.h"
+#include "store/xml_reader.h"
 
 namespace satchel::store {
 namespace {
@@ -19,35 +20,6 @@ void append_element(std::string& out, std::string_view name, std::string_view te
   out += "</";
   out += name;
   out += '>';
-}
-
-// The text between <name> and </name>, or nullopt. Enough for the flat
-// documents S3 clients send; attributes on the element are allowed.
-std::optional<std::string_view> element_text(std::string_view body, std::string_view name) {
-  std::string open = "<" + std::string(name);
-  size_t start = body.find(open);
-  while (start != std::string_view::npos) {
-    size_t after = start + open.size();
-    if (after < body.size() && (body[after] == '>' || body[after] == ' ')) break;
-    start = body.find(open, after);
-  }
-  if (start == std::string_view::npos) return std::nullopt;
-  size_t text_start = body.find('>', start);
-  if (text_start == std::string_view::npos) return std::nullopt;
-  ++text_start;
-  size_t end = body.find("</" + std::string(name) + ">", text_start);
-  if (end == std::string_view::npos) return std::nullopt;
-  return body.substr(text_start, end - text_start);
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 }  // namespace
@@ -83,6 +55,35 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+XmlWriter::XmlWriter(std::string_view root) : root_(root), out_(kXmlDeclaration) {
+  out_ += "\n<";
+  out_ += root;
+  out_ += " xmlns=\"";
+  out_ += kS3Namespace;
+  out_ += "\">";
+}
+
+void XmlWriter::element(std::string_view name, std::string_view text) {
+  append_element(out_, name, text);
+}
+
+void XmlWriter::open(std::string_view name) {
+  out_ += '<';
+  out_ += name;
+  out_ += '>';
+}
+
+void XmlWriter::close(std::string_view name) {
+  out_ += "</";
+  out_ += name;
+  out_ += '>';
+}
+
+std::string XmlWriter::finish() {
+  close(root_);
+  return std::move(out_);
+}
+
 std::string error_document(std::string_view code, std::string_view message,
                            std::string_view resource, std::string_view request_id) {
   std::string out(kXmlDeclaration);
@@ -107,10 +108,11 @@ std::string versioning_document(Versioning versioning) {
 }
 
 std::optional<Versioning> parse_versioning_document(std::string_view body) {
-  if (!element_text(body, "VersioningConfiguration")) return std::nullopt;
-  auto status = element_text(body, "Status");
+  auto root = parse_xml(body);
+  if (!root || root->name != "VersioningConfiguration") return std::nullopt;
+  const XmlElement* status = root->child("Status");
   if (!status) return std::nullopt;
-  auto value = trim(*status);
+  auto value = trim_xml_space(status->text);
   if (value == "Enabled") return Versioning::kEnabled;
   if (value == "Suspended") return Versioning::kSuspended;
   return std::nullopt;
@@ -142,6 +144,74 @@ std::string location_document(std::string_view region) {
   if (region != "us-east-1") out += xml_escape(region);
   out += "</LocationConstraint>";
   return out;
+}
+
+std::string copy_result_document(std::string_view root, const std::string& etag,
+                                 SystemTime last_modified,
+                                 const std::optional<StoredChecksum>& checksum) {
+  XmlWriter xml(root);
+  xml.element("LastModified", format_iso8601(last_modified));
+  xml.element("ETag", "\"" + etag + "\"");
+  if (checksum) xml.element(checksum_element(checksum->algorithm), checksum->value);
+  return xml.finish();
+}
+
+std::string post_response_document(std::string_view location, std::string_view bucket,
+                                   std::string_view key, std::string_view etag) {
+  XmlWriter xml("PostResponse");
+  xml.element("Location", location);
+  xml.element("Bucket", bucket);
+  xml.element("Key", key);
+  xml.element("ETag", "\"" + std::string(etag) + "\"");
+  return xml.finish();
+}
+
+std::optional<DeleteRequestDocument> parse_delete_document(std::string_view body) {
+  constexpr size_t kMaxDeleteObjects = 1000;
+  auto root = parse_xml(body);
+  if (!root || root->name != "Delete") return std::nullopt;
+  DeleteRequestDocument document;
+  if (const XmlElement* quiet = root->child("Quiet")) {
+    document.quiet = trim_xml_space(quiet->text) == "true";
+  }
+  for (const XmlElement* object : root->children_named("Object")) {
+    const XmlElement* key = object->child("Key");
+    if (!key) return std::nullopt;
+    DeleteTarget target{key->text, std::nullopt};
+    if (const XmlElement* version = object->child("VersionId")) {
+      target.version_id = std::string(trim_xml_space(version->text));
+    }
+    document.objects.push_back(std::move(target));
+  }
+  if (document.objects.empty() || document.objects.size() > kMaxDeleteObjects) return std::nullopt;
+  return document;
+}
+
+std::string delete_result_document(const std::vector<DeleteOutcome>& outcomes, bool quiet) {
+  XmlWriter xml("DeleteResult");
+  for (const auto& outcome : outcomes) {
+    if (!outcome.error_code.empty()) {
+      xml.open("Error");
+      xml.element("Key", outcome.target.key);
+      if (outcome.target.version_id) xml.element("VersionId", *outcome.target.version_id);
+      xml.element("Code", outcome.error_code);
+      xml.element("Message", outcome.error_message);
+      xml.close("Error");
+      continue;
+    }
+    if (quiet) continue;
+    xml.open("Deleted");
+    xml.element("Key", outcome.target.key);
+    if (outcome.target.version_id) xml.element("VersionId", *outcome.target.version_id);
+    if (outcome.result.delete_marker) {
+      xml.element("DeleteMarker", "true");
+      if (!outcome.target.version_id && outcome.result.version_id != kNullVersionId) {
+        xml.element("DeleteMarkerVersionId", outcome.result.version_id);
+      }
+    }
+    xml.close("Deleted");
+  }
+  return xml.finish();
 }
 
 }  // namespace satchel::store

@@ -56,9 +56,9 @@ Store::Store(StoreOptions options, StoreCredentials credentials, std::unique_ptr
       credentials_(std::move(credentials)),
       engine_(std::move(engine)),
       authenticator_(std::move(authenticator)),
-      handler_(std::make_unique<RequestHandler>(*engine_, pool, *authenticator_,
-                                                CorsPolicy(options_.cors_allowed_origins),
-                                                options_.region)) {}
+      handler_(std::make_unique<RequestHandler>(
+          *engine_, pool, *authenticator_, CorsPolicy(options_.cors_allowed_origins),
+          options_.region, options_.stale_upload_sweep_interval)) {}
 
 Store::~Store() = default;
 

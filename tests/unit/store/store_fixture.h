@@ -35,7 +35,10 @@ class StoreServerTest : public ::testing::Test {
  protected:
   using Headers = std::vector<std::pair<std::string, std::string>>;
 
-  void SetUp() override { start(kDefaultMaxObjectBytes); }
+  void SetUp() override { start(max_object_bytes()); }
+
+  // The store's max_object_bytes for this fixture.
+  virtual uint64_t max_object_bytes() const { return kDefaultMaxObjectBytes; }
 
   void TearDown() override { stop(); }
 
@@ -76,7 +79,10 @@ class StoreServerTest : public ::testing::Test {
   }
 
   http::Response send(http::ClientRequest request) {
-    http::Client client(io_.get_executor(), {});
+    http::ClientOptions options;
+    options.timeout = std::chrono::seconds(60);
+    options.max_response_bytes = 128ULL << 20;
+    http::Client client(io_.get_executor(), options);
     std::promise<Expected<http::Response, std::string>> promise;
     auto future = promise.get_future();
     boost::asio::co_spawn(
@@ -118,6 +124,59 @@ class StoreServerTest : public ::testing::Test {
     for (const auto& header : signature.headers)
       request.headers.emplace_back(header.name, header.value);
     request.body = std::move(body);
+    return request;
+  }
+
+  // A request with an aws-chunked body in the given streaming mode, with
+  // extra signed headers and, for the trailer modes, trailers after the
+  // final chunk. The unsigned trailer mode is what current AWS SDKs send by
+  // default: CRC32 in an x-amz-checksum-crc32 trailer.
+  http::ClientRequest streaming_request(http::Verb method, std::string target,
+                                        const std::vector<std::string>& chunks,
+                                        s3::PayloadMode mode,
+                                        const std::vector<s3::Trailer>& trailers = {},
+                                        Headers extra = {},
+                                        std::optional<size_t> declared_length = std::nullopt) {
+    const AccessKey& access_key = store_->credentials().admin;
+    size_t decoded_length = 0;
+    for (const auto& chunk : chunks) decoded_length += chunk.size();
+    if (declared_length) decoded_length = *declared_length;
+    Headers headers{{"Content-Encoding", "aws-chunked"},
+                    {"x-amz-decoded-content-length", std::to_string(decoded_length)}};
+    if (!trailers.empty()) {
+      std::string names;
+      for (const auto& trailer : trailers) names += (names.empty() ? "" : ",") + trailer.name;
+      headers.emplace_back("x-amz-trailer", names);
+    }
+    for (auto& header : extra) headers.push_back(std::move(header));
+    std::string host_value = host();
+    std::vector<s3::Header> signed_headers{{"host", host_value}};
+    for (const auto& [name, value] : headers) signed_headers.push_back({name, value});
+    auto split = s3::split_target(target);
+    std::string method_text(http::bhttp::to_string(method));
+    s3::RequestView view{method_text, split.path, split.query, signed_headers};
+    s3::RequestSigner signer(
+        s3::Credentials{access_key.access_key_id, access_key.secret_access_key, std::nullopt},
+        "us-east-1", "s3");
+    s3::HeaderSigningOptions options;
+    options.payload_hash = mode == s3::PayloadMode::kStreamingSigned ? s3::kStreamingSignedPayload
+                           : mode == s3::PayloadMode::kStreamingSignedTrailer
+                               ? s3::kStreamingSignedPayloadTrailer
+                               : s3::kStreamingUnsignedPayloadTrailer;
+    auto signature = signer.sign_headers(view, clock_->now(), options);
+
+    auto scope = signer.scope_at(clock_->now());
+    s3::ChunkedEncoder encoder(mode, signer.signing_key(scope), format_amz_date(clock_->now()),
+                               scope.credential_scope(), signature.signature);
+    http::ClientRequest request;
+    request.method = method;
+    request.target = std::move(target);
+    request.headers = headers;
+    for (const auto& header : signature.headers) {
+      request.headers.emplace_back(header.name, header.value);
+    }
+    for (const auto& chunk : chunks) request.body += encoder.chunk(chunk);
+    request.body += encoder.finish(trailers);
     return request;
   }
 
@@ -165,6 +224,19 @@ class StoreServerTest : public ::testing::Test {
     std::string target = object_path(key);
     if (!query.empty()) target += "?" + query;
     return send(signed_request(http::Verb::get, target, {}, std::move(headers)));
+  }
+  http::Response head(std::string_view key, Headers headers = {}, std::string query = {}) {
+    std::string target = object_path(key);
+    if (!query.empty()) target += "?" + query;
+    return send(signed_request(http::Verb::head, target, {}, std::move(headers)));
+  }
+  // A signed request on the default bucket with a query string, such as
+  // "list-type=2&prefix=a".
+  http::Response bucket_request(http::Verb method, std::string query, std::string body = {},
+                                Headers headers = {}) {
+    std::string target = "/" + std::string(kDefaultBucket);
+    if (!query.empty()) target += "?" + query;
+    return send(signed_request(method, target, std::move(body), std::move(headers)));
   }
 
   s3::Presigner presigner() {
@@ -234,6 +306,21 @@ class StoreServerTest : public ::testing::Test {
   static std::string header(const http::Response& response, std::string_view name) {
     auto it = response.find(name);
     return it == response.end() ? std::string() : std::string(it->value());
+  }
+
+  // The texts of every element with this name in an XML body, in order.
+  static std::vector<std::string> xml_elements(const std::string& body, const std::string& name) {
+    std::vector<std::string> found;
+    size_t position = 0;
+    for (;;) {
+      auto open = body.find("<" + name + ">", position);
+      if (open == std::string::npos) return found;
+      open += name.size() + 2;
+      auto close = body.find("</" + name + ">", open);
+      if (close == std::string::npos) return found;
+      found.push_back(body.substr(open, close - open));
+      position = close;
+    }
   }
 
   // The text of an element in an XML body, or "" when absent.

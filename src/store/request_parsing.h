@@ -1,0 +1,81 @@
+// Reading S3 requests into what the engine needs: the headers of writes
+// (PutObject, UploadPart, CopyObject, CreateMultipartUpload) and common
+// query parameters. Internal to the request handler.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/expected.h"
+#include "http/request.h"
+#include "s3/chunked.h"
+#include "store/authenticator.h"
+#include "store/checksum.h"
+#include "store/records.h"
+#include "store/request_handler.h"
+
+namespace satchel::store {
+
+// A parsed write: what the engine needs, plus the aws-chunked decoder when
+// the body is a streaming upload and the algorithm of a checksum that
+// arrives as its trailer.
+struct PutPlan {
+  PutRequest request;
+  std::optional<s3::ChunkedDecoder> decoder;
+  std::optional<ChecksumAlgorithm> trailer_checksum;
+};
+
+// The ETag as it appears in headers and XML: in double quotes.
+std::string quote_etag(std::string_view etag);
+
+// Content-Type, the stored representation headers (Cache-Control,
+// Content-Disposition, Content-Encoding without aws-chunked,
+// Content-Language, Expires) and x-amz-meta-* (at most 2 KB, valid UTF-8).
+Expected<void, S3Failure> read_representation(const http::Request& request, PutRequest& put);
+
+// If-None-Match (only "*") and If-Match, as write preconditions.
+Expected<void, S3Failure> read_preconditions(const http::Request& request, PutRequest& put);
+
+// Content-Length, Content-MD5, x-amz-content-sha256 (a hash to check,
+// UNSIGNED-PAYLOAD, or a STREAMING-* mode that sets up the decoder) and the
+// additional checksum headers: at most one x-amz-checksum-*, agreeing with
+// x-amz-sdk-checksum-algorithm and x-amz-trailer when those are sent.
+// Bodies larger than max_object_bytes fail with EntityTooLarge.
+Expected<PutPlan, S3Failure> plan_body(const http::Request& request,
+                                       const AuthenticatedCaller& caller,
+                                       uint64_t max_object_bytes);
+
+// After the body has arrived: reads the checksum trailer named by the plan
+// from the decoder and returns its raw value, which the body must match.
+// nullopt when no trailer checksum was declared.
+Expected<std::optional<std::string>, S3Failure> trailer_checksum(const PutPlan& plan);
+
+// The versionId query parameter, if present.
+std::optional<std::string> version_id_param(const http::QueryParams& query);
+
+// The value of a query parameter, or fallback when it is absent.
+std::string param_or(const http::QueryParams& query, std::string_view name,
+                     std::string_view fallback = {});
+
+// A count parameter such as max-keys: a non-negative decimal integer,
+// capped at kMaxListEntries; fallback when absent. Fails with
+// InvalidArgument otherwise.
+Expected<size_t, S3Failure> count_param(const http::QueryParams& query, std::string_view name,
+                                        size_t fallback);
+
+// The headers an object reply carries about its version and checksum.
+void add_version_headers(http::bhttp::fields& fields, const ObjectVersion& version);
+void add_checksum_headers(http::bhttp::fields& fields,
+                          const std::optional<StoredChecksum>& checksum);
+
+// A 200 reply with an XML body.
+http::Response xml_response(std::string body);
+
+// An S3 failure with the InvalidRequest or InvalidArgument code, for
+// request checks that have no StoreError.
+S3Failure invalid_request(std::string_view message);
+S3Failure invalid_argument(std::string_view message);
+S3Failure malformed_xml();
+
+}  // namespace satchel::store
