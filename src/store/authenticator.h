@@ -3,12 +3,14 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "common/expected.h"
 #include "http/beast.h"
 #include "http/request.h"
+#include "s3/post_policy.h"
 #include "s3/verifier.h"
 
 namespace satchel::store {
@@ -37,6 +39,14 @@ class Authenticator {
   // by the PUT handler while streaming. Must be thread-safe.
   virtual Expected<AuthenticatedCaller, AuthRejection> authenticate(
       const http::Request& request) const = 0;
+  // Verifies the signed policy of a browser form upload (POST Object)
+  // against the form fields before the file. The default rejects every
+  // form. Must be thread-safe.
+  virtual Expected<s3::VerifiedPostPolicy, AuthRejection> verify_post_policy(
+      std::string_view bucket, std::span<const s3::FormField> fields) const;
 };
+
+// The rejection for an s3 authentication error.
+AuthRejection to_rejection(s3::AuthError error);
 
 }  // namespace satchel::store

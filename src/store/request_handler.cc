@@ -55,6 +55,14 @@ std::optional<PathParts> split_path(std::string_view raw_path) {
   return PathParts{std::move(*bucket), std::move(*key)};
 }
 
+// A browser form upload (POST Object): a multipart/form-data POST to a
+// bucket without a subresource, authenticated by its policy fields.
+bool is_form_upload(const http::Request& request, std::string_view bucket, std::string_view key) {
+  return request.method() == Verb::post && !bucket.empty() && key.empty() &&
+         request.raw_query().empty() &&
+         form_boundary(request.header_value(http::Field::content_type)).has_value();
+}
+
 }  // namespace
 
 RequestHandler::RequestHandler(Engine& engine, boost::asio::thread_pool& pool,
@@ -94,6 +102,9 @@ RequestHandler::Awaitable RequestHandler::dispatch(Exchange& exchange) {
   if (!parts) {
     co_return error(exchange, "InvalidURI", Status::bad_request,
                     "The request path is not a valid percent-encoded URI path.");
+  }
+  if (is_form_upload(request, exchange.bucket, exchange.key)) {
+    co_return co_await post_object(exchange);
   }
   auto query = http::parse_query(request.raw_query());
   if (!query) {

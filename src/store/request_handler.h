@@ -18,6 +18,7 @@
 #include "store/authenticator.h"
 #include "store/cors.h"
 #include "store/engine.h"
+#include "store/form_parser.h"
 #include "store/store_error.h"
 
 namespace satchel::store {
@@ -106,6 +107,24 @@ class RequestHandler {
   Awaitable abort_multipart_upload(Exchange& exchange);
   // True, once per interval, when the caller should abort stale uploads.
   bool stale_sweep_due();
+
+  // POST Object (post_object_handler.cc). The form's signed policy is the
+  // authentication, so these run before the authenticator.
+  Awaitable post_object(Exchange& exchange);
+  // Reads the body into buffer until the fields before the file are parsed.
+  http::asio::awaitable<Expected<FormHead, S3Failure>> read_form_head(http::Request& request,
+                                                                      std::string_view boundary,
+                                                                      std::string& buffer);
+  // Streams the file part into pending, starting with first_bytes, the part
+  // of the file already read. More than max_bytes fails with
+  // EntityTooLarge.
+  http::asio::awaitable<Expected<void, S3Failure>> receive_form_file(http::Request& request,
+                                                                     std::string_view boundary,
+                                                                     std::string_view first_bytes,
+                                                                     uint64_t max_bytes,
+                                                                     PendingPut& pending);
+  Generator post_response(Exchange& exchange, const std::vector<s3::FormField>& fields,
+                          const ObjectVersion& version);
 
   // Listing (list_handlers.cc).
   Awaitable list_objects(Exchange& exchange);

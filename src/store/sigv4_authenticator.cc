@@ -17,7 +17,16 @@ s3::CredentialLookup make_lookup(const StoreCredentials& credentials) {
 
 SigV4Authenticator::SigV4Authenticator(const StoreCredentials& credentials, std::string region,
                                        const Clock& clock)
-    : verifier_(s3::VerifierConfig{.region = std::move(region)}, make_lookup(credentials), clock) {}
+    : verifier_(s3::VerifierConfig{.region = region}, make_lookup(credentials), clock),
+      post_verifier_(s3::VerifierConfig{.region = std::move(region)}, make_lookup(credentials),
+                     clock) {}
+
+Expected<s3::VerifiedPostPolicy, AuthRejection> SigV4Authenticator::verify_post_policy(
+    std::string_view bucket, std::span<const s3::FormField> fields) const {
+  auto verified = post_verifier_.verify(bucket, fields);
+  if (!verified) return Unexpected(to_rejection(verified.error()));
+  return std::move(*verified);
+}
 
 Expected<AuthenticatedCaller, AuthRejection> SigV4Authenticator::authenticate(
     const http::Request& request) const {
@@ -28,12 +37,7 @@ Expected<AuthenticatedCaller, AuthRejection> SigV4Authenticator::authenticate(
   std::string_view method = http::bhttp::to_string(request.method());
   s3::RequestView view{method, request.path(), request.raw_query(), headers};
   auto verified = verifier_.verify(view);
-  if (!verified) {
-    s3::AuthError error = verified.error();
-    return Unexpected(AuthRejection{s3::s3_error_code(error),
-                                    static_cast<http::Status>(s3::http_status(error)),
-                                    s3::describe(error), s3::reason(error)});
-  }
+  if (!verified) return Unexpected(to_rejection(verified.error()));
   std::string access_key_id = verified->access_key_id;
   return AuthenticatedCaller{std::move(access_key_id), std::move(*verified)};
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "s3/post_policy.h"
 #include "s3/verifier.h"
 #include "store/authenticator.h"
 #include "store/credentials.h"
@@ -20,9 +21,12 @@ class SigV4Authenticator final : public Authenticator {
 
   Expected<AuthenticatedCaller, AuthRejection> authenticate(
       const http::Request& request) const override;
+  Expected<s3::VerifiedPostPolicy, AuthRejection> verify_post_policy(
+      std::string_view bucket, std::span<const s3::FormField> fields) const override;
 
  private:
   s3::Verifier verifier_;
+  s3::PostPolicyVerifier post_verifier_;
 };
 
 }  // namespace satchel::store
