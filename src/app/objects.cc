@@ -50,12 +50,28 @@ Api::Reply Api::list_objects(http::Request& request) {
         request, http::Status::bad_request, "invalid_limit",
         "limit must be an integer from 1 to " + std::to_string(meta::kMaxListLimit));
   }
+  meta::ObjectFilter filter;
+  if (const std::string* type = http::find_param(*params, "content_type")) {
+    filter.content_type = *type;
+  }
+  if (const std::string* since = http::find_param(*params, "updated_since")) {
+    filter.updated_since = parse_iso8601(*since);
+    if (!filter.updated_since) {
+      co_return error_reply(request, http::Status::bad_request, "invalid_updated_since",
+                            "updated_since must be an ISO 8601 UTC time such as "
+                            "2026-01-31T12:00:00Z");
+    }
+  }
+  if (const std::string* search = http::find_param(*params, "search")) {
+    filter.name_contains = *search;
+  }
   std::string key_prefix = make_object_key(principal->tenant, *subject, prefix ? *prefix : "");
   auto decision = authorize(request, *principal, {policy::Action::kObjectList, key_prefix, {}});
   if (!decision) co_return std::move(decision).error();
 
   auto page = co_await http::offload(workers_, [&] {
-    return repository_.list_objects(principal->tenant, key_prefix, cursor ? *cursor : "", *limit);
+    return repository_.list_objects(principal->tenant, key_prefix, cursor ? *cursor : "", *limit,
+                                    filter);
   });
   if (!page) co_return meta_error_reply(request, page.error());
   nlohmann::json objects = nlohmann::json::array();

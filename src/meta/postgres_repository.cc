@@ -9,6 +9,7 @@
 #include "meta/commit_rules.h"
 #include "meta/connection_pool.h"
 #include "meta/key_range.h"
+#include "meta/list_filter.h"
 #include "meta/pg_connection.h"
 #include "meta/postgres_migrations.h"
 #include "meta/record_validation.h"
@@ -32,13 +33,26 @@ constexpr std::string_view kUpsertObject =
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
     "revision = excluded.revision, updated_at_us = excluded.updated_at_us";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = $1 AND key = $2";
+// The filter conditions of FilterParameters follow the key range and the limit: exact content
+// type, content type family, updated since, name search. A NULL parameter turns its condition
+// off. lower() maps ASCII letters only under the "C" collation, as SQLite's does.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
     "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key >= $2 AND key < $3 "
+    "AND ($5::text IS NULL OR lower(content_type COLLATE \"C\") = $5 "
+    "OR substr(lower(content_type COLLATE \"C\"), 1, length($5) + 1) = $5 || ';') "
+    "AND ($6::text IS NULL OR substr(lower(content_type COLLATE \"C\"), 1, length($6)) = $6) "
+    "AND ($7::bigint IS NULL OR updated_at_us >= $7) "
+    "AND ($8::text IS NULL OR strpos(lower(name COLLATE \"C\"), $8) > 0) "
     "ORDER BY key LIMIT $4";
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
     "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key >= $2 "
+    "AND ($4::text IS NULL OR lower(content_type COLLATE \"C\") = $4 "
+    "OR substr(lower(content_type COLLATE \"C\"), 1, length($4) + 1) = $4 || ';') "
+    "AND ($5::text IS NULL OR substr(lower(content_type COLLATE \"C\"), 1, length($5)) = $5) "
+    "AND ($6::bigint IS NULL OR updated_at_us >= $6) "
+    "AND ($7::text IS NULL OR strpos(lower(name COLLATE \"C\"), $7) > 0) "
     "ORDER BY key LIMIT $3";
 
 constexpr std::string_view kInsertUpload =
@@ -290,8 +304,8 @@ class PostgresRepository final : public Repository {
                                                std::string_view key) override;
   Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
                                                        std::string_view key_prefix,
-                                                       std::string_view cursor,
-                                                       std::size_t limit) override;
+                                                       std::string_view cursor, std::size_t limit,
+                                                       const ObjectFilter& filter) override;
   Expected<ObjectRecord, MetaError> delete_object(std::string_view tenant, std::string_view key,
                                                   std::optional<std::int64_t> expected_revision,
                                                   std::string_view marker_version_id,
@@ -434,10 +448,12 @@ Expected<ObjectRecord, MetaError> PostgresRepository::get_object(std::string_vie
 
 Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
     std::string_view tenant, std::string_view key_prefix, std::string_view cursor,
-    std::size_t limit) {
+    std::size_t limit, const ObjectFilter& filter) {
   if (tenant.empty()) return Unexpected(make_error(MetaErrorCode::kInvalid, "tenant is empty"));
   auto range = list_key_range(key_prefix, cursor);
   if (!range) return Unexpected(range.error());
+  auto conditions = make_filter_parameters(filter);
+  if (!conditions) return Unexpected(conditions.error());
   std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
 
   PgParams params;
@@ -445,7 +461,11 @@ Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
   bool bounded = range->upper_exclusive.has_value();
   if (bounded) params.text(*range->upper_exclusive);
   // Reading one row past the page shows whether another page follows.
-  params.int64(static_cast<std::int64_t>(page_size + 1));
+  params.int64(static_cast<std::int64_t>(page_size + 1))
+      .optional_text(conditions->exact_content_type)
+      .optional_text(conditions->content_type_family)
+      .optional_int64(conditions->updated_since_us)
+      .optional_text(conditions->name_contains);
 
   auto rows = read([&](PgConnection& connection) {
     return connection.execute(bounded ? kListObjectsInRange : kListObjectsFrom, params);

@@ -102,6 +102,22 @@ struct PendingUpload {
   bool operator==(const PendingUpload&) const = default;
 };
 
+// Conditions a listed object must meet besides its key prefix. An unset field matches every
+// object.
+struct ObjectFilter {
+  // A media type such as "application/json", which also matches stored types with parameters
+  // ("application/json; charset=utf-8"), or a family such as "image/*". Compared without regard
+  // to ASCII case.
+  std::optional<std::string> content_type;
+  // Objects whose updated_at is at or after this time.
+  std::optional<SystemTime> updated_since;
+  // Objects whose name contains this text, compared without regard to ASCII case (other
+  // letters must match exactly).
+  std::optional<std::string> name_contains;
+
+  bool operator==(const ObjectFilter&) const = default;
+};
+
 // One page of a keyset-paginated listing.
 template <class T>
 struct Page {

@@ -69,14 +69,26 @@ class Repository {
   virtual Expected<ObjectRecord, MetaError> get_object(std::string_view tenant,
                                                        std::string_view key) = 0;
 
-  // Lists tenant's objects whose key starts with key_prefix, ordered by the bytes of the key.
-  // The prefix is a plain byte prefix as in S3 (no wildcards, and "a/b" matches "a/bc"). Pass
-  // an empty cursor for the first page and the returned next_cursor for the following ones.
-  // limit is clamped to 1..kMaxListLimit. kInvalid for a cursor this repository did not issue.
+  // Lists tenant's objects whose key starts with key_prefix and that match filter, ordered by
+  // the bytes of the key. The prefix is a plain byte prefix as in S3 (no wildcards, and "a/b"
+  // matches "a/bc"). Pass an empty cursor for the first page and the returned next_cursor for
+  // the following ones. limit is clamped to 1..kMaxListLimit. kInvalid for a cursor this
+  // repository did not issue, and for filter text that is not UTF-8 or contains NUL.
+  //
+  // The filter is checked on the rows of the key range in key order, so a selective filter
+  // over a large range reads many rows for one page.
   virtual Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
                                                                std::string_view key_prefix,
                                                                std::string_view cursor,
-                                                               std::size_t limit) = 0;
+                                                               std::size_t limit,
+                                                               const ObjectFilter& filter) = 0;
+
+  // Lists without a filter.
+  Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
+                                                       std::string_view key_prefix,
+                                                       std::string_view cursor, std::size_t limit) {
+    return list_objects(tenant, key_prefix, cursor, limit, ObjectFilter{});
+  }
 
   // Deletes the object and returns the record it had. In the same transaction it adds a delete
   // marker to the key's history, with the next revision, committed_at = now and

@@ -15,6 +15,7 @@
 #include "fmt/format.h"
 #include "meta/commit_rules.h"
 #include "meta/key_range.h"
+#include "meta/list_filter.h"
 #include "meta/migrations.h"
 #include "meta/record_validation.h"
 #include "meta/sqlite_connection.h"
@@ -38,14 +39,27 @@ constexpr std::string_view kUpsertObject =
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
     "revision = excluded.revision, updated_at_us = excluded.updated_at_us";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = ? AND key = ?";
+// The filter conditions of FilterParameters: ?5 exact content type, ?6 content type family,
+// ?7 updated since, ?8 name search. A NULL parameter turns its condition off.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = ? AND key >= ? AND key < ? "
-    "ORDER BY key LIMIT ?";
+    "created_at_us, updated_at_us FROM objects WHERE tenant = ?1 AND key >= ?2 AND key < ?3 "
+    "AND (?5 IS NULL OR lower(content_type) = ?5 "
+    "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
+    "AND (?6 IS NULL OR substr(lower(content_type), 1, length(?6)) = ?6) "
+    "AND (?7 IS NULL OR updated_at_us >= ?7) "
+    "AND (?8 IS NULL OR instr(lower(name), ?8) > 0) "
+    "ORDER BY key LIMIT ?4";
+// The same without an upper bound. ?3 is not used, and binding it is harmless.
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = ? AND key >= ? "
-    "ORDER BY key LIMIT ?";
+    "created_at_us, updated_at_us FROM objects WHERE tenant = ?1 AND key >= ?2 "
+    "AND (?5 IS NULL OR lower(content_type) = ?5 "
+    "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
+    "AND (?6 IS NULL OR substr(lower(content_type), 1, length(?6)) = ?6) "
+    "AND (?7 IS NULL OR updated_at_us >= ?7) "
+    "AND (?8 IS NULL OR instr(lower(name), ?8) > 0) "
+    "ORDER BY key LIMIT ?4";
 
 constexpr std::string_view kInsertUpload =
     "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
@@ -336,8 +350,8 @@ class SqliteRepository final : public Repository {
                                                std::string_view key) override;
   Expected<Page<ObjectRecord>, MetaError> list_objects(std::string_view tenant,
                                                        std::string_view key_prefix,
-                                                       std::string_view cursor,
-                                                       std::size_t limit) override;
+                                                       std::string_view cursor, std::size_t limit,
+                                                       const ObjectFilter& filter) override;
   Expected<ObjectRecord, MetaError> delete_object(std::string_view tenant, std::string_view key,
                                                   std::optional<std::int64_t> expected_revision,
                                                   std::string_view marker_version_id,
@@ -437,10 +451,13 @@ Expected<ObjectRecord, MetaError> SqliteRepository::get_object(std::string_view 
 Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::string_view tenant,
                                                                        std::string_view key_prefix,
                                                                        std::string_view cursor,
-                                                                       std::size_t limit) {
+                                                                       std::size_t limit,
+                                                                       const ObjectFilter& filter) {
   if (tenant.empty()) return Unexpected(make_error(MetaErrorCode::kInvalid, "tenant is empty"));
   auto range = list_key_range(key_prefix, cursor);
   if (!range) return Unexpected(range.error());
+  auto conditions = make_filter_parameters(filter);
+  if (!conditions) return Unexpected(conditions.error());
   std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
 
   auto reader = readers_->acquire();
@@ -448,12 +465,15 @@ Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::stri
   bool bounded = range->upper_exclusive.has_value();
   auto select = (*reader)->prepare(bounded ? kListObjectsInRange : kListObjectsFrom);
   if (!select) return Unexpected(select.error());
-  int index = 1;
-  select->bind(index++, tenant);
-  select->bind(index++, std::string_view(range->lower_inclusive));
-  if (bounded) select->bind(index++, std::string_view(*range->upper_exclusive));
+  select->bind(1, tenant);
+  select->bind(2, std::string_view(range->lower_inclusive));
+  if (bounded) select->bind(3, std::string_view(*range->upper_exclusive));
   // Reading one row past the page shows whether another page follows.
-  select->bind(index++, static_cast<std::int64_t>(page_size + 1));
+  select->bind(4, static_cast<std::int64_t>(page_size + 1));
+  select->bind_optional(5, conditions->exact_content_type);
+  select->bind_optional(6, conditions->content_type_family);
+  select->bind_optional(7, conditions->updated_since_us);
+  select->bind_optional(8, conditions->name_contains);
 
   Page<ObjectRecord> page;
   while (true) {

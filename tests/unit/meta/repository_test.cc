@@ -561,6 +561,115 @@ TEST_P(RepositoryTest, ListingRejectsPrefixThatIsNotUtf8) {
   EXPECT_EQ(page.error().code, MetaErrorCode::kInvalid);
 }
 
+TEST_P(RepositoryTest, FiltersByExactContentType) {
+  for (auto [name, type] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"a", "application/json"},
+           {"b", "application/json; charset=utf-8"},
+           {"c", "Application/JSON"},
+           {"d", "application/jsonx"},
+           {"e", "text/plain"}}) {
+    PendingUpload upload = make_upload(name);
+    upload.content_type = type;
+    ASSERT_TRUE(create_and_commit(upload).has_value()) << name;
+  }
+
+  ObjectFilter filter{.content_type = "application/json"};
+  auto page = repository_->list_objects(kTenant, "", "", 100, filter);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(keys_of(*page),
+            (std::vector<std::string>{"acme/user-1/a", "acme/user-1/b", "acme/user-1/c"}));
+}
+
+TEST_P(RepositoryTest, FiltersByContentTypeFamily) {
+  for (auto [name, type] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"a.png", "image/png"},
+           {"b.jpg", "IMAGE/jpeg"},
+           {"c", "imagex/foo"},
+           {"d", "application/json"}}) {
+    PendingUpload upload = make_upload(name);
+    upload.content_type = type;
+    ASSERT_TRUE(create_and_commit(upload).has_value()) << name;
+  }
+
+  auto page = repository_->list_objects(kTenant, "", "", 100, {.content_type = "image/*"});
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(keys_of(*page), (std::vector<std::string>{"acme/user-1/a.png", "acme/user-1/b.jpg"}));
+}
+
+TEST_P(RepositoryTest, FiltersByUpdatedSince) {
+  ASSERT_TRUE(create_and_commit(make_upload("old")).has_value());
+  clock_.advance(10s);
+  SystemTime since = clock_.now();
+  ASSERT_TRUE(create_and_commit(make_upload("exact")).has_value());
+  clock_.advance(1us);
+  ASSERT_TRUE(create_and_commit(make_upload("new")).has_value());
+
+  auto page = repository_->list_objects(kTenant, "", "", 100, {.updated_since = since});
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(keys_of(*page), (std::vector<std::string>{"acme/user-1/exact", "acme/user-1/new"}));
+}
+
+TEST_P(RepositoryTest, NameSearchIgnoresAsciiCaseOnly) {
+  for (std::string_view name : {"Report-2024.pdf", "summary.txt", "reports/x", "\u00dcber.txt"}) {
+    ASSERT_TRUE(create_and_commit(make_upload(name)).has_value());
+  }
+
+  auto reports = repository_->list_objects(kTenant, "", "", 100, {.name_contains = "REPORT"});
+  ASSERT_TRUE(reports.has_value()) << reports.error().message;
+  EXPECT_EQ(keys_of(*reports),
+            (std::vector<std::string>{"acme/user-1/Report-2024.pdf", "acme/user-1/reports/x"}));
+  auto exact_umlaut =
+      repository_->list_objects(kTenant, "", "", 100, {.name_contains = "\u00dcber"});
+  ASSERT_TRUE(exact_umlaut.has_value()) << exact_umlaut.error().message;
+  EXPECT_EQ(keys_of(*exact_umlaut), (std::vector<std::string>{"acme/user-1/\u00dcber.txt"}));
+  auto lower_umlaut =
+      repository_->list_objects(kTenant, "", "", 100, {.name_contains = "\u00fcber"});
+  ASSERT_TRUE(lower_umlaut.has_value()) << lower_umlaut.error().message;
+  EXPECT_TRUE(lower_umlaut->items.empty());
+}
+
+TEST_P(RepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
+  for (std::string_view name : {"100%", "100x", "a_b", "axb"}) {
+    ASSERT_TRUE(create_and_commit(make_upload(name)).has_value());
+  }
+  auto percent = repository_->list_objects(kTenant, "", "", 100, {.name_contains = "0%"});
+  ASSERT_TRUE(percent.has_value()) << percent.error().message;
+  EXPECT_EQ(keys_of(*percent), (std::vector<std::string>{"acme/user-1/100%"}));
+  auto underscore = repository_->list_objects(kTenant, "", "", 100, {.name_contains = "_"});
+  ASSERT_TRUE(underscore.has_value()) << underscore.error().message;
+  EXPECT_EQ(keys_of(*underscore), (std::vector<std::string>{"acme/user-1/a_b"}));
+}
+
+TEST_P(RepositoryTest, FilteredPagesFollowCursor) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 10; ++i) {
+    PendingUpload upload = make_upload(fmt::format("file-{}", i));
+    upload.content_type = i % 3 == 0 ? "text/plain" : "application/json";
+    if (i % 3 == 0) expected.push_back(upload.key);
+    ASSERT_TRUE(create_and_commit(upload).has_value());
+  }
+
+  std::vector<std::string> listed;
+  std::string cursor;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = repository_->list_objects(kTenant, "acme/user-1/", cursor, 2,
+                                          {.content_type = "text/plain"});
+    ASSERT_TRUE(page.has_value()) << page.error().message;
+    for (const ObjectRecord& record : page->items) listed.push_back(record.key);
+    if (!page->next_cursor.has_value()) break;
+    cursor = *page->next_cursor;
+  }
+  EXPECT_EQ(listed, expected);
+}
+
+TEST_P(RepositoryTest, FilterRejectsMalformedContentType) {
+  for (std::string_view type : {"json", "/json", "application/", "a/b/c"}) {
+    auto page = repository_->list_objects(kTenant, "", "", 10, {.content_type = std::string(type)});
+    ASSERT_FALSE(page.has_value()) << type;
+    EXPECT_EQ(page.error().code, MetaErrorCode::kInvalid) << type;
+  }
+}
+
 TEST_P(RepositoryTest, ReadersRunBesideWriters) {
   ASSERT_TRUE(create_and_commit(make_upload("preferences.json")).has_value());
   constexpr int kReaderThreads = 6;
