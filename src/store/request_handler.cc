@@ -138,6 +138,13 @@ RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
     co_return error(exchange, "NotImplemented", Status::not_implemented,
                     "This object operation is not implemented by the embedded store.");
   }
+  // Storing such an object unencrypted while the client believes otherwise
+  // would be worse than refusing it.
+  if (exchange.request.has_header("x-amz-server-side-encryption") ||
+      exchange.request.has_header("x-amz-server-side-encryption-customer-algorithm")) {
+    co_return error(exchange, "NotImplemented", Status::not_implemented,
+                    "Server-side encryption headers are not implemented by the embedded store.");
+  }
   if (has_param(query, "uploads") || has_param(query, "uploadId")) {
     co_return co_await dispatch_multipart(exchange);
   }
