@@ -27,11 +27,10 @@ constexpr std::string_view kDebianPostgresRoot = "/usr/lib/postgresql";
 constexpr std::string_view kRunuser = "/usr/sbin/runuser";
 constexpr std::string_view kServerUser = "postgres";
 constexpr std::string_view kSuperuser = "satchel";
-// The server keeps its data in a throwaway directory, so durability settings are off to make
-// the tests faster.
-constexpr std::string_view kServerOptions =
-    "-c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-    "-c max_connections=200";
+constexpr std::string_view kServerOptions = "-c listen_addresses='' -c max_connections=200";
+// The data of a test server is thrown away, so durability is turned off to make tests faster.
+constexpr std::string_view kNonDurableOptions =
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
 
 Expected<std::filesystem::path, std::string> find_bin_dir() {
   if (const char* configured = std::getenv("SATCHEL_POSTGRES_BIN"); configured != nullptr) {
@@ -76,7 +75,8 @@ std::string read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-Expected<std::unique_ptr<PostgresServer>, std::string> PostgresServer::start() {
+Expected<std::unique_ptr<PostgresServer>, std::string> PostgresServer::start(
+    const PostgresServerOptions& server_options) {
   auto bin_dir = find_bin_dir();
   if (!bin_dir) return Unexpected(bin_dir.error());
   auto directory = make_directory();
@@ -106,7 +106,8 @@ Expected<std::unique_ptr<PostgresServer>, std::string> PostgresServer::start() {
                  "--locale", "C", "--no-sync"});
   if (!initialized) return Unexpected(initialized.error());
 
-  std::string options = fmt::format("-k {} {}", server->directory_.string(), kServerOptions);
+  std::string options = fmt::format("-k {} {} {}", server->directory_.string(), kServerOptions,
+                                    server_options.durable ? "" : kNonDurableOptions);
   auto started = server->run("pg_ctl start",
                              {(server->bin_dir_ / "pg_ctl").string(), "start", "--wait", "--pgdata",
                               server->data_dir().string(), "--log",

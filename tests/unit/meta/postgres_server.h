@@ -14,13 +14,20 @@
 
 namespace satchel::meta::test_support {
 
+struct PostgresServerOptions {
+  // Keeps PostgreSQL's default durability (fsync, synchronous_commit, full_page_writes), for
+  // benchmarks. Tests turn it off, because their data is thrown away.
+  bool durable = false;
+};
+
 class PostgresServer {
  public:
   // Runs initdb and pg_ctl start from the newest /usr/lib/postgresql/<version>/bin, or from
   // the folder in $SATCHEL_POSTGRES_BIN. PostgreSQL refuses to run as root, so as root the
   // cluster belongs to the "postgres" user that Debian's package creates, and every server
   // command runs through runuser. Fails with a message naming the step and its log.
-  static Expected<std::unique_ptr<PostgresServer>, std::string> start();
+  static Expected<std::unique_ptr<PostgresServer>, std::string> start(
+      const PostgresServerOptions& options = {});
 
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
