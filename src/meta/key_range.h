@@ -31,8 +31,8 @@ Expected<KeyRange, MetaError> list_key_range(std::string_view prefix, std::strin
 // Returns the smallest valid UTF-8 string greater than every string that starts with prefix,
 // or nullopt when there is none (an empty prefix, or one made only of U+10FFFF). prefix must
 // be valid UTF-8. The last code point is incremented rather than the last byte, because a
-// byte increment can leave invalid UTF-8 ("\xC2\xBF" would become "\xC2\xC0"), and since UTF-8
-// byte order is code point order, the result bounds the same set of valid UTF-8 keys.
+// byte increment can leave invalid UTF-8 ("\xC2\xBF" would become "\xC2\xC0"). UTF-8 byte
+// order is code point order, so the result bounds the same set of valid UTF-8 keys.
 std::optional<std::string> prefix_upper_bound(std::string_view prefix);
 
 }  // namespace satchel::meta

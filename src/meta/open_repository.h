@@ -48,7 +48,7 @@ struct MigrationReport {
   Backend backend = Backend::kSqlite;
   int version_before = 0;
   int version_after = 0;
-  // The newest schema version this binary knows.
+  // The newest schema version that this binary can migrate to.
   int binary_version = 0;
 };
 

@@ -322,8 +322,8 @@ class PostgresRepository final : public Repository {
                                                           std::string_view id) override;
 
  private:
-  // Runs work, which reads without writing, on a pooled connection. An idle connection may
-  // have been closed by the server (a restart, an idle timeout); work then fails on a broken
+  // Runs work, which reads without writing, on a pooled connection. The server may have closed
+  // an idle connection (after a restart or an idle timeout). work then fails on a broken
   // connection, and it runs once more on a newly opened one.
   template <class Work>
   auto read(Work&& work) -> decltype(work(std::declval<PgConnection&>()));

@@ -30,10 +30,10 @@ struct PostgresOptions {
 // postgres:// URI) and applies the pending schema migrations. Several processes may open the
 // same database at once: an advisory lock makes them migrate one after the other.
 //
-// The repository runs each write in one READ COMMITTED transaction that takes a
-// transaction-level advisory lock on the object's key before it reads the object, so writers
-// of one key run one after the other across every process, and writers of different keys do
-// not wait for each other.
+// The repository runs each write in one READ COMMITTED transaction, which takes a
+// transaction-level advisory lock on the object's key before it reads the object. Writers of
+// one key therefore run one after the other across every process, and writers of different
+// keys do not wait for each other.
 //
 // Fails with kInvalid when the database's schema version is newer than this binary's, and
 // with kUnavailable when the server cannot be reached or the migration fails. Error messages

@@ -70,8 +70,8 @@ struct RestoreRequest {
   std::string key;
   // The history entry that was copied.
   std::string source_version_id;
-  // What the store reports for the copy: its version_id, size, etag and content_type. Other
-  // fields are ignored.
+  // The store's report on the copy: its version_id, size, etag and content_type. Other fields
+  // are ignored.
   ObjectRecord observed;
   // The revision the object had when the restore started, or nullopt when the object did not
   // exist then. The restore fails with kConflict when this no longer holds.

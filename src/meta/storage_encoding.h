@@ -1,4 +1,4 @@
-// How record fields are stored in SQL columns. Shared by every back end, so a record reads
+// The encoding of record fields in SQL columns. Shared by every back end, so a record reads
 // back the same from each of them.
 #pragma once
 

@@ -14,8 +14,8 @@ namespace satchel::meta {
 // Returns the cursor for a page of versions that ended at this revision.
 std::string encode_version_cursor(std::int64_t last_revision);
 
-// Returns the revision that a cursor from encode_version_cursor() carries: the next page holds
-// the revisions below it. kInvalid for any other text.
+// Returns the revision that a cursor from encode_version_cursor() carries. The next page
+// contains the revisions below it. kInvalid for any other text.
 Expected<std::int64_t, MetaError> decode_version_cursor(std::string_view cursor);
 
 }  // namespace satchel::meta
