@@ -3,7 +3,9 @@
 #include <charconv>
 
 #include "common/encoding.h"
+#include "obs/catalog.h"
 #include "obs/log.h"
+#include "obs/request_context.h"
 #include "s3/presigner.h"
 
 namespace satchel::app {
@@ -25,6 +27,9 @@ PresignedRequest to_presigned_request(Expected<s3::PresignedUrl, s3::SigningErro
   }
   return result;
 }
+
+// The status class for the outcome label: "2xx" to "5xx".
+std::string status_class(unsigned status) { return std::to_string(status / 100) + "xx"; }
 
 std::string header_or_empty(const http::Response& response, std::string_view name) {
   auto it = response.find(name);
@@ -75,6 +80,10 @@ PresignedRequest S3Gateway::presign_put(const std::string& key, const PutConditi
                                        .headers = headers,
                                        .expires = ttl,
                                        .time = now});
+  obs::catalog::presigned_urls().labels({"put"}).increment();
+  if (conditions.content_length) {
+    obs::catalog::presigned_upload_bytes().labels({}).increment(*conditions.content_length);
+  }
   return to_presigned_request(std::move(presigned), headers);
 }
 
@@ -88,12 +97,12 @@ PresignedRequest S3Gateway::presign_get(const std::string& key, const std::strin
                                        .query = query,
                                        .expires = ttl,
                                        .time = now});
+  obs::catalog::presigned_urls().labels({"get"}).increment();
   return to_presigned_request(std::move(presigned), {});
 }
 
 http::asio::awaitable<Expected<http::Response, StoreError>> S3Gateway::send_signed(
-    http::Verb method, const std::string& key) {
-  std::string path = object_path(key);
+    http::Verb method, const std::string& path, std::string_view operation) {
   std::string method_name(http::bhttp::to_string(method));
   s3::Header host{"host", authority_};
   s3::RequestView view{method_name, path, "", std::span<const s3::Header>(&host, 1)};
@@ -102,15 +111,25 @@ http::asio::awaitable<Expected<http::Response, StoreError>> S3Gateway::send_sign
   http::ClientRequest request{.method = method, .target = path};
   for (const auto& header : signature.headers)
     request.headers.emplace_back(header.name, header.value);
-  auto response = co_await client_.send(endpoint_.url, request);
-  if (!response) {
-    co_return Unexpected(StoreError{StoreErrorCode::kUnavailable, response.error()});
+  // The store call is a child span of the request being served. The header
+  // is not signed, so it does not change the signature.
+  if (const obs::RequestContext* context = obs::current_request();
+      context && !context->trace.trace_id.empty()) {
+    request.headers.emplace_back("traceparent", context->trace.child().traceparent());
   }
+  auto started = std::chrono::steady_clock::now();
+  auto response = co_await client_.send(endpoint_.url, request);
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  obs::catalog::store_client_duration().labels({operation}).observe(elapsed.count());
+  std::string outcome = response ? status_class(response->result_int()) : "error";
+  obs::catalog::store_client_requests().labels({operation, outcome}).increment();
+  // The caller turns a failure into its reply and logs it there, once.
+  if (!response) co_return Unexpected(StoreError{StoreErrorCode::kUnavailable, response.error()});
   co_return std::move(*response);
 }
 
 http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head(const std::string& key) {
-  auto response = co_await send_signed(http::Verb::head, key);
+  auto response = co_await send_signed(http::Verb::head, object_path(key), "head_object");
   if (!response) co_return Unexpected(response.error());
   switch (response->result()) {
     case http::Status::ok:
@@ -138,7 +157,7 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head(const st
 }
 
 http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::remove(const std::string& key) {
-  auto response = co_await send_signed(http::Verb::delete_, key);
+  auto response = co_await send_signed(http::Verb::delete_, object_path(key), "delete_object");
   if (!response) co_return Unexpected(response.error());
   unsigned status = response->result_int();
   if (status == 204 || status == 200) co_return header_or_empty(*response, "x-amz-version-id");
@@ -148,6 +167,15 @@ http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::remove(const
   co_return Unexpected(
       StoreError{StoreErrorCode::kProtocol,
                  "the store answered DELETE with status " + std::to_string(status)});
+}
+
+http::asio::awaitable<Expected<void, std::string>> S3Gateway::probe() {
+  auto response = co_await send_signed(http::Verb::head, "/" + endpoint_.bucket, "head_bucket");
+  if (!response) co_return Unexpected("store unreachable: " + response.error().message);
+  unsigned status = response->result_int();
+  if (status == 200 || status == 403) co_return Expected<void, std::string>{};
+  if (status == 404) co_return Unexpected("bucket " + endpoint_.bucket + " does not exist");
+  co_return Unexpected("store answered HEAD of the bucket with status " + std::to_string(status));
 }
 
 }  // namespace satchel::app

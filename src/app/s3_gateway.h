@@ -1,5 +1,7 @@
 // StoreGateway over the S3 protocol: SigV4 presigned URLs for browsers and
-// header-signed HEAD and DELETE calls from the API, path-style.
+// header-signed HEAD and DELETE calls from the API, path-style. Each call
+// carries the W3C traceparent of the request being served, and is counted in
+// the satchel_store_client_* metrics.
 #pragma once
 
 #include <memory>
@@ -37,13 +39,20 @@ class S3Gateway final : public StoreGateway {
   http::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) override;
   http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
 
+  // Checks that the store answers a signed HEAD of the bucket, for /readyz.
+  // A 403 counts as reachable, because a key limited to its prefix may not
+  // read the bucket itself. Fails with a message otherwise.
+  http::asio::awaitable<Expected<void, std::string>> probe();
+
  private:
   S3Gateway(S3Endpoint endpoint, s3::Presigner presigner, http::asio::any_io_executor executor,
             const Clock& clock, http::ClientOptions client_options);
 
   std::string object_path(const std::string& key) const;
-  http::asio::awaitable<Expected<http::Response, StoreError>> send_signed(http::Verb method,
-                                                                          const std::string& key);
+  // Signs and sends a bodiless request to path. operation names the call in
+  // metrics and logs ("head_object").
+  http::asio::awaitable<Expected<http::Response, StoreError>> send_signed(
+      http::Verb method, const std::string& path, std::string_view operation);
 
   S3Endpoint endpoint_;
   std::string authority_;

@@ -71,6 +71,45 @@ void register_web_routes(http::Router& router, const ApiConfig& config) {
       });
 }
 
+void register_readiness_route(http::Router& router, std::vector<ReadinessCheck> checks,
+                              std::function<bool()> draining) {
+  router.add(http::Verb::get, "/readyz",
+             [checks = std::move(checks), draining = std::move(draining)](
+                 http::Request& request,
+                 const http::PathParams&) -> http::asio::awaitable<http::bhttp::message_generator> {
+               if (draining && draining()) {
+                 co_return error_reply(request, http::Status::service_unavailable, "not_ready",
+                                       "the server is shutting down");
+               }
+               nlohmann::json results = nlohmann::json::object();
+               std::string failures;
+               for (const ReadinessCheck& check : checks) {
+                 auto result = co_await check.probe();
+                 results[check.name] = result ? "ok" : result.error();
+                 if (!result)
+                   failures += (failures.empty() ? "" : "; ") + check.name + ": " + result.error();
+               }
+               if (failures.empty()) {
+                 co_return json_reply(request, http::Status::ok,
+                                      {{"status", "ready"}, {"checks", results}});
+               }
+               co_return error_reply(request, http::Status::service_unavailable, "not_ready",
+                                     failures, {{"checks", results}});
+             });
+}
+
+void register_metrics_route(http::Router& router, const obs::Registry& registry) {
+  router.add(http::Verb::get, "/metrics",
+             [&registry](http::Request& request, const http::PathParams&)
+                 -> http::asio::awaitable<http::bhttp::message_generator> {
+               http::Response response{http::Status::ok, 11};
+               response.set(http::Field::content_type, obs::kMetricsContentType);
+               response.set(http::Field::cache_control, "no-store");
+               response.body() = registry.render();
+               co_return http::respond(request, std::move(response), "/metrics");
+             });
+}
+
 http::Handler make_dispatcher(const http::Router& router, const ApiConfig& config) {
   std::string policy = content_security_policy(config);
   return [&router,

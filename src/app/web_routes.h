@@ -1,18 +1,39 @@
-// The routes that serve people rather than programs: the web page's files,
-// the page's sign-in settings (/v1/config) and /healthz. Also the final
-// dispatch: route match, static files, then 404 or 405.
+// The routes that serve people and operators rather than the API's
+// programs: the web page's files, the page's sign-in settings (/v1/config),
+// /healthz, /readyz and /metrics. Also the final dispatch: route match,
+// static files, then 404 or 405.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "app/config.h"
+#include "common/expected.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "obs/metrics.h"
 
 namespace satchel::app {
 
 void register_web_routes(http::Router& router, const ApiConfig& config);
+
+// A dependency that /readyz checks.
+struct ReadinessCheck {
+  std::string name;  // "metadata", "store"
+  // Returns the problem when the dependency cannot serve requests.
+  std::function<http::asio::awaitable<Expected<void, std::string>>()> probe;
+};
+
+// /readyz runs every check in order and returns 200 when all pass, else 503
+// with each check's result. While draining() is true it returns 503 at once,
+// so a load balancer stops sending new requests during shutdown.
+void register_readiness_route(http::Router& router, std::vector<ReadinessCheck> checks,
+                              std::function<bool()> draining);
+
+// /metrics in the Prometheus text format 0.0.4. The registry must outlive
+// the router.
+void register_metrics_route(http::Router& router, const obs::Registry& registry);
 
 // Builds the server handler over a router: matched routes first, then the
 // embedded web files for GET and HEAD, then JSON 404 or 405.

@@ -20,7 +20,10 @@ struct DevSetup {
   std::vector<std::string> web_origins;
 };
 
-DevSetup dev_setup(const HostPort& api_address);
+// public_origin is the API's origin as browsers see it (server.public_url);
+// when empty it is http:// or, with tls, https:// and the listen address.
+DevSetup dev_setup(const HostPort& api_address, const std::string& public_origin = {},
+                   bool tls = false);
 
 auth::DevProviderConfig dev_provider_config(const DevSetup& setup);
 

@@ -1,43 +1,45 @@
 // satchel: secure per-user storage for internal micro-apps.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
+#include "cli/config_flags.h"
 #include "cli/options.h"
 #include "cli/policy_check.h"
+#include "config/load.h"
+
+namespace {
+
+// Prints a configuration error as the one line an operator needs.
+int report_config_error(const std::string& command, const std::string& error) {
+  std::cerr << "satchel " << command << ": " << error << "\n";
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using satchel::cli::ServeOptions;
+  using satchel::cli::ConfigFlags;
   using satchel::cli::TokenOptions;
 
   CLI::App app{"Satchel: per-user storage behind OpenID Connect and S3 presigned URLs"};
   app.require_subcommand(1);
 
-  ServeOptions serve;
+  ConfigFlags serve_flags;
   auto* serve_command = app.add_subcommand(
-      "serve", "Run the API, web page, embedded S3 store and dev OpenID provider");
-  serve_command->add_option("--listen", serve.listen, "API and web page address, HOST:PORT")
-      ->capture_default_str();
-  serve_command
-      ->add_option("--store-listen", serve.store_listen, "Embedded S3 store address, HOST:PORT")
-      ->capture_default_str();
-  serve_command
-      ->add_option("--data-dir", serve.data_dir,
-                   "Folder for objects, metadata and keys (created if missing)")
-      ->capture_default_str();
-  serve_command->add_option("--log-level", serve.log_level, "debug, info, warn or error")
-      ->capture_default_str();
-  serve_command
-      ->add_option("--presign-ttl", serve.presign_ttl_seconds,
-                   "Lifetime of presigned URLs, in seconds (1 to 604800)")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{604800}));
-  serve_command
-      ->add_option("--max-upload-bytes", serve.max_upload_bytes,
-                   "Largest object a user may upload, in bytes")
-      ->capture_default_str();
-  serve_command
-      ->add_option("--io-threads", serve.io_threads,
-                   "Threads serving network I/O (0: one per core)")
-      ->capture_default_str();
+      "serve",
+      "Run the API and web page, and with the default settings the embedded S3 store and the "
+      "development OpenID provider. Settings come from the --config file, then SATCHEL_* "
+      "environment variables, then these flags; docs/configuration.md lists every key");
+  serve_flags.add_to(*serve_command);
+
+  auto* config_command = app.add_subcommand("config", "Configuration tools");
+  config_command->require_subcommand(1);
+  ConfigFlags print_flags;
+  auto* print_command = config_command->add_subcommand(
+      "print", "Check the configuration and print it as TOML, secrets redacted");
+  print_flags.add_to(*print_command);
+  auto* keys_command = config_command->add_subcommand(
+      "keys", "Print every configuration key with its default, unit, variable and flag");
 
   TokenOptions token;
   auto* token_command = app.add_subcommand(
@@ -50,6 +52,9 @@ int main(int argc, char** argv) {
   token_command
       ->add_option("--listen", token.listen, "API address of the server, which names the issuer")
       ->capture_default_str();
+  token_command->add_option("--issuer", token.issuer,
+                            "Issuer (iss claim), overriding the one derived from --listen, for a "
+                            "server with TLS or server.public_url");
   token_command->add_option("--ttl", token.ttl_seconds, "Token lifetime in seconds")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{24 * 3600}));
@@ -72,7 +77,18 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (serve_command->parsed()) return satchel::cli::run_serve(serve);
+  if (serve_command->parsed()) {
+    auto config = serve_flags.load();
+    if (!config) return report_config_error("serve", config.error());
+    return satchel::cli::run_serve(*config);
+  }
+  if (print_command->parsed()) {
+    auto config = print_flags.load();
+    if (!config) return report_config_error("config print", config.error());
+    std::cout << satchel::config::render(*config);
+    return 0;
+  }
+  if (keys_command->parsed()) return satchel::cli::run_config_keys();
   if (token_command->parsed()) return satchel::cli::run_token(token);
   if (credentials_command->parsed()) {
     return satchel::cli::run_store_credentials(store_data_dir, store_listen);

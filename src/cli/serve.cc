@@ -1,11 +1,13 @@
-// `satchel serve`: the whole system on one machine. The embedded store and
-// the API run on one io_context but reach each other only through the S3
-// protocol over loopback, as they would with a remote store.
+// `satchel serve`. With the default configuration it runs the whole system
+// on one machine: the API and web page, the embedded store, SQLite metadata
+// and the development OpenID provider. The embedded store and the API run on
+// one io_context but reach each other only through the S3 protocol, as they
+// do with an external store (store.embedded = false).
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
 #include <iostream>
@@ -16,22 +18,29 @@
 #include "app/s3_gateway.h"
 #include "app/web_routes.h"
 #include "auth/dev_provider.h"
-#include "auth/jwt_verifier.h"
 #include "auth/signing_key.h"
+#include "auth/token_authenticator.h"
 #include "cli/dev_setup.h"
+#include "cli/metered_repository.h"
 #include "cli/options.h"
+#include "cli/shutdown.h"
+#include "common/encoding.h"
+#include "config/load.h"
+#include "http/offload.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "meta/sqlite_repository.h"
+#include "obs/catalog.h"
 #include "obs/log.h"
+#include "obs/process_metrics.h"
+#include "obs/request_context.h"
 #include "store/store.h"
 
 namespace satchel::cli {
 namespace {
 
 namespace asio = boost::asio;
-
-constexpr std::chrono::seconds kShutdownGrace{10};
-constexpr unsigned kWorkerThreads = 4;
+using TlsContext = std::shared_ptr<asio::ssl::context>;
 
 // Creates the data folder readable by its owner only, because it contains keys.
 Expected<void, std::string> prepare_data_dir(const std::filesystem::path& data_dir) {
@@ -46,165 +55,286 @@ Expected<void, std::string> prepare_data_dir(const std::filesystem::path& data_d
   return {};
 }
 
-app::Authenticator make_authenticator(std::shared_ptr<auth::JwtVerifier> verifier) {
-  return [verifier](std::string_view token) -> Expected<policy::Principal, app::AuthFailure> {
-    auto verified = verifier->verify(token);
-    if (!verified) {
-      return Unexpected(app::AuthFailure{std::string(auth::token_error_reason(verified.error())),
-                                         auth::bearer_challenge(verified.error(), "satchel")});
-    }
-    return policy::Principal{std::move(verified->subject), std::move(verified->tenant),
-                             std::move(verified->roles)};
+// Counts the outcome of a token check in the metrics, and on success records
+// the caller in the request context for the access log.
+void note_authentication(const Expected<policy::Principal, app::AuthFailure>& result) {
+  if (!result) {
+    obs::catalog::token_rejections().labels({result.error().reason}).increment();
+    return;
+  }
+  if (obs::RequestContext* context = obs::current_request()) {
+    context->subject = result->subject;
+    context->tenant = result->tenant;
+  }
+  obs::catalog::tenant_requests().labels({obs::catalog::tenant_label(result->tenant)}).increment();
+}
+
+// Wraps an authenticator so that every outcome reaches note_authentication().
+app::Authenticator count_authentications(app::Authenticator inner) {
+  return [inner = std::move(inner)](
+             std::string token) -> http::asio::awaitable<app::Authenticator::Result> {
+    auto result = co_await inner(std::move(token));
+    note_authentication(result);
+    co_return result;
   };
 }
 
-// Stops accepting on SIGINT or SIGTERM, lets requests in flight finish for
-// a bounded time, then stops the io_context.
-void stop_on_signal(asio::io_context& io, asio::signal_set& signals,
-                    std::vector<http::Server*> servers) {
-  signals.async_wait([&io, servers](const boost::system::error_code& error, int signal) {
-    if (error) return;
-    obs::info("shutting down", {{"signal", signal}});
-    for (auto* server : servers) server->stop();
-    auto timer = std::make_shared<asio::steady_timer>(io);
-    auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [&io, servers, timer, deadline, poll] {
-      bool busy = std::any_of(servers.begin(), servers.end(),
-                              [](auto* server) { return server->active_connections() > 0; });
-      if (!busy || std::chrono::steady_clock::now() >= deadline) {
-        io.stop();
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(50));
-      timer->async_wait([poll](const boost::system::error_code&) { (*poll)(); });
-    };
-    (*poll)();
-  });
+// The provider and client the web page signs in with: the development
+// provider when it is on, else the first configured issuer and its first
+// audience.
+struct WebSignIn {
+  std::string issuer;
+  std::string client_id;
+};
+
+WebSignIn web_sign_in(const config::Config& config, const DevSetup& setup) {
+  if (config.dev_provider_enabled()) return {setup.issuer, setup.client_id};
+  const toml::node_view first = config.document.at_path("auth.issuers[0]");
+  return {first["issuer"].value_or(std::string()), first["audiences"][0].value_or(std::string())};
+}
+
+// The origin browsers use for a listener: the configured public URL, or the
+// scheme and listen address.
+std::string public_origin(const std::string& public_url, const HostPort& address, bool tls) {
+  if (!public_url.empty()) return public_url;
+  return (tls ? "https://" : "http://") + address.to_string();
+}
+
+// Counts the embedded store's object bytes per tenant: the key's first
+// segment after the bucket in the path-style URL "/bucket/tenant/...".
+void count_tenant_bytes(const http::Request& request, const http::Exchange& exchange) {
+  std::string_view path = request.path();
+  if (path.size() < 2) return;
+  size_t bucket_end = path.find('/', 1);
+  if (bucket_end == std::string_view::npos) return;
+  std::string_view rest = path.substr(bucket_end + 1);
+  auto tenant = percent_decode(rest.substr(0, rest.find('/')));
+  if (!tenant || tenant->empty() || rest.find('/') == std::string_view::npos) return;
+  std::string_view label = obs::catalog::tenant_label(*tenant);
+  auto& bytes = obs::catalog::tenant_store_bytes();
+  if (exchange.body_bytes_read > 0) bytes.labels({label, "in"}).increment(exchange.body_bytes_read);
+  if (request.method() == http::Verb::get && exchange.status / 100 == 2) {
+    bytes.labels({label, "out"}).increment(exchange.bytes_written);
+  }
+}
+
+void apply_limits(const config::ServerConfig& server, http::ServerOptions& options) {
+  options.max_header_bytes = server.max_header_bytes;
+  options.request.read_timeout = server.read_timeout;
+  options.idle_timeout = server.idle_timeout;
+  options.write_timeout = server.write_timeout;
+  options.max_connections = server.max_connections;
+}
+
+Expected<TlsContext, std::string> server_tls(const std::string& table,
+                                             const config::TlsFiles& files) {
+  if (!files.enabled()) return TlsContext{};
+  auto context = http::make_server_tls_context(files.cert_file, files.key_file);
+  if (!context) return Unexpected(table + ": " + context.error());
+  return *context;
+}
+
+// The metadata repository that metadata.url names.
+Expected<std::unique_ptr<meta::Repository>, std::string> open_metadata(
+    const config::Config& config) {
+  const std::string& url = config.metadata.url.reveal();
+  std::filesystem::path sqlite_path = config.data_dir / "metadata.db";
+  if (url.starts_with("sqlite:")) {
+    sqlite_path = url.substr(std::string_view("sqlite:").size());
+  } else if (!url.empty()) {
+    // TODO: open PostgreSQL for "postgresql://" URLs once its repository is
+    // complete.
+    return Unexpected(
+        "metadata.url: this build opens only SQLite; use sqlite:PATH or leave it empty");
+  }
+  auto repository = meta::open_sqlite_repository(sqlite_path);
+  if (!repository) {
+    return Unexpected("cannot open the metadata database " + sqlite_path.string() + ": " +
+                      repository.error().message);
+  }
+  return std::move(*repository);
+}
+
+// The readiness probe of the metadata index: a lookup that finds nothing
+// proves the database answers.
+app::ReadinessCheck metadata_check(meta::Repository& repository, asio::thread_pool& workers) {
+  return {"metadata", [&repository, &workers]() -> asio::awaitable<Expected<void, std::string>> {
+            auto result = co_await http::offload(workers, [&repository] {
+              return repository.get_object("satchel-readiness", "satchel-readiness/probe/probe");
+            });
+            if (!result && result.error().code == meta::MetaErrorCode::kUnavailable) {
+              co_return Unexpected("metadata index unavailable: " + result.error().message);
+            }
+            co_return Expected<void, std::string>{};
+          }};
 }
 
 }  // namespace
 
-int run_serve(const ServeOptions& options) {
+int run_serve(const config::Config& config) {
   obs::Level level{};
-  if (!obs::parse_level(options.log_level, level)) {
-    std::cerr << "satchel: invalid --log-level '" << options.log_level
-              << "': use debug, info, warn or error\n";
-    return 2;
-  }
+  obs::parse_level(config.log_level, level);  // the configuration checked the name
   obs::init_logging(level);
+  obs::register_process_metrics(obs::default_registry());
+  obs::catalog::register_all();
+  obs::catalog::build_info().labels({SATCHEL_VERSION}).set(1);
+  obs::catalog::set_max_tenants(config.metrics.max_tenants);
 
-  auto api_address = parse_host_port(options.listen);
-  auto store_address = parse_host_port(options.store_listen);
-  if (!api_address || !store_address) {
-    obs::error("invalid listen address",
-               {{"error", !api_address ? api_address.error() : store_address.error()}});
-    return 2;
-  }
-  if (auto prepared = prepare_data_dir(options.data_dir); !prepared) {
-    obs::error("cannot start", {{"error", prepared.error()}});
+  auto fail = [](std::string_view what, const std::string& error) {
+    obs::error(what, {{"error", error}});
+    obs::flush_logs();
     return 1;
+  };
+  auto api_address = parse_host_port(config.server.listen);
+  auto store_address = parse_host_port(config.store.listen);
+  if (auto prepared = prepare_data_dir(config.data_dir); !prepared) {
+    return fail("cannot start", prepared.error());
   }
+  auto api_tls = server_tls("server.tls", config.server.tls);
+  if (!api_tls) return fail("cannot start", api_tls.error());
+  auto store_tls = config.store.embedded ? server_tls("store.tls", config.store.tls)
+                                         : Expected<TlsContext, std::string>(TlsContext{});
+  if (!store_tls) return fail("cannot start", store_tls.error());
+  auto client_tls = http::make_client_tls_context(config.store.ca_file);
+  if (!client_tls) return fail("cannot start", "store.ca_file: " + client_tls.error());
 
   asio::io_context io;
-  asio::thread_pool workers(kWorkerThreads);
+  asio::thread_pool workers(config.server.worker_threads);
   auto clock = std::make_shared<SystemClock>();
-  const std::string api_origin = "http://" + api_address->to_string();
-  const std::string store_origin = "http://" + store_address->to_string();
-  DevSetup setup = dev_setup(*api_address);
+  const std::string api_origin =
+      public_origin(config.server.public_url, *api_address, *api_tls != nullptr);
+  DevSetup setup = dev_setup(*api_address, config.server.public_url, *api_tls != nullptr);
+  std::vector<std::string> web_origins = setup.web_origins;
+  web_origins.insert(web_origins.end(), config.api.web_origins.begin(),
+                     config.api.web_origins.end());
 
-  // The embedded store.
-  store::StoreOptions store_options{
-      .data_dir = options.data_dir, .cors_allowed_origins = setup.web_origins, .clock = clock};
-  auto store = store::Store::open(store_options, workers);
-  if (!store) {
-    obs::error("cannot open the embedded store", {{"error", store.error()}});
-    return 1;
+  // The embedded store, or the external store's endpoint and key pair.
+  std::unique_ptr<store::Store> embedded_store;
+  std::unique_ptr<http::Server> store_server;
+  std::string store_origin = config.store.endpoint;
+  s3::Credentials api_credentials{config.store.access_key_id, config.store.secret_access_key, {}};
+  if (config.store.embedded) {
+    store::StoreOptions store_options{.data_dir = config.data_dir,
+                                      .region = config.store.region,
+                                      .default_bucket = config.store.bucket,
+                                      .cors_allowed_origins = web_origins,
+                                      .max_object_bytes = config.store.max_object_bytes,
+                                      .clock = clock};
+    auto opened = store::Store::open(store_options, workers);
+    if (!opened) return fail("cannot open the embedded store", opened.error());
+    embedded_store = std::move(*opened);
+    auto options = embedded_store->server_options(store_address->host, store_address->port);
+    apply_limits(config.server, options);
+    options.tls = *store_tls;
+    options.on_exchange = count_tenant_bytes;
+    store_server =
+        std::make_unique<http::Server>(io, std::move(options), embedded_store->make_handler());
+    store_origin = public_origin(config.store.public_url, *store_address, *store_tls != nullptr);
+    auto credentials = store::load_or_create_credentials(config.data_dir);
+    if (!credentials) return fail("cannot read the store credentials", credentials.error());
+    api_credentials = {credentials->api.access_key_id, credentials->api.secret_access_key, {}};
   }
-  http::Server store_server(io, (*store)->server_options(store_address->host, store_address->port),
-                            (*store)->make_handler());
 
   // Metadata.
-  auto repository = meta::open_sqlite_repository(options.data_dir / "metadata.db");
-  if (!repository) {
-    obs::error("cannot open the metadata database", {{"error", repository.error().message}});
-    return 1;
-  }
+  auto database = open_metadata(config);
+  if (!database) return fail("cannot start", database.error());
+  auto repository = make_metered_repository(**database);
 
-  // The development OpenID provider and the token verifier that trusts it.
-  auto key = auth::SigningKey::load_or_create(dev_signing_key_path(options.data_dir));
-  if (!key) {
-    obs::error("cannot load the development provider's signing key",
-               {{"error", auth::signing_key_error_description(key.error())}});
-    return 1;
+  // Tokens: every [[auth.issuers]] entry, and the development OpenID provider
+  // when it is on.
+  std::shared_ptr<auth::DevProvider> provider;
+  std::vector<auth::TrustedIssuer> fixed_issuers;
+  if (config.dev_provider_enabled()) {
+    auto key = auth::SigningKey::load_or_create(dev_signing_key_path(config.data_dir));
+    if (!key) {
+      return fail("cannot load the development provider's signing key",
+                  std::string(auth::signing_key_error_description(key.error())));
+    }
+    auto signing_key = std::make_shared<const auth::SigningKey>(std::move(*key));
+    provider = std::make_shared<auth::DevProvider>(dev_provider_config(setup), signing_key, *clock);
+    obs::warn("development OpenID provider is enabled: anyone can sign in as any user",
+              {{"issuer", setup.issuer}});
+    auto keys = auth::JwkSet::from_json(signing_key->jwks());
+    fixed_issuers.push_back(auth::make_fixed_issuer(
+        setup.issuer, {setup.client_id}, std::make_shared<const auth::JwkSet>(std::move(*keys))));
   }
-  auto signing_key = std::make_shared<const auth::SigningKey>(std::move(*key));
-  auto provider =
-      std::make_shared<auth::DevProvider>(dev_provider_config(setup), signing_key, *clock);
-  obs::warn("development OpenID provider is enabled: anyone can sign in as any user",
-            {{"issuer", setup.issuer}});
-  auto keys = auth::JwkSet::from_json(signing_key->jwks());
-  auto verifier = std::make_shared<auth::JwtVerifier>(
-      auth::JwtVerifierConfig{.issuer = setup.issuer, .audiences = {setup.client_id}},
-      auth::make_key_lookup(std::make_shared<const auth::JwkSet>(std::move(*keys))), *clock);
+  auto tokens = auth::make_token_authenticator(config.document, std::move(fixed_issuers),
+                                               io.get_executor(), *clock);
+  if (!tokens) return fail("cannot start", tokens.error());
+  if ((*tokens)->issuer_count() == 0) {
+    obs::warn(
+        "no token issuer is configured, so every API call will be rejected: configure "
+        "[[auth.issuers]] or turn dev_provider.enabled on");
+  }
+  WebSignIn sign_in = web_sign_in(config, setup);
 
-  // The API, which reaches the store over S3 with the store's api key.
-  auto credentials = store::load_or_create_credentials(options.data_dir);
-  if (!credentials) {
-    obs::error("cannot read the store credentials", {{"error", credentials.error()}});
-    return 1;
-  }
-  auto gateway = app::S3Gateway::create(
-      {.url = *http::parse_url(store_origin),
-       .bucket = store_options.default_bucket,
-       .region = store_options.region,
-       .credentials = {credentials->api.access_key_id, credentials->api.secret_access_key, {}}},
-      io.get_executor(), *clock);
-  if (!gateway) {
-    obs::error("cannot use the store endpoint", {{"error", gateway.error()}});
-    return 1;
-  }
+  // The API, which reaches the store over S3.
+  auto store_url = http::parse_url(store_origin);
+  if (!store_url) return fail("cannot start", "invalid store URL '" + store_origin + "'");
+  auto gateway = app::S3Gateway::create({.url = *store_url,
+                                         .bucket = config.store.bucket,
+                                         .region = config.store.region,
+                                         .credentials = api_credentials},
+                                        io.get_executor(), *clock,
+                                        {.timeout = config.store.timeout, .tls = *client_tls});
+  if (!gateway) return fail("cannot use the store endpoint", gateway.error());
 
-  app::ApiConfig api_config{.presign_ttl = std::chrono::seconds(options.presign_ttl_seconds),
-                            .max_upload_bytes = options.max_upload_bytes,
-                            .web_origins = setup.web_origins,
-                            .issuer = setup.issuer,
-                            .web_client_id = setup.client_id,
-                            .store_origin = store_origin};
-  app::Api api(api_config, make_authenticator(verifier), **repository, **gateway, workers, *clock);
+  app::ApiConfig api_config{.presign_ttl = config.api.presign_ttl,
+                            .upload_ttl = config.api.upload_ttl,
+                            .max_upload_bytes = config.api.max_upload_bytes,
+                            .max_json_body_bytes = config.api.max_json_body_bytes,
+                            .web_origins = web_origins,
+                            .issuer = sign_in.issuer,
+                            .web_client_id = sign_in.client_id,
+                            .store_origin = store_url->origin()};
+  app::Api api(api_config, count_authentications(app::make_authenticator(*tokens)), *repository,
+               **gateway, workers, *clock);
+  std::atomic<bool> draining{false};
   http::Router router;
   api.register_routes(router);
   app::register_web_routes(router, api_config);
-  app::register_oidc_routes(router, provider, setup.web_origins);
-  http::Server api_server(io,
-                          {.name = "api",
-                           .host = api_address->host,
-                           .port = api_address->port,
-                           .request = {.max_body_bytes = api_config.max_json_body_bytes}},
-                          app::make_dispatcher(router, api_config));
+  if (provider) app::register_oidc_routes(router, provider, web_origins);
+  app::S3Gateway& store_gateway = **gateway;
+  app::register_readiness_route(router,
+                                {metadata_check(*repository, workers),
+                                 {"store", [&store_gateway] { return store_gateway.probe(); }}},
+                                [&draining] { return draining.load(); });
+  if (config.metrics.enabled) app::register_metrics_route(router, obs::default_registry());
 
-  for (auto* server : {&store_server, &api_server}) {
-    if (auto listening = server->listen(); !listening) {
-      obs::error("cannot start", {{"error", listening.error()}});
-      return 1;
-    }
+  http::ServerOptions api_options{.name = "api",
+                                  .host = api_address->host,
+                                  .port = api_address->port,
+                                  .request = {.max_body_bytes = api_config.max_json_body_bytes}};
+  apply_limits(config.server, api_options);
+  api_options.tls = *api_tls;
+  http::Server api_server(io, std::move(api_options), app::make_dispatcher(router, api_config));
+
+  std::vector<http::Server*> servers = {&api_server};
+  if (store_server) servers.push_back(store_server.get());
+  for (auto* server : servers) {
+    if (auto listening = server->listen(); !listening)
+      return fail("cannot start", listening.error());
     server->start();
   }
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  stop_on_signal(io, signals, {&api_server, &store_server});
+  drain_on_signal(io, signals, servers, config.server.shutdown_timeout, draining);
 
-  unsigned threads =
-      options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
-  obs::info("satchel is serving", {{"api", api_origin},
-                                   {"store", store_origin},
-                                   {"data_dir", options.data_dir.string()},
-                                   {"io_threads", int64_t{threads}}});
+  unsigned threads = config.server.io_threads ? config.server.io_threads
+                                              : std::max(1u, std::thread::hardware_concurrency());
+  obs::info("satchel is serving",
+            {{"api", api_origin},
+             {"store", store_origin},
+             {"embedded_store", config.store.embedded},
+             {"mode", config.mode == config::Mode::kProduction ? "production" : "development"},
+             {"data_dir", config.data_dir.string()},
+             {"io_threads", int64_t{threads}}});
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& thread : pool) thread.join();
   workers.join();
   obs::info("satchel stopped");
+  obs::flush_logs();
   return 0;
 }
 

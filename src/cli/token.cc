@@ -46,7 +46,7 @@ int run_token(const TokenOptions& options) {
   DevSetup setup = dev_setup(*address);
   int64_t now = to_unix_seconds(SystemClock().now());
   int64_t expires = options.expires_at != 0 ? options.expires_at : now + options.ttl_seconds;
-  nlohmann::json claims = {{"iss", setup.issuer},
+  nlohmann::json claims = {{"iss", options.issuer.empty() ? setup.issuer : options.issuer},
                            {"aud", setup.client_id},
                            {"sub", options.user},
                            {"org", options.org},

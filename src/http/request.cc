@@ -10,7 +10,8 @@ BodyError classify(const boost::system::error_code& error) {
   if (error == bhttp::error::body_limit) return BodyError::kTooLarge;
   if (error == beast::error::timeout) return BodyError::kTimedOut;
   if (error == bhttp::error::partial_message || error == bhttp::error::end_of_stream ||
-      error == asio::error::eof || error == asio::error::connection_reset) {
+      error == asio::ssl::error::stream_truncated || error == asio::error::eof ||
+      error == asio::error::connection_reset) {
     return BodyError::kTruncated;
   }
   return BodyError::kMalformed;
@@ -32,16 +33,17 @@ std::string_view describe(BodyError error) {
   return "request body could not be read";
 }
 
-Request::Request(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
-                 RequestLimits limits, std::string request_id, std::string remote_address)
+Request::Request(Stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
+                 RequestLimits limits, obs::RequestContext& context, std::string remote_address,
+                 bool keep_alive_allowed)
     : stream_(stream),
       buffer_(buffer),
       parser_(parser),
       limits_(limits),
-      keep_alive_(parser.get().keep_alive()),
+      keep_alive_(keep_alive_allowed && parser.get().keep_alive()),
       target_text_(parser.get().target()),
       target_(split_target(target_text_)),
-      request_id_(std::move(request_id)),
+      context_(context),
       remote_address_(std::move(remote_address)) {}
 
 Request::~Request() = default;
@@ -83,8 +85,9 @@ asio::awaitable<Expected<void, BodyError>> Request::begin_body() {
   auto expect = body_parser_->get()[Field::expect];
   if (beast::iequals(expect, "100-continue")) {
     bhttp::response<bhttp::empty_body> interim{Status::continue_, body_parser_->get().version()};
-    stream_.expires_after(limits_.read_timeout);
-    auto [error, written] = co_await bhttp::async_write(stream_, interim, kNoThrow);
+    stream_.tcp().expires_after(limits_.read_timeout);
+    auto [error, written] = co_await stream_.visit(
+        [&interim](auto& stream) { return bhttp::async_write(stream, interim, kNoThrow); });
     if (error) co_return Unexpected(classify(error));
   }
   co_return Expected<void, BodyError>{};
@@ -100,11 +103,14 @@ asio::awaitable<Expected<size_t, BodyError>> Request::read_some(char* data, size
     auto& body = parser.get().body();
     body.data = data;
     body.size = size;
-    stream_.expires_after(limits_.read_timeout);
-    auto [error, ignored] = co_await bhttp::async_read_some(stream_, buffer_, parser, kNoThrow);
+    stream_.tcp().expires_after(limits_.read_timeout);
+    auto [error, ignored] = co_await stream_.visit([this, &parser](auto& stream) {
+      return bhttp::async_read_some(stream, buffer_, parser, kNoThrow);
+    });
     if (error == bhttp::error::need_buffer) error = {};
     if (error) co_return Unexpected(classify(error));
     size_t produced = size - body.size;
+    body_bytes_read_ += produced;
     if (produced > 0) co_return produced;
   }
   co_return size_t{0};

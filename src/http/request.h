@@ -11,7 +11,9 @@
 
 #include "common/expected.h"
 #include "http/beast.h"
+#include "http/stream.h"
 #include "http/url.h"
+#include "obs/request_context.h"
 
 namespace satchel::http {
 
@@ -32,8 +34,11 @@ class Request {
  public:
   using HeaderParser = bhttp::request_parser<bhttp::empty_body>;
 
-  Request(beast::tcp_stream& stream, beast::flat_buffer& buffer, HeaderParser& parser,
-          RequestLimits limits, std::string request_id, std::string remote_address);
+  // context carries the request id and trace context, set by the server
+  // before the request is built. keep_alive_allowed is false while the
+  // server shuts down, so every reply then closes its connection.
+  Request(Stream& stream, beast::flat_buffer& buffer, HeaderParser& parser, RequestLimits limits,
+          obs::RequestContext& context, std::string remote_address, bool keep_alive_allowed = true);
   ~Request();
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
@@ -52,8 +57,13 @@ class Request {
   std::optional<uint64_t> content_length() const;
 
   bool keep_alive() const { return keep_alive_; }
-  const std::string& request_id() const { return request_id_; }
+  const std::string& request_id() const { return context_.request_id; }
+  const obs::TraceContext& trace() const { return context_.trace; }
+  // The verified caller, once a handler's authenticator has set it.
+  const std::string& subject() const { return context_.subject; }
   const std::string& remote_address() const { return remote_address_; }
+  // Body bytes handed to the handler so far.
+  uint64_t body_bytes_read() const { return body_bytes_read_; }
 
   // Reads the whole body if it is at most max_bytes long.
   asio::awaitable<Expected<std::string, BodyError>> read_body(uint64_t max_bytes);
@@ -75,29 +85,32 @@ class Request {
  private:
   asio::awaitable<Expected<void, BodyError>> begin_body();
 
-  beast::tcp_stream& stream_;
+  Stream& stream_;
   beast::flat_buffer& buffer_;
   HeaderParser& parser_;
   RequestLimits limits_;
   bool keep_alive_;
   std::string target_text_;
   Target target_;
-  std::string request_id_;
+  obs::RequestContext& context_;
   std::string remote_address_;
+  uint64_t body_bytes_read_ = 0;
   std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
   unsigned response_status_ = 0;
   std::string route_;
 };
 
 // Builds the final message for a request: HTTP version, keep-alive, the
-// request id header and Content-Length are set here, so every handler's
-// reply is framed the same way.
+// request id and traceparent headers and Content-Length are set here, so
+// every handler's reply is framed the same way. The traceparent names this
+// server's span, so a client can find the request in the server's logs.
 template <class Body>
 bhttp::message_generator respond(Request& request, bhttp::response<Body>&& response,
                                  std::string_view route = {}) {
   response.version(request.header().version());
   response.keep_alive(request.keep_alive());
   response.set("X-Request-Id", request.request_id());
+  if (!request.trace().trace_id.empty()) response.set("traceparent", request.trace().traceparent());
   if (!response.has_content_length() && response.result() != Status::not_modified &&
       response.result() != Status::no_content) {
     response.prepare_payload();

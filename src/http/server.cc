@@ -1,13 +1,19 @@
 #include "http/server.h"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/address.hpp>
 
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "http/context_executor.h"
+#include "obs/catalog.h"
 #include "obs/log.h"
 
 namespace satchel::http {
 namespace {
+
+// How long a closing TLS connection waits for the client's close_notify.
+constexpr std::chrono::seconds kTlsShutdownTimeout{5};
 
 bool is_visible_ascii(std::string_view text) {
   for (unsigned char c : text) {
@@ -16,19 +22,29 @@ bool is_visible_ascii(std::string_view text) {
   return true;
 }
 
-// Writes a minimal error reply for requests that never reached a handler.
-asio::awaitable<void> reply_early(beast::tcp_stream& stream, Status status, std::string_view text,
-                                  std::chrono::seconds timeout) {
-  Response response{status, 11};
-  response.set(Field::content_type, "text/plain; charset=utf-8");
-  response.set(Field::connection, "close");
-  response.body() = std::string(text) + "\n";
-  response.prepare_payload();
-  stream.expires_after(timeout);
-  co_await bhttp::async_write(stream, response, kNoThrow);
+// Errors that end a connection quietly: the client left or was idle too long,
+// or the server is shutting down.
+bool is_quiet_close(const boost::system::error_code& error) {
+  return error == bhttp::error::end_of_stream || error == beast::error::timeout ||
+         error == asio::error::connection_reset || error == asio::error::eof ||
+         error == asio::error::operation_aborted || error == asio::ssl::error::stream_truncated;
 }
 
 }  // namespace
+
+struct Server::Session {
+  Session(tcp::socket socket, asio::ssl::context* tls)
+      : executor(socket.get_executor()),
+        stream(tls ? Stream(beast::tcp_stream(std::move(socket)), *tls)
+                   : Stream(beast::tcp_stream(std::move(socket)))) {}
+
+  asio::any_io_executor executor;  // the connection's strand
+  Stream stream;
+  beast::flat_buffer buffer;
+  std::shared_ptr<obs::RequestContext> context = std::make_shared<obs::RequestContext>();
+  std::string remote;
+  bool idle = false;  // waiting for the next request header; only touched on the strand
+};
 
 std::string make_request_id(std::string_view client_value) {
   constexpr size_t kMaxClientIdLength = 128;
@@ -40,7 +56,11 @@ std::string make_request_id(std::string_view client_value) {
 }
 
 Server::Server(asio::io_context& io, ServerOptions options, Handler handler)
-    : io_(io), options_(std::move(options)), handler_(std::move(handler)), acceptor_(io) {}
+    : io_(io),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      accept_strand_(asio::make_strand(io)),
+      acceptor_(accept_strand_) {}
 
 Server::~Server() = default;
 
@@ -61,11 +81,20 @@ Expected<void, std::string> Server::listen() {
   return {};
 }
 
-void Server::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+void Server::start() { asio::co_spawn(accept_strand_, accept_loop(), asio::detached); }
 
 void Server::stop() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  stopping_ = true;
+  asio::post(accept_strand_, [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  std::lock_guard lock(sessions_mutex_);
+  for (const auto& session : sessions_) {
+    asio::dispatch(session->executor, [session] {
+      if (session->idle) session->stream.tcp().cancel();
+    });
+  }
 }
 
 asio::awaitable<void> Server::accept_loop() {
@@ -77,86 +106,173 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     if (active_.load() >= options_.max_connections) {
-      obs::warn("connection limit reached, closing new connection",
-                {{"server", options_.name}, {"max_connections", int64_t{options_.max_connections}}});
+      obs::warn(
+          "connection limit reached, closing new connection",
+          {{"server", options_.name}, {"max_connections", int64_t{options_.max_connections}}});
+      obs::catalog::http_rejected_connections().labels({options_.name}).increment();
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
     socket.set_option(tcp::no_delay(true), error);
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
+    auto session = std::make_shared<Session>(std::move(socket), options_.tls.get());
+    {
+      std::lock_guard lock(sessions_mutex_);
+      sessions_.insert(session);
+    }
+    ++active_;
+    obs::catalog::http_open_connections().labels({options_.name}).add(1);
+    ContextExecutor executor(session->executor, session->context);
+    asio::co_spawn(executor, run_session(std::move(session)), asio::detached);
   }
 }
 
-asio::awaitable<void> Server::run_session(tcp::socket socket) {
-  ++active_;
+asio::awaitable<void> Server::run_session(std::shared_ptr<Session> session) {
   boost::system::error_code error;
-  auto remote_endpoint = socket.remote_endpoint(error);
-  std::string remote = error ? "unknown" : remote_endpoint.address().to_string();
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  auto remote_endpoint = session->stream.tcp().socket().remote_endpoint(error);
+  session->remote = error ? "unknown" : remote_endpoint.address().to_string();
   try {
-    while (co_await serve_one(stream, buffer, remote)) {
+    bool ready = true;
+    if (auto* tls = session->stream.tls()) {
+      session->stream.tcp().expires_after(options_.request.read_timeout);
+      auto [handshake_error] =
+          co_await tls->async_handshake(asio::ssl::stream_base::server, kNoThrow);
+      if (handshake_error) {
+        obs::debug("TLS handshake failed", {{"server", options_.name},
+                                            {"remote", session->remote},
+                                            {"error", handshake_error.message()}});
+        ready = false;
+      }
     }
+    while (ready && co_await serve_one(*session)) {
+    }
+    co_await close_session(*session);
   } catch (const std::exception& exception) {
     // Handlers return errors as values; reaching this is a bug, and the
     // connection is the only thing that can be safely dropped.
     obs::error("unexpected exception in connection",
                {{"server", options_.name}, {"error", exception.what()}});
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, error);
-  stream.close();
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(session);
+  }
+  obs::catalog::http_open_connections().labels({options_.name}).add(-1);
   --active_;
 }
 
-asio::awaitable<bool> Server::serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                        const std::string& remote) {
+asio::awaitable<void> Server::close_session(Session& session) {
+  boost::system::error_code ignored;
+  if (auto* tls = session.stream.tls()) {
+    session.stream.tcp().expires_after(kTlsShutdownTimeout);
+    co_await tls->async_shutdown(kNoThrow);
+  } else {
+    session.stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  session.stream.tcp().close();
+}
+
+asio::awaitable<bool> Server::serve_one(Session& session) {
   Request::HeaderParser parser;
   parser.header_limit(options_.max_header_bytes);
   parser.body_limit(options_.request.max_body_bytes);
-  stream.expires_after(options_.idle_timeout);
-  auto [read_error, ignored] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+  session.stream.tcp().expires_after(options_.idle_timeout);
+  session.idle = true;
+  // Checked after marking the session idle, so that either stop() finds it
+  // idle and cancels the read, or this check finds the stop.
+  if (stopping_) co_return false;
+  auto [read_error, ignored] = co_await session.stream.visit([&session, &parser](auto& stream) {
+    return bhttp::async_read_header(stream, session.buffer, parser, kNoThrow);
+  });
+  session.idle = false;
+
+  auto started = std::chrono::steady_clock::now();
+  obs::RequestContext& context = *session.context;
+  context.request_id = make_request_id(parser.get()["X-Request-Id"]);
+  context.trace = obs::continue_or_start_trace(parser.get()["traceparent"]);
+  context.subject.clear();
+  context.tenant.clear();
+
   if (read_error == bhttp::error::header_limit) {
-    co_await reply_early(stream, Status::request_header_fields_too_large,
-                         "request header fields too large", options_.write_timeout);
+    co_await reply_early(session, Status::request_header_fields_too_large,
+                         "request header fields too large", started);
     co_return false;
   }
-  if (read_error == bhttp::error::end_of_stream || read_error == beast::error::timeout ||
-      read_error == asio::error::connection_reset || read_error == asio::error::eof) {
+  if (read_error == bhttp::error::body_limit) {
+    co_await reply_early(session, Status::payload_too_large, "request body too large", started);
     co_return false;
   }
+  if (is_quiet_close(read_error)) co_return false;
   if (read_error) {
-    co_await reply_early(stream, Status::bad_request, "malformed HTTP request",
-                         options_.write_timeout);
+    co_await reply_early(session, Status::bad_request, "malformed HTTP request", started);
     co_return false;
   }
 
-  auto started = std::chrono::steady_clock::now();
-  Request request(stream, buffer, parser, options_.request,
-                  make_request_id(parser.get()["X-Request-Id"]), remote);
+  Request request(session.stream, session.buffer, parser, options_.request, context, session.remote,
+                  !stopping_);
   bhttp::message_generator reply = co_await handler_(request);
-  bool keep_alive = reply.keep_alive();
+  bool keep_alive = reply.keep_alive() && !stopping_;
   // Unread body bytes would be parsed as the next request; drain a small
   // remainder or close the connection.
   constexpr uint64_t kMaxDrainBytes = 256 * 1024;
   if (keep_alive && !co_await request.discard_body(kMaxDrainBytes)) keep_alive = false;
 
-  stream.expires_after(options_.write_timeout);
-  auto [write_error, written] = co_await beast::async_write(stream, std::move(reply), kNoThrow);
-  if (options_.log_requests) {
-    auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                             started);
-    obs::info("request", {{"server", options_.name},
-                          {"request_id", request.request_id()},
-                          {"method", std::string_view(bhttp::to_string(request.method()))},
-                          {"route", request.route()},
-                          {"status", int64_t{request.response_status()}},
-                          {"bytes", static_cast<uint64_t>(written)},
-                          {"duration_ms", elapsed.count()},
-                          {"remote", remote}});
-  }
+  session.stream.tcp().expires_after(options_.write_timeout);
+  auto [write_error, written] = co_await session.stream.visit(
+      [&reply](auto& stream) { return beast::async_write(stream, std::move(reply), kNoThrow); });
+  Exchange exchange{.route = request.route(),
+                    .status = request.response_status(),
+                    .body_bytes_read = request.body_bytes_read(),
+                    .bytes_written = written,
+                    .duration = std::chrono::steady_clock::now() - started};
+  record(exchange, bhttp::to_string(request.method()), session.remote);
+  if (options_.on_exchange) options_.on_exchange(request, exchange);
   co_return !write_error && keep_alive;
+}
+
+asio::awaitable<void> Server::reply_early(Session& session, Status status, std::string_view text,
+                                          std::chrono::steady_clock::time_point started) {
+  Response response{status, 11};
+  response.set(Field::content_type, "text/plain; charset=utf-8");
+  response.set(Field::connection, "close");
+  response.set("X-Request-Id", session.context->request_id);
+  response.body() = std::string(text) + "\n";
+  response.prepare_payload();
+  session.stream.tcp().expires_after(options_.write_timeout);
+  auto [error, written] = co_await session.stream.visit(
+      [&response](auto& stream) { return bhttp::async_write(stream, response, kNoThrow); });
+  Exchange exchange{.route = "",
+                    .status = response.result_int(),
+                    .bytes_written = written,
+                    .duration = std::chrono::steady_clock::now() - started};
+  record(exchange, "", session.remote);
+}
+
+void Server::record(const Exchange& exchange, std::string_view method,
+                    const std::string& remote) const {
+  std::string_view route = exchange.route.empty() ? std::string_view("none") : exchange.route;
+  std::string status = std::to_string(exchange.status);
+  namespace catalog = obs::catalog;
+  catalog::http_requests().labels({options_.name, route, method, status}).increment();
+  catalog::http_request_duration()
+      .labels({options_.name, route})
+      .observe(exchange.duration.count());
+  catalog::http_request_body_bytes()
+      .labels({options_.name, route})
+      .increment(exchange.body_bytes_read);
+  catalog::http_response_bytes().labels({options_.name, route}).increment(exchange.bytes_written);
+  if (!options_.log_requests) return;
+  const obs::RequestContext* context = obs::current_request();
+  std::string_view subject = context ? std::string_view(context->subject) : std::string_view();
+  obs::info("request", {{"server", options_.name},
+                        {"method", method},
+                        {"route", route},
+                        {"status", int64_t{exchange.status}},
+                        {"bytes_in", exchange.body_bytes_read},
+                        {"bytes", exchange.bytes_written},
+                        {"duration_ms", exchange.duration.count() * 1000},
+                        {"subject", subject},
+                        {"remote", remote}});
 }
 
 }  // namespace satchel::http

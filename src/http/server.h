@@ -1,13 +1,18 @@
 // The HTTP/1.1 server shared by the API and the embedded store: one
 // coroutine per connection, bound to its own strand, with a timeout before
-// every read and write and limits on header and body size.
+// every read and write and limits on header and body size. Connections are
+// plain TCP or TLS. Every request gets an id, a W3C trace context, metrics and
+// one access log line.
 #pragma once
 
 #include <atomic>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "common/expected.h"
@@ -18,16 +23,31 @@ namespace satchel::http {
 
 using Handler = std::function<asio::awaitable<bhttp::message_generator>(Request&)>;
 
+// What the server knows about a request once its response is written.
+struct Exchange {
+  std::string_view route;  // the pattern or operation the handler reported
+  unsigned status = 0;
+  uint64_t body_bytes_read = 0;
+  uint64_t bytes_written = 0;  // response header and body
+  std::chrono::duration<double> duration{};
+};
+
 struct ServerOptions {
-  std::string name = "http";  // used in log lines: "api", "store"
+  std::string name = "http";  // used in log lines and metric labels: "api", "store"
   std::string host = "127.0.0.1";
-  uint16_t port = 0;                        // 0 picks a free port
-  uint32_t max_header_bytes = 16 * 1024;    // larger headers get 431
-  RequestLimits request;                    // body limit and read timeout
-  std::chrono::seconds idle_timeout{60};    // keep-alive wait for the next request
-  std::chrono::seconds write_timeout{60};   // per response write
-  uint32_t max_connections = 4096;          // further connections are closed at once
-  bool log_requests = true;                 // one access log line per request
+  uint16_t port = 0;                       // 0 picks a free port
+  uint32_t max_header_bytes = 16 * 1024;   // larger headers get 431
+  RequestLimits request;                   // body limit and read timeout
+  std::chrono::seconds idle_timeout{60};   // keep-alive wait for the next request
+  std::chrono::seconds write_timeout{60};  // per response write
+  uint32_t max_connections = 4096;         // further connections are closed at once
+  bool log_requests = true;                // one access log line per request
+  // TLS for every connection when set; the handshake must finish within
+  // request.read_timeout.
+  std::shared_ptr<asio::ssl::context> tls;
+  // Called after each response is written, for metrics beyond the built-in
+  // ones (the store's per-tenant bytes). Runs on the connection's strand.
+  std::function<void(const Request&, const Exchange&)> on_exchange;
 };
 
 class Server {
@@ -43,22 +63,38 @@ class Server {
   uint16_t port() const { return port_; }
   // Starts accepting on the io_context.
   void start();
-  // Stops accepting; connections in flight finish their current request.
+  // Stops accepting and closes connections that wait for their next
+  // request. Requests in flight finish, and their connections close after
+  // the response.
   void stop();
+  bool stopping() const { return stopping_.load(); }
   uint32_t active_connections() const { return active_.load(); }
 
  private:
+  struct Session;
+
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> run_session(tcp::socket socket);
-  asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                  const std::string& remote);
+  asio::awaitable<void> run_session(std::shared_ptr<Session> session);
+  asio::awaitable<bool> serve_one(Session& session);
+  asio::awaitable<void> close_session(Session& session);
+  // Writes a plain-text error for a request that never reached the handler,
+  // then the connection closes.
+  asio::awaitable<void> reply_early(Session& session, Status status, std::string_view text,
+                                    std::chrono::steady_clock::time_point started);
+  // Counts the exchange in the metrics and writes the access log line.
+  void record(const Exchange& exchange, std::string_view method, const std::string& remote) const;
 
   asio::io_context& io_;
   ServerOptions options_;
   Handler handler_;
+  // The accept loop and stop() use the acceptor only on this strand.
+  asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   std::atomic<uint32_t> active_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex sessions_mutex_;
+  std::set<std::shared_ptr<Session>> sessions_;  // guarded by sessions_mutex_
 };
 
 // Makes a request id: 16 random bytes as hex, or the client's X-Request-Id

@@ -141,4 +141,23 @@ GaugeFamily& build_info() {
   return family;
 }
 
+void register_all() {
+  http_requests();
+  http_request_duration();
+  http_request_body_bytes();
+  http_response_bytes();
+  http_open_connections();
+  http_rejected_connections();
+  presigned_urls();
+  presigned_upload_bytes();
+  token_rejections();
+  store_client_requests();
+  store_client_duration();
+  metadata_queries();
+  metadata_query_duration();
+  tenant_requests();
+  tenant_store_bytes();
+  build_info();
+}
+
 }  // namespace satchel::obs::catalog

@@ -65,4 +65,8 @@ CounterFamily& tenant_store_bytes();
 // Constant 1 with the version as a label, so dashboards can show it.
 GaugeFamily& build_info();
 
+// Creates every family above, so that /metrics lists them (with HELP and
+// TYPE) before their first sample.
+void register_all();
+
 }  // namespace satchel::obs::catalog

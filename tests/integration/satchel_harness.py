@@ -13,8 +13,10 @@ import json
 import os
 import secrets
 import shutil
+import re
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -22,6 +24,24 @@ import urllib.parse
 
 SATCHEL_BINARY = os.environ.get("SATCHEL_BINARY", "build/release/src/cli/satchel")
 STARTUP_TIMEOUT_SECONDS = 20
+
+# Every token, signature and secret key a test handled, and a copy of every
+# server log, so that test_zz_log_scan.py can check that none of them was
+# ever logged.
+OBSERVED_SECRETS = set()
+LOG_ARCHIVE = tempfile.mkdtemp(prefix="satchel-logs-")
+SIGNATURE_PATTERN = re.compile(r"X-Amz-Signature=([0-9a-f]{64})")
+
+
+def observe_secret(value):
+    if value:
+        OBSERVED_SECRETS.add(value)
+
+
+def observe_url(url):
+    """Records the signature of a presigned URL."""
+    for signature in SIGNATURE_PATTERN.findall(url or ""):
+        observe_secret(signature)
 
 
 def free_port():
@@ -51,10 +71,16 @@ class Reply:
         return f"Reply({self.status}, {self.body[:300]!r})"
 
 
-def request(method, url, body=None, headers=None):
-    """Sends one request without following redirects."""
+def request(method, url, body=None, headers=None, cafile=None):
+    """Sends one request without following redirects. https URLs are
+    verified against cafile."""
     parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    if parts.scheme == "https":
+        context = ssl.create_default_context(cafile=cafile)
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=30,
+                                                 context=context)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
@@ -70,22 +96,28 @@ def request(method, url, body=None, headers=None):
 class Server:
     """One `satchel serve` process with its own data directory."""
 
-    def __init__(self, data_dir=None, extra_args=()):
+    def __init__(self, data_dir=None, extra_args=(), env=None, tls=False, cafile=None):
+        """env adds SATCHEL_* variables; tls=True serves both listeners over
+        https with a certificate that cafile verifies."""
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="satchel-test-")
         self.api_port = free_port()
         self.store_port = free_port()
         self.extra_args = list(extra_args)
+        self.env = dict(env or {})
+        self.scheme = "https" if tls else "http"
+        self.cafile = cafile
         self.process = None
+        self.returncode = None
         self.log_path = os.path.join(self.data_dir, "server.log")
 
     @property
     def api(self):
-        return f"http://127.0.0.1:{self.api_port}"
+        return f"{self.scheme}://127.0.0.1:{self.api_port}"
 
     @property
     def store(self):
-        return f"http://127.0.0.1:{self.store_port}"
+        return f"{self.scheme}://127.0.0.1:{self.store_port}"
 
     @property
     def issuer(self):
@@ -98,7 +130,7 @@ class Server:
              "--listen", f"127.0.0.1:{self.api_port}",
              "--store-listen", f"127.0.0.1:{self.store_port}",
              "--data-dir", self.data_dir, *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env})
         log.close()
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -106,9 +138,9 @@ class Server:
                 raise RuntimeError(f"satchel serve exited with {self.process.returncode}:\n"
                                    + self.log())
             try:
-                if request("GET", self.api + "/healthz").status == 200:
+                if request("GET", self.api + "/healthz", cafile=self.cafile).status == 200:
                     return self
-            except OSError:
+            except (OSError, ssl.SSLError):
                 pass
             time.sleep(0.05)
         raise RuntimeError("satchel serve did not answer /healthz in time:\n" + self.log())
@@ -121,12 +153,21 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            self.returncode = self.process.returncode
         self.process = None
 
     def cleanup(self):
         self.stop()
+        self.archive_log()
         if self.owns_data_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def archive_log(self):
+        """Copies the log for the log scan at the end of the run."""
+        if os.path.exists(self.log_path):
+            target = tempfile.mkstemp(prefix="server-", suffix=".log", dir=LOG_ARCHIVE)[1]
+            shutil.copyfile(self.log_path, target)
 
     def log(self):
         try:
@@ -143,7 +184,9 @@ class Server:
         if roles:
             command += ["--roles", ",".join(roles)]
         output = subprocess.run(command, check=True, capture_output=True, text=True)
-        return output.stdout.strip()
+        token = output.stdout.strip()
+        observe_secret(token)
+        return token
 
     def store_credentials(self):
         """Returns the admin key pair of the embedded store."""
@@ -156,6 +199,7 @@ class Server:
             if line.startswith("export ") and "=" in line:
                 name, value = line[len("export "):].split("=", 1)
                 values[name] = value.strip("'\"")
+        observe_secret(values.get("AWS_SECRET_ACCESS_KEY"))
         return values
 
 
@@ -197,7 +241,11 @@ def sign_in(server, user, org, admin=False):
         "redirect_uri": redirect_uri, "client_id": "satchel-web", "code_verifier": verifier,
     }), headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert exchanged.status == 200, exchanged
-    return exchanged.json()
+    tokens = exchanged.json()
+    for name in ("id_token", "access_token", "refresh_token"):
+        observe_secret(tokens.get(name))
+    observe_secret(query["code"])
+    return tokens
 
 
 class Client:
@@ -214,7 +262,12 @@ class Client:
             all_headers["Content-Type"] = "application/json"
             body = json.dumps(body)
         all_headers.update(headers or {})
-        return request(method, self.server.api + path, body=body, headers=all_headers)
+        reply = request(method, self.server.api + path, body=body, headers=all_headers,
+                        cafile=self.server.cafile)
+        observe_url(reply.header("Location"))
+        if reply.header("Content-Type") == "application/json":
+            observe_url(reply.body.decode(errors="replace"))
+        return reply
 
     def upload(self, name, data, content_type="application/octet-stream", **extra):
         """Presigns, PUTs the bytes to the store and completes. Returns the
@@ -225,7 +278,8 @@ class Client:
         if started.status != 201:
             return started, None, None
         ticket = started.json()
-        put = request("PUT", ticket["url"], body=data, headers=ticket["headers"])
+        put = request("PUT", ticket["url"], body=data, headers=ticket["headers"],
+                      cafile=self.server.cafile)
         completed = self.call("POST", f"/v1/uploads/{ticket['upload_id']}/complete")
         return started, put, completed
 
@@ -233,7 +287,7 @@ class Client:
         presigned = self.call("POST", "/v1/downloads", {"name": name})
         if presigned.status != 200:
             return presigned
-        return request("GET", presigned.json()["url"])
+        return request("GET", presigned.json()["url"], cafile=self.server.cafile)
 
 
 def presign(method, url, access_key, secret_key, when, expires, region="us-east-1",
@@ -267,6 +321,7 @@ def presign(method, url, access_key, secret_key, when, expires, region="us-east-
     for part in (when.strftime("%Y%m%d"), region, "s3", "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    observe_secret(signature)
     return f"{parts.scheme}://{parts.netloc}{parts.path}?{canonical_query}" \
            f"&X-Amz-Signature={signature}"
 

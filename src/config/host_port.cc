@@ -1,8 +1,8 @@
-#include "cli/options.h"
+#include "config/host_port.h"
 
 #include <charconv>
 
-namespace satchel::cli {
+namespace satchel::config {
 
 std::string HostPort::to_string() const {
   bool ipv6 = host.find(':') != std::string::npos;
@@ -10,7 +10,6 @@ std::string HostPort::to_string() const {
 }
 
 Expected<HostPort, std::string> parse_host_port(std::string_view text) {
-  HostPort result;
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
     return Unexpected("expected HOST:PORT, got '" + std::string(text) + "'");
@@ -23,9 +22,7 @@ Expected<HostPort, std::string> parse_host_port(std::string_view text) {
   if (error != std::errc{} || end != port.data() + port.size() || value > 65535) {
     return Unexpected("invalid port in '" + std::string(text) + "'");
   }
-  result.host = std::string(host);
-  result.port = static_cast<uint16_t>(value);
-  return result;
+  return HostPort{std::string(host), static_cast<uint16_t>(value)};
 }
 
-}  // namespace satchel::cli
+}  // namespace satchel::config

@@ -1,0 +1,116 @@
+// Satchel's configuration: every setting with its default, loaded from a TOML
+// file, then SATCHEL_* environment variables, then command-line flags, each
+// overriding the one before. docs/configuration.md lists every key.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/secret.h"
+
+namespace satchel::config {
+
+enum class Mode { kDevelopment, kProduction };
+
+// A certificate chain and its private key, both PEM. Both empty means plain
+// HTTP.
+struct TlsFiles {
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  // The origin browsers use for the API and web page, such as
+  // "https://satchel.example.com". Empty: derived from listen and TLS.
+  std::string public_url;
+  unsigned io_threads = 0;  // 0: one per core
+  unsigned worker_threads = 4;
+  uint32_t max_connections = 4096;
+  uint32_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{60};
+  // How long SIGTERM waits for requests in flight before exiting.
+  std::chrono::seconds shutdown_timeout{10};
+  TlsFiles tls;
+  // Allows plain HTTP on a non-loopback address in production, for a load
+  // balancer that terminates TLS in front of Satchel.
+  bool tls_terminated_by_proxy = false;
+};
+
+struct ApiSettings {
+  std::chrono::seconds presign_ttl{60};
+  std::chrono::seconds upload_ttl{15 * 60};
+  uint64_t max_upload_bytes = 100ULL << 20;
+  uint64_t max_json_body_bytes = 64 * 1024;
+  // Origins, besides the API's own, whose pages may call the API.
+  std::vector<std::string> web_origins;
+};
+
+struct StoreConfig {
+  // true: run the embedded store. false: use the S3 service at endpoint.
+  bool embedded = true;
+  // Embedded store only.
+  std::string listen = "127.0.0.1:9000";
+  std::string public_url;  // origin browsers use; empty: derived from listen and TLS
+  TlsFiles tls;
+  uint64_t max_object_bytes = 5ULL << 30;
+  // External store only: the endpoint URL and the API's key pair.
+  std::string endpoint;
+  std::string access_key_id;
+  Secret secret_access_key;
+  // Both modes.
+  std::string bucket = "satchel";
+  std::string region = "us-east-1";
+  // CA bundle that verifies an https store; empty: the system's roots.
+  std::filesystem::path ca_file;
+  std::chrono::seconds timeout{10};
+};
+
+struct MetadataConfig {
+  // Empty: SQLite at <data_dir>/metadata.db. A secret, because database URLs
+  // may carry a password.
+  Secret url;
+};
+
+struct PolicyConfig {
+  // Empty: the built-in default policy.
+  std::filesystem::path file;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  size_t max_tenants = 100;
+};
+
+struct Config {
+  Mode mode = Mode::kDevelopment;
+  std::filesystem::path data_dir = "satchel-data";
+  std::string log_level = "info";
+  ServerConfig server;
+  ApiSettings api;
+  StoreConfig store;
+  MetadataConfig metadata;
+  PolicyConfig policy;
+  MetricsConfig metrics;
+  // Unset: on exactly when no [[auth.issuers]] are configured.
+  std::optional<bool> dev_provider;
+
+  // The merged document. Parts that read their own tables (the [auth] table)
+  // parse them from here.
+  toml::table document;
+
+  bool dev_provider_enabled() const;
+  size_t auth_issuer_count() const;
+};
+
+}  // namespace satchel::config
