@@ -34,6 +34,7 @@
 #include "obs/log.h"
 #include "obs/process_metrics.h"
 #include "obs/request_context.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 namespace satchel::cli {
@@ -77,6 +78,31 @@ app::Authenticator count_authentications(app::Authenticator inner) {
     note_authentication(result);
     co_return result;
   };
+}
+
+// Copies the signing key caches' counters into the metrics at each scrape.
+void export_key_cache_counters(std::shared_ptr<const auth::TokenAuthenticator> tokens) {
+  obs::default_registry().on_render([tokens = std::move(tokens)] {
+    auto& events = obs::catalog::jwks_cache_events();
+    for (const auto& [issuer, counters] : tokens->key_cache_counters()) {
+      events.labels({issuer, "fetch"}).set_total(counters.fetches);
+      events.labels({issuer, "fetch_failure"}).set_total(counters.fetch_failures);
+      events.labels({issuer, "hit"}).set_total(counters.hits);
+      events.labels({issuer, "miss"}).set_total(counters.misses);
+      events.labels({issuer, "unknown_kid_refetch"}).set_total(counters.unknown_kid_refetches);
+      events.labels({issuer, "refetch_suppressed"}).set_total(counters.refetches_suppressed);
+      events.labels({issuer, "stale_lookup"}).set_total(counters.stale_lookups);
+    }
+  });
+}
+
+// The access policy of policy.file, or null for the built-in one.
+Expected<std::shared_ptr<const policy::Policy>, std::string> load_policy(
+    const config::Config& config) {
+  if (config.policy.file.empty()) return std::shared_ptr<const policy::Policy>();
+  auto loaded = policy::Policy::load(config.policy.file.string());
+  if (!loaded) return Unexpected("policy.file: " + loaded.error());
+  return std::make_shared<const policy::Policy>(std::move(*loaded));
 }
 
 // The provider and client the web page signs in with: the development
@@ -266,7 +292,10 @@ int run_serve(const config::Config& config) {
         "no token issuer is configured, so every API call will be rejected: configure "
         "[[auth.issuers]] or turn dev_provider.enabled on");
   }
+  export_key_cache_counters(*tokens);
   WebSignIn sign_in = web_sign_in(config, setup);
+  auto access_policy = load_policy(config);
+  if (!access_policy) return fail("cannot start", access_policy.error());
 
   // The API, which reaches the store over S3.
   auto store_url = http::parse_url(store_origin);
@@ -288,7 +317,7 @@ int run_serve(const config::Config& config) {
                             .web_client_id = sign_in.client_id,
                             .store_origin = store_url->origin()};
   app::Api api(api_config, count_authentications(app::make_authenticator(*tokens)), *repository,
-               **gateway, workers, *clock);
+               **gateway, workers, *clock, *access_policy);
   std::atomic<bool> draining{false};
   http::Router router;
   api.register_routes(router);

@@ -76,6 +76,13 @@ CounterFamily& token_rejections() {
   return family;
 }
 
+CounterFamily& jwks_cache_events() {
+  static auto& family =
+      registry().counter("satchel_jwks_cache_events_total",
+                         "Signing key cache events per token issuer.", {"issuer", "event"});
+  return family;
+}
+
 CounterFamily& store_client_requests() {
   static auto& family =
       registry().counter("satchel_store_client_requests_total",
@@ -151,6 +158,7 @@ void register_all() {
   presigned_urls();
   presigned_upload_bytes();
   token_rejections();
+  jwks_cache_events();
   store_client_requests();
   store_client_duration();
   metadata_queries();

@@ -36,6 +36,11 @@ CounterFamily& presigned_upload_bytes();
 // Bearer tokens rejected, by reason ("expired", "bad_signature", ...).
 CounterFamily& token_rejections();
 
+// Token signing key cache events per configured issuer: "fetch",
+// "fetch_failure", "hit", "miss", "unknown_kid_refetch",
+// "refetch_suppressed" and "stale_lookup".
+CounterFamily& jwks_cache_events();
+
 // Calls from the API to the object store, by operation ("head_object",
 // "delete_object", "head_bucket") and outcome ("2xx", "4xx", "5xx" or
 // "error" when no response arrived).

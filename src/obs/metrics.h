@@ -30,6 +30,9 @@ inline constexpr size_t kDefaultMaxSeries = 1000;
 class Counter {
  public:
   void increment(uint64_t amount = 1) { value_.fetch_add(amount, std::memory_order_relaxed); }
+  // Copies a total that another component counts, at scrape time. The
+  // caller guarantees that the total never decreases.
+  void set_total(uint64_t total) { value_.store(total, std::memory_order_relaxed); }
   uint64_t value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

@@ -372,3 +372,52 @@ def test_help_lists_every_flag_of_the_docs():
         flag = cells[5].strip("`")
         if flag:
             assert flag in help_text, flag
+
+
+def test_policy_file_decides_requests(folder):
+    policy = write(folder, "read-only.toml", """version = 1
+[[statements]]
+id = "read-own"
+effect = "allow"
+actions = ["object:read", "object:list"]
+resources = ["${org}/${sub}/*"]
+""")
+    server = Server(env={"SATCHEL_POLICY_FILE": policy}).start()
+    try:
+        client = Client(server, server.mint_token("alice", "acme"))
+        assert client.call("GET", "/v1/objects").status == 200
+        denied = client.call("POST", "/v1/uploads",
+                             {"name": "a.txt", "content_type": "text/plain", "size": 1})
+        assert denied.status == 403, denied
+    finally:
+        server.cleanup()
+
+
+def test_invalid_policy_file_stops_start(folder):
+    policy = write(folder, "broken.toml", "version = \"one\"\n")
+    result = run_satchel("serve", "--data-dir", folder, env={"SATCHEL_POLICY_FILE": policy})
+    assert result.returncode == 1, result
+    assert "policy.file" in result.stderr
+
+
+def test_key_cache_events_are_exported(folder):
+    """An external issuer's key fetches show up per issuer."""
+    pytest.importorskip("cryptography")
+    from test_external_issuer import AUDIENCE, Provider, SigningKey
+    provider = Provider()
+    key = SigningKey("k1")
+    provider.keys = [key]
+    config = write(folder, "satchel.toml",
+                   f'[[auth.issuers]]\nissuer = "{provider.issuer}"\n'
+                   f'audiences = ["{AUDIENCE}"]\n')
+    server = Server(extra_args=["--config", config]).start()
+    try:
+        assert Client(server, key.token(provider.issuer)).call("GET", "/v1/objects").status == 200
+        text = metrics_text(server)
+        fetches = f'satchel_jwks_cache_events_total{{issuer="{provider.issuer}",event="fetch"}}'
+        assert sample_value(text, fetches) == 1, text
+        hits = f'satchel_jwks_cache_events_total{{issuer="{provider.issuer}",event="hit"}}'
+        assert sample_value(text, hits) >= 1, text
+    finally:
+        server.cleanup()
+        provider.close()

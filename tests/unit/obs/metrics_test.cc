@@ -27,6 +27,13 @@ TEST(Metrics, CounterRendersHelpTypeAndLabels) {
       << text;
 }
 
+TEST(Metrics, CounterCopiesTotalFromElsewhere) {
+  Registry registry;
+  auto& events = registry.counter("test_events_total", "Copied.", {"event"});
+  events.labels({"fetch"}).set_total(7);
+  EXPECT_TRUE(contains_line(registry.render(), R"(test_events_total{event="fetch"} 7)"));
+}
+
 TEST(Metrics, UnlabelledGaugeHasNoBraces) {
   Registry registry;
   registry.gauge("test_temperature", "A gauge.").labels({}).set(1.5);
