@@ -182,7 +182,7 @@ Expected<std::unique_ptr<meta::Repository>, std::string> open_metadata(
 }
 
 // The readiness probe of the metadata index: a lookup that finds nothing
-// proves the database answers.
+// proves that the database responds.
 app::ReadinessCheck metadata_check(meta::Repository& repository, asio::thread_pool& workers) {
   return {"metadata", [&repository, &workers]() -> asio::awaitable<Expected<void, std::string>> {
             auto result = co_await http::offload(workers, [&repository] {

@@ -75,6 +75,16 @@ def test_metrics_use_text_format_and_count_the_flow(server):
                               'method="PUT",status="200"}') == 1
     assert 'satchel_http_request_duration_seconds_bucket{server="api",route="/v1/uploads",' \
            'le="+Inf"} 1' in text
+    assert sample_value(text, 'satchel_http_request_duration_seconds_count{server="store",'
+                              'route="PutObject"}') == 1
+    assert sample_value(text, 'satchel_http_request_body_bytes_total{server="store",'
+                              'route="PutObject"}') == 3000
+    assert sample_value(text, 'satchel_store_client_request_duration_seconds_count{'
+                              'operation="head_object"}') == 1
+    assert sample_value(text, 'satchel_metadata_query_duration_seconds_count{'
+                              'operation="commit_upload"}') == 1
+    assert sample_value(text, 'satchel_metadata_queries_total{operation="commit_upload",'
+                              'outcome="ok"}') == 1
     assert sample_value(text, "process_open_fds") > 0
     assert sample_value(text, "process_resident_memory_bytes") > 0
     assert sample_value(text, "process_start_time_seconds") > 0
