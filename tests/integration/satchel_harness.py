@@ -4,6 +4,7 @@ Everything runs on 127.0.0.1 with ports picked free by the kernel and a
 temporary data directory, and the server is stopped when the test ends.
 """
 
+import atexit
 import base64
 import datetime
 import hashlib
@@ -30,6 +31,7 @@ STARTUP_TIMEOUT_SECONDS = 20
 # ever logged.
 OBSERVED_SECRETS = set()
 LOG_ARCHIVE = tempfile.mkdtemp(prefix="satchel-logs-")
+atexit.register(shutil.rmtree, LOG_ARCHIVE, True)
 SIGNATURE_PATTERN = re.compile(r"X-Amz-Signature=([0-9a-f]{64})")
 
 
