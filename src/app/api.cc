@@ -78,7 +78,8 @@ void Api::register_routes(http::Router& router) {
   router.add(Verb::post, "/v1/uploads", bind(&Api::create_upload));
   router.add(Verb::post, "/v1/uploads/{id}/complete", bind_params(&Api::complete_upload));
   router.add(Verb::get, "/v1/objects", bind(&Api::list_objects));
-  router.add(Verb::get, "/v1/objects/{name...}", bind_params(&Api::get_object));
+  router.add(Verb::get, "/v1/objects/{name...}", bind_params(&Api::get_object_or_versions));
+  router.add(Verb::post, "/v1/objects/{name...}", bind_params(&Api::post_object_action));
   router.add(Verb::delete_, "/v1/objects/{name...}", bind_params(&Api::delete_object));
   router.add(Verb::post, "/v1/downloads", bind(&Api::create_download));
   router.add(Verb::post, "/presign/upload", bind(&Api::tutorial_presign_upload));

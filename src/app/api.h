@@ -107,6 +107,12 @@ class Api {
   Reply list_objects(http::Request& request);
   Reply get_object(http::Request& request, const http::PathParams& params);
   Reply delete_object(http::Request& request, const http::PathParams& params);
+  // GET and POST under /v1/objects/{name...}: the versions listing and the
+  // restore, told apart from the object itself by the last path segment.
+  Reply get_object_or_versions(http::Request& request, const http::PathParams& params);
+  Reply post_object_action(http::Request& request, const http::PathParams& params);
+  Reply list_versions(http::Request& request, std::string name);
+  Reply restore_object(http::Request& request, std::string name);
   Reply create_download(http::Request& request);
   Reply tutorial_presign_upload(http::Request& request);
   Reply tutorial_presign_download(http::Request& request);

@@ -102,13 +102,17 @@ PresignedRequest S3Gateway::presign_get(const std::string& key, const std::strin
 }
 
 http::asio::awaitable<Expected<http::Response, StoreError>> S3Gateway::send_signed(
-    http::Verb method, const std::string& path, std::string_view operation) {
+    http::Verb method, const std::string& path, std::string_view operation, std::string_view query,
+    std::span<const s3::Header> extra_headers) {
   std::string method_name(http::bhttp::to_string(method));
-  s3::Header host{"host", authority_};
-  s3::RequestView view{method_name, path, "", std::span<const s3::Header>(&host, 1)};
+  std::vector<s3::Header> signed_headers{{"host", authority_}};
+  signed_headers.insert(signed_headers.end(), extra_headers.begin(), extra_headers.end());
+  s3::RequestView view{method_name, path, query, signed_headers};
   auto signature = signer_.sign_headers(view, clock_.now());
 
-  http::ClientRequest request{.method = method, .target = path};
+  std::string target = query.empty() ? path : path + "?" + std::string(query);
+  http::ClientRequest request{.method = method, .target = std::move(target)};
+  for (const auto& header : extra_headers) request.headers.emplace_back(header.name, header.value);
   for (const auto& header : signature.headers)
     request.headers.emplace_back(header.name, header.value);
   // The store call is a child span of the request being served. The header
@@ -129,7 +133,13 @@ http::asio::awaitable<Expected<http::Response, StoreError>> S3Gateway::send_sign
 }
 
 http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head(const std::string& key) {
-  auto response = co_await send_signed(http::Verb::head, object_path(key), "head_object");
+  co_return co_await head_version(key, "");
+}
+
+http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head_version(
+    const std::string& key, const std::string& version_id) {
+  std::string query = version_id.empty() ? "" : "versionId=" + uri_encode(version_id);
+  auto response = co_await send_signed(http::Verb::head, object_path(key), "head_object", query);
   if (!response) co_return Unexpected(response.error());
   switch (response->result()) {
     case http::Status::ok:
@@ -167,6 +177,33 @@ http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::remove(const
   co_return Unexpected(
       StoreError{StoreErrorCode::kProtocol,
                  "the store answered DELETE with status " + std::to_string(status)});
+}
+
+http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::copy_version(
+    const std::string& key, const std::string& source_version_id) {
+  // "/bucket/key?versionId=id" with the key and id percent-encoded.
+  std::string source = object_path(key) + "?versionId=" + uri_encode(source_version_id);
+  s3::Header copy_source{"x-amz-copy-source", source};
+  auto response = co_await send_signed(http::Verb::put, object_path(key), "copy_object", "",
+                                       std::span<const s3::Header>(&copy_source, 1));
+  if (!response) co_return Unexpected(response.error());
+  unsigned status = response->result_int();
+  if (status == 404) {
+    co_return Unexpected(StoreError{StoreErrorCode::kNotFound,
+                                    "the store has no version " + source_version_id + " to copy"});
+  }
+  if (status == 403) {
+    co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied CopyObject"});
+  }
+  // S3 can report a failed copy in the body of a 200 reply.
+  if (status != 200 || response->body().find("<Error>") != std::string::npos) {
+    co_return Unexpected(
+        StoreError{StoreErrorCode::kProtocol,
+                   "the store answered CopyObject with status " + std::to_string(status)});
+  }
+  // The copy's size and type come from a HEAD of the new version, the same way
+  // a completed upload is checked, rather than from the copy's XML reply.
+  co_return co_await head_version(key, header_or_empty(*response, "x-amz-version-id"));
 }
 
 http::asio::awaitable<Expected<void, std::string>> S3Gateway::probe() {

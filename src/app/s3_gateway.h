@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "app/store_gateway.h"
@@ -38,6 +39,8 @@ class S3Gateway final : public StoreGateway {
 
   http::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) override;
   http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
+  http::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
+      const std::string& key, const std::string& source_version_id) override;
 
   // Checks that the store answers a signed HEAD of the bucket, for /readyz.
   // A 403 counts as reachable, because a key limited to its prefix may not
@@ -50,9 +53,14 @@ class S3Gateway final : public StoreGateway {
 
   std::string object_path(const std::string& key) const;
   // Signs and sends a bodiless request to path. operation names the call in
-  // metrics and logs ("head_object").
+  // metrics and logs ("head_object"). query is sent and signed as given
+  // (already encoded), and extra_headers are sent and signed beside host.
   http::asio::awaitable<Expected<http::Response, StoreError>> send_signed(
-      http::Verb method, const std::string& path, std::string_view operation);
+      http::Verb method, const std::string& path, std::string_view operation,
+      std::string_view query = {}, std::span<const s3::Header> extra_headers = {});
+  // HEAD of the latest version, or of one version when version_id is set.
+  http::asio::awaitable<Expected<ObjectHead, StoreError>> head_version(
+      const std::string& key, const std::string& version_id);
 
   S3Endpoint endpoint_;
   std::string authority_;

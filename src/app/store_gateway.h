@@ -62,6 +62,11 @@ class StoreGateway {
   // version id, or an empty string when the store reports none.
   virtual boost::asio::awaitable<Expected<std::string, StoreError>> remove(
       const std::string& key) = 0;
+  // Copies version source_version_id of key to a new latest version of the
+  // same key inside the store (S3 CopyObject), and returns the head of the
+  // copy. kNotFound when the store has no such version.
+  virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
+      const std::string& key, const std::string& source_version_id) = 0;
 };
 
 }  // namespace satchel::app
