@@ -16,9 +16,9 @@ using http::Field;
 using http::Status;
 namespace bhttp = http::bhttp;
 
-// S3 allows 20 KB of form fields and policy before the file; part headers
-// and boundaries add a little, so the limit on everything before the file
-// is larger.
+// S3 allows 20 KB of form fields and policy before the file. Part headers
+// and boundaries add to that, so the limit on the bytes before the file is
+// larger.
 constexpr size_t kMaxFormHeadBytes = 64 * 1024;
 constexpr size_t kFormChunkBytes = 256 * 1024;
 constexpr std::string_view kFilenameVariable = "${filename}";
