@@ -246,15 +246,17 @@ Expected<void, S3Failure> read_preconditions(const http::Request& request, PutRe
 Expected<PutPlan, S3Failure> plan_body(const http::Request& request,
                                        const AuthenticatedCaller& caller,
                                        uint64_t max_object_bytes) {
-  auto content_length = request.content_length();
-  if (!content_length) {
+  PutPlan plan;
+  plan.request.content_length = request.content_length();
+  auto integrity = read_integrity(request, caller, plan);
+  if (!integrity) return Unexpected(integrity.error());
+  // An aws-chunked body declares its length in x-amz-decoded-content-length,
+  // so it may come with Transfer-Encoding: chunked, as the AWS SDK for
+  // JavaScript v3 sends streams. Any other body needs Content-Length.
+  if (!plan.request.content_length) {
     return Unexpected(S3Failure{"MissingContentLength", Status::length_required,
                                 "You must provide the Content-Length HTTP header."});
   }
-  PutPlan plan;
-  plan.request.content_length = *content_length;
-  auto integrity = read_integrity(request, caller, plan);
-  if (!integrity) return Unexpected(integrity.error());
   auto checksums = read_checksums(request, plan);
   if (!checksums) return Unexpected(checksums.error());
   if (*plan.request.content_length > max_object_bytes) {

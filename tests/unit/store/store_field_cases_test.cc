@@ -168,6 +168,30 @@ TEST_F(StoreServerTest, WrongCrc32TrailerIsBadDigest) {
   EXPECT_EQ(count_files(store_->engine().temp_dir()), 0u);
 }
 
+TEST_F(StoreServerTest, AwsChunkedBodyMayUseChunkedTransfer) {
+  // The AWS SDK for JavaScript v3 streams bodies with Transfer-Encoding:
+  // chunked and no Content-Length, relying on x-amz-decoded-content-length.
+  std::string body = "streamed without a length";
+  std::string crc = base64_encode(compute_checksum(ChecksumAlgorithm::kCrc32, body));
+  auto request = streaming_request(Verb::put, object_path("te.txt"), {body},
+                                   s3::PayloadMode::kStreamingUnsignedTrailer,
+                                   {{"x-amz-checksum-crc32", crc}});
+  std::string framed;
+  for (size_t at = 0; at < request.body.size(); at += 16) {
+    std::string piece = request.body.substr(at, 16);
+    char size[16];
+    std::snprintf(size, sizeof(size), "%zx", piece.size());
+    framed += std::string(size) + "\r\n" + piece + "\r\n";
+  }
+  framed += "0\r\n\r\n";
+  std::string reply =
+      raw_exchange(serialize(request, host(), {{"Transfer-Encoding", "chunked"}}, framed), false);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  auto bytes = store_->engine().read_object("satchel", "te.txt", std::nullopt);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(*bytes, body);
+}
+
 TEST_F(StoreServerTest, SignedTrailerChecksumIsVerified) {
   std::string body = "signed trailer body";
   std::string sha = base64_encode(compute_checksum(ChecksumAlgorithm::kSha256, body));
