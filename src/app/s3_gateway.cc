@@ -74,6 +74,7 @@ PresignedRequest S3Gateway::presign_put(const std::string& key, const PutConditi
   if (conditions.content_type) headers.push_back({"Content-Type", *conditions.content_type});
   if (conditions.content_length) headers.push_back({"Content-Length", length});
   if (conditions.sha256_hex) headers.push_back({"x-amz-content-sha256", *conditions.sha256_hex});
+  if (conditions.upload_id) headers.push_back({kUploadIdHeader, *conditions.upload_id});
   auto presigned = presigner_.presign({.method = "PUT",
                                        .bucket = endpoint_.bucket,
                                        .key = key,
@@ -163,6 +164,7 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head_version(
   head.etag = header_or_empty(*response, "ETag");
   head.content_type = header_or_empty(*response, "Content-Type");
   head.version_id = header_or_empty(*response, "x-amz-version-id");
+  head.upload_id = header_or_empty(*response, kUploadIdHeader);
   co_return head;
 }
 

@@ -38,6 +38,8 @@ class S3Gateway final : public StoreGateway {
                                std::chrono::seconds ttl, SystemTime now) const override;
 
   http::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) override;
+  http::asio::awaitable<Expected<ObjectHead, StoreError>> head_version(
+      const std::string& key, const std::string& version_id) override;
   http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
   http::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
       const std::string& key, const std::string& source_version_id) override;
@@ -58,10 +60,6 @@ class S3Gateway final : public StoreGateway {
   http::asio::awaitable<Expected<http::Response, StoreError>> send_signed(
       http::Verb method, const std::string& path, std::string_view operation,
       std::string_view query = {}, std::span<const s3::Header> extra_headers = {});
-  // HEAD of the latest version, or of one version when version_id is set.
-  http::asio::awaitable<Expected<ObjectHead, StoreError>> head_version(
-      const std::string& key, const std::string& version_id);
-
   S3Endpoint endpoint_;
   std::string authority_;
   const Clock& clock_;

@@ -30,13 +30,20 @@ struct PutConditions {
   std::optional<std::string> content_type;
   std::optional<uint64_t> content_length;
   std::optional<std::string> sha256_hex;
+  // Stored with the object as user metadata, so complete can tell this
+  // upload's bytes from a later upload to the same key.
+  std::optional<std::string> upload_id;
 };
+
+// The user metadata header that carries PutConditions::upload_id.
+inline constexpr std::string_view kUploadIdHeader = "x-amz-meta-satchel-upload-id";
 
 struct ObjectHead {
   uint64_t size = 0;
   std::string etag;
   std::string content_type;
   std::string version_id;
+  std::string upload_id;  // from kUploadIdHeader; empty when the object has none
 };
 
 enum class StoreErrorCode { kNotFound, kDenied, kUnavailable, kProtocol };
@@ -57,6 +64,10 @@ class StoreGateway {
                                        std::chrono::seconds ttl, SystemTime now) const = 0;
 
   virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> head(const std::string& key) = 0;
+  // HEAD of one version of the key, or of the latest when version_id is
+  // empty.
+  virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> head_version(
+      const std::string& key, const std::string& version_id) = 0;
   // Deletes the latest version. On a versioned bucket this adds a delete
   // marker, so the history stays recoverable. Returns the delete marker's
   // version id, or an empty string when the store reports none.

@@ -38,14 +38,16 @@ Api::Reply Api::tutorial_presign_upload(http::Request& request) {
   std::string key = make_object_key(principal->tenant, principal->subject, name);
   // NOTE: this route takes no size, so a size condition of the policy is not
   // tested and the presigned URL does not bound the upload's length.
+  // The type is always signed, so the URL cannot store a type the policy
+  // never saw; the original tutorial's clients send JSON.
+  std::string type = content_type->value_or("application/json");
   policy::RequestAttributes attributes;
-  attributes.content_type = *content_type;
+  attributes.content_type = type;
   attributes.url_ttl = config_.presign_ttl;
   auto decision = authorize(request, *principal, {policy::Action::kObjectWrite, key, attributes});
   if (!decision) co_return std::move(decision).error();
 
-  PutConditions conditions;
-  if (*content_type) conditions.content_type = **content_type;
+  PutConditions conditions{.content_type = type};
   auto presigned = store_.presign_put(key, conditions, config_.presign_ttl, clock_.now());
   audit(request, &*principal, "object:write", key, true, "upload presigned, " + decision->reason);
   co_return json_reply(request, http::Status::ok, {{"url", presigned.url}, {"key", key}});

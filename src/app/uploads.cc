@@ -207,7 +207,11 @@ Api::Reply Api::create_upload(http::Request& request) {
   if (!stored) co_return meta_error_reply(request, stored.error());
 
   PresignedRequest presigned =
-      store_.presign_put(key, PutConditions{upload->content_type, upload->size, upload->sha256},
+      store_.presign_put(key,
+                         PutConditions{.content_type = upload->content_type,
+                                       .content_length = upload->size,
+                                       .sha256_hex = upload->sha256,
+                                       .upload_id = pending.id},
                          config_.presign_ttl, now);
   nlohmann::json reply = presigned_json(presigned);
   reply["upload_id"] = pending.id;
@@ -234,14 +238,23 @@ Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& 
   // Another user's upload id is reported as unknown, not as forbidden, so
   // ids cannot be probed.
   if (pending->owner != principal->subject) {
-    co_return error_reply(request, http::Status::not_found, "not_found", "no such upload");
+    co_return meta_error_reply(request, meta::MetaError{meta::MetaErrorCode::kNotFound, {}, {}});
   }
   if (pending->state == meta::UploadState::kCompleted) {
     co_return error_reply(request, http::Status::conflict, "already_completed",
                           "the upload was already completed");
   }
 
-  auto head = co_await store_.head(pending->key);
+  // The client may name the version its PUT created (the x-amz-version-id
+  // reply header), so a later upload to the same key does not hide it.
+  auto body = co_await read_json_object(request, config_.max_json_body_bytes);
+  if (!body) co_return std::move(body).error();
+  auto version_id = optional_string(*body, "version_id");
+  if (!version_id) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_request",
+                          version_id.error());
+  }
+  auto head = co_await store_.head_version(pending->key, version_id->value_or(""));
   if (!head) {
     if (head.error().code == StoreErrorCode::kNotFound) {
       co_return error_reply(request, http::Status::conflict, "upload_missing",
@@ -249,6 +262,14 @@ Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& 
     }
     co_return error_reply(request, http::Status::bad_gateway, "store_unavailable",
                           head.error().message);
+  }
+  // The PUT URL signed the upload id into the object's metadata, so bytes
+  // from another upload (a race, or a replayed URL of an older one) are
+  // never committed under this upload.
+  if (head->upload_id != pending->id) {
+    co_return error_reply(request, http::Status::conflict, "upload_superseded",
+                          "the stored object was written by another upload; pass the version_id "
+                          "of this upload's PUT, or start a new upload");
   }
   if (head->size != pending->size || head->content_type != pending->content_type) {
     co_return error_reply(request, http::Status::conflict, "upload_mismatch",

@@ -186,3 +186,28 @@ def test_store_answers_cors_preflight_for_the_page(server):
         "Origin": "http://evil.example", "Access-Control-Request-Method": "PUT"})
     assert denied.status == 403
     assert denied.header("Access-Control-Allow-Origin") is None
+
+
+def test_complete_commits_only_this_uploads_bytes(server):
+    client = Client(server, sign_in(server, "alice", "acme")["id_token"])
+    first = client.call("POST", "/v1/uploads",
+                        {"name": "race.txt", "content_type": "text/plain", "size": 2}).json()
+    second = client.call("POST", "/v1/uploads",
+                         {"name": "race.txt", "content_type": "text/plain", "size": 2}).json()
+    put_first = request("PUT", first["url"], body=b"AA", headers=first["headers"])
+    put_second = request("PUT", second["url"], body=b"BB", headers=second["headers"])
+    assert put_first.status == 200
+    assert put_second.status == 200
+
+    # The latest bytes in the store belong to the second upload, so the first
+    # cannot complete against them.
+    superseded = client.call("POST", f"/v1/uploads/{first['upload_id']}/complete")
+    assert superseded.status == 409, superseded
+    assert superseded.json()["error"]["code"] == "upload_superseded"
+
+    # Naming the version its own PUT created completes it with its own bytes.
+    completed = client.call("POST", f"/v1/uploads/{first['upload_id']}/complete",
+                            {"version_id": put_first.header("x-amz-version-id")})
+    assert completed.status == 200, completed
+    assert completed.json()["version_id"] == put_first.header("x-amz-version-id")
+    assert client.download("race.txt").body == b"AA"
