@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/config_flags.h"
+#include "cli/migrate_db.h"
 #include "cli/options.h"
 #include "cli/policy_check.h"
 #include "config/load.h"
@@ -72,6 +73,13 @@ int main(int argc, char** argv) {
   credentials_command->add_option("--store-listen", store_listen, "Store address, HOST:PORT")
       ->capture_default_str();
 
+  ConfigFlags migrate_flags;
+  auto* migrate_command = app.add_subcommand(
+      "migrate-db",
+      "Bring the metadata database to this binary's schema version, as serve does at start-up. "
+      "It reads the same settings as serve");
+  migrate_flags.add_to(*migrate_command);
+
   satchel::cli::PolicyCheckOptions policy_check;
   auto* policy_check_command = satchel::cli::add_policy_check_command(app, policy_check);
 
@@ -87,6 +95,11 @@ int main(int argc, char** argv) {
     if (!config) return report_config_error("config print", config.error());
     std::cout << satchel::config::render(*config);
     return 0;
+  }
+  if (migrate_command->parsed()) {
+    auto config = migrate_flags.load();
+    if (!config) return report_config_error("migrate-db", config.error());
+    return satchel::cli::run_migrate_db(*config);
   }
   if (keys_command->parsed()) return satchel::cli::run_config_keys();
   if (token_command->parsed()) return satchel::cli::run_token(token);

@@ -22,6 +22,7 @@
 #include "auth/token_authenticator.h"
 #include "cli/dev_setup.h"
 #include "cli/metered_repository.h"
+#include "cli/migrate_db.h"
 #include "cli/options.h"
 #include "cli/shutdown.h"
 #include "common/encoding.h"
@@ -29,7 +30,7 @@
 #include "http/offload.h"
 #include "http/server.h"
 #include "http/tls.h"
-#include "meta/sqlite_repository.h"
+#include "meta/open_repository.h"
 #include "obs/catalog.h"
 #include "obs/log.h"
 #include "obs/process_metrics.h"
@@ -163,21 +164,15 @@ Expected<TlsContext, std::string> server_tls(const std::string& table,
 // The metadata repository that metadata.url names.
 Expected<std::unique_ptr<meta::Repository>, std::string> open_metadata(
     const config::Config& config) {
-  const std::string& url = config.metadata.url.reveal();
-  std::filesystem::path sqlite_path = config.data_dir / "metadata.db";
-  if (url.starts_with("sqlite:")) {
-    sqlite_path = url.substr(std::string_view("sqlite:").size());
-  } else if (!url.empty()) {
-    // TODO: open PostgreSQL for "postgresql://" URLs once its repository is
-    // complete.
-    return Unexpected(
-        "metadata.url: this build opens only SQLite; use sqlite:PATH or leave it empty");
-  }
-  auto repository = meta::open_sqlite_repository(sqlite_path);
+  Secret url = metadata_url(config);
+  auto location = meta::parse_repository_url(url);
+  if (!location) return Unexpected("metadata.url: " + location.error().message);
+  auto repository = meta::open_repository(url);
   if (!repository) {
-    return Unexpected("cannot open the metadata database " + sqlite_path.string() + ": " +
-                      repository.error().message);
+    return Unexpected("cannot open the " + std::string(meta::backend_name(location->backend)) +
+                      " metadata database: " + repository.error().message);
   }
+  obs::info("metadata database open", {{"backend", meta::backend_name(location->backend)}});
   return std::move(*repository);
 }
 
