@@ -90,8 +90,6 @@ def test_metrics_use_text_format_and_count_the_flow(server):
     assert sample_value(text, "process_start_time_seconds") > 0
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None,
-                    reason="promtool is not installed (Debian package prometheus)")
 def test_promtool_accepts_metrics(server):
     client = Client(server, sign_in(server, "alice", "acme")["id_token"])
     client.upload("a.txt", b"hello", "text/plain")
@@ -412,7 +410,6 @@ def test_invalid_policy_file_stops_start(folder):
 
 def test_key_cache_events_are_exported(folder):
     """An external issuer's key fetches show up per issuer."""
-    pytest.importorskip("cryptography")
     from test_external_issuer import AUDIENCE, Provider, SigningKey
     provider = Provider()
     key = SigningKey("k1")

@@ -10,8 +10,6 @@ import pytest
 
 from satchel_harness import Client, Server, request
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None or shutil.which("curl") is None,
-                                reason="needs the openssl and curl commands")
 
 
 def openssl(*args, cwd):
