@@ -320,7 +320,9 @@ std::vector<Key> build_keys() {
 
   // [metadata], [policy], [dev_provider], [metrics]
   Key metadata_url = secret(
-      "metadata.url", "Metadata database: sqlite:PATH (empty: SQLite at DATA_DIR/metadata.db)",
+      "metadata.url",
+      "Metadata database: postgresql://... for PostgreSQL, or sqlite:PATH (empty: SQLite at "
+      "DATA_DIR/metadata.db)",
       [](auto& config) -> auto& { return config.metadata.url; });
   all.push_back(std::move(metadata_url));
   all.push_back(path(
