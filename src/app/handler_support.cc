@@ -19,6 +19,14 @@ http::asio::awaitable<Expected<policy::Principal, AuthRejection>> authenticate(
     return Unexpected(
         AuthRejection{std::string(reason), unauthorized_reply(request, reason, challenge)});
   };
+  // Authorization is a single-value field (RFC 9110 section 11.6.2), and
+  // two of them leave it unclear which credentials the request carries.
+  if (request.header().count(http::Field::authorization) > 1) {
+    co_return Unexpected(
+        AuthRejection{"repeated_authorization",
+                      error_reply(request, http::Status::bad_request, "invalid_request",
+                                  "the request has more than one Authorization header")});
+  }
   std::string_view header = request.header_value(http::Field::authorization);
   if (header.empty()) co_return reject("missing_token", kBareChallenge);
   if (header.size() <= kBearerPrefix.size() ||

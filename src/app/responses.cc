@@ -47,13 +47,16 @@ http::bhttp::message_generator error_reply(http::Request& request, http::Status 
   return http::respond(request, make_json_response(status, error_body(request, code, message)));
 }
 
-http::bhttp::message_generator error_reply(http::Request& request, http::Status status,
-                                           std::string_view code, std::string_view message,
-                                           const nlohmann::json& details) {
+http::bhttp::message_generator error_reply(
+    http::Request& request, http::Status status, std::string_view code, std::string_view message,
+    const nlohmann::json& details,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> headers) {
   log_error_reply(request, status, code, message);
   nlohmann::json body = error_body(request, code, message);
   for (const auto& [name, value] : details.items()) body[name] = value;
-  return http::respond(request, make_json_response(status, body));
+  http::Response response = make_json_response(status, body);
+  for (const auto& [name, value] : headers) response.set(name, value);
+  return http::respond(request, std::move(response));
 }
 
 http::bhttp::message_generator unauthorized_reply(http::Request& request, std::string_view reason,

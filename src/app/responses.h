@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <nlohmann/json_fwd.hpp>
 #include <string_view>
+#include <utility>
 
 #include "http/request.h"
 
@@ -19,10 +21,11 @@ http::bhttp::message_generator error_reply(http::Request& request, http::Status 
                                            std::string_view code, std::string_view message);
 
 // An error reply with extra members beside "error", such as the current
-// record of a conflict.
-http::bhttp::message_generator error_reply(http::Request& request, http::Status status,
-                                           std::string_view code, std::string_view message,
-                                           const nlohmann::json& details);
+// record of a conflict, and extra response headers, such as Allow.
+http::bhttp::message_generator error_reply(
+    http::Request& request, http::Status status, std::string_view code, std::string_view message,
+    const nlohmann::json& details,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> headers = {});
 
 // 401 with the Bearer challenge header.
 http::bhttp::message_generator unauthorized_reply(http::Request& request, std::string_view reason,

@@ -127,8 +127,15 @@ http::Handler make_dispatcher(const http::Router& router, const ApiConfig& confi
     }
     request.record_response(0, "unmatched");
     if (match.path_known) {
+      // RFC 9110 section 15.5.6: a 405 lists the methods the path accepts.
+      std::string allowed;
+      for (http::Verb method : match.allowed_methods) {
+        if (!allowed.empty()) allowed += ", ";
+        allowed += std::string_view(http::bhttp::to_string(method));
+      }
       co_return error_reply(request, http::Status::method_not_allowed, "method_not_allowed",
-                            "this method is not allowed on this path");
+                            "this method is not allowed on this path; allowed: " + allowed,
+                            nlohmann::json::object(), {{"Allow", allowed}});
     }
     co_return error_reply(request, http::Status::not_found, "not_found", "no such route");
   };

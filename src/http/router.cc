@@ -69,6 +69,7 @@ Router::Match Router::match(Verb method, std::string_view raw_path) const {
   for (const Route& route : routes_) {
     if (!match_segments(route, parts, params)) continue;
     result.path_known = true;
+    result.allowed_methods.push_back(route.method);
     if (route.method == method) {
       result.handler = &route.handler;
       result.pattern = route.pattern;

@@ -26,7 +26,8 @@ class Router {
     const RouteHandler* handler = nullptr;
     std::string pattern;
     PathParams params;
-    bool path_known = false;  // some route has this path, maybe with another method
+    bool path_known = false;            // some route has this path, maybe with another method
+    std::vector<Verb> allowed_methods;  // the methods of every route with this path
   };
   // Finds the handler for a request. A path that matches but has a bad
   // percent escape matches nothing.

@@ -3,6 +3,7 @@ is stored or recorded."""
 
 import base64
 import datetime
+import http.client
 import json
 import urllib.parse
 
@@ -160,7 +161,23 @@ def test_completing_twice_is_a_conflict(alice):
 
 def test_unknown_route_and_method(server, alice):
     assert request("GET", server.api + "/v1/nothing").status == 404
-    assert alice.call("PUT", "/v1/uploads").status == 405
+    wrong_method = alice.call("PUT", "/v1/uploads")
+    assert wrong_method.status == 405
+    assert wrong_method.header("Allow") == "POST"
+
+
+def test_repeated_authorization_header_gets_400(server, alice):
+    parts = urllib.parse.urlsplit(server.api)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.putrequest("GET", "/v1/objects")
+    connection.putheader("Authorization", "Bearer " + alice.token)
+    connection.putheader("Authorization", "Bearer another")
+    connection.endheaders()
+    reply = connection.getresponse()
+    body = json.loads(reply.read())
+    connection.close()
+    assert reply.status == 400
+    assert body["error"]["code"] == "invalid_request"
 
 
 def test_object_name_with_encoded_traversal_is_rejected(alice):

@@ -36,6 +36,7 @@ TEST(Router, ReportsKnownPathWithOtherMethod) {
   auto match = make_router().match(Verb::get, "/v1/uploads");
   EXPECT_EQ(match.handler, nullptr);
   EXPECT_TRUE(match.path_known);
+  EXPECT_EQ(match.allowed_methods, std::vector<Verb>{Verb::post});
 }
 
 TEST(Router, UnknownPathMatchesNothing) {
