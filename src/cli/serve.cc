@@ -303,14 +303,17 @@ int run_serve(const config::Config& config) {
                                         {.timeout = config.store.timeout, .tls = *client_tls});
   if (!gateway) return fail("cannot use the store endpoint", gateway.error());
 
-  app::ApiConfig api_config{.presign_ttl = config.api.presign_ttl,
-                            .upload_ttl = config.api.upload_ttl,
-                            .max_upload_bytes = config.api.max_upload_bytes,
-                            .max_json_body_bytes = config.api.max_json_body_bytes,
-                            .web_origins = web_origins,
-                            .issuer = sign_in.issuer,
-                            .web_client_id = sign_in.client_id,
-                            .store_origin = store_url->origin()};
+  app::ApiConfig api_config{
+      .presign_ttl = config.api.presign_ttl,
+      .upload_ttl = config.api.upload_ttl,
+      .max_upload_bytes = config.api.max_upload_bytes,
+      .max_json_body_bytes = config.api.max_json_body_bytes,
+      .presign_rate_limit = {.burst = double(config.api.presign_burst),
+                             .rate_per_second = double(config.api.presign_per_second)},
+      .web_origins = web_origins,
+      .issuer = sign_in.issuer,
+      .web_client_id = sign_in.client_id,
+      .store_origin = store_url->origin()};
   app::Api api(api_config, count_authentications(app::make_authenticator(*tokens)), *repository,
                **gateway, workers, *clock, *access_policy);
   std::atomic<bool> draining{false};

@@ -52,6 +52,9 @@ struct ApiSettings {
   std::chrono::seconds upload_ttl{15 * 60};
   uint64_t max_upload_bytes = 100ULL << 20;
   uint64_t max_json_body_bytes = 64 * 1024;
+  // Per-user token bucket of the presign endpoints.
+  uint32_t presign_burst = 60;
+  uint32_t presign_per_second = 5;
   // Origins, besides the API's own, whose pages may call the API.
   std::vector<std::string> web_origins;
 };

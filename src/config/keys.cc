@@ -260,6 +260,14 @@ std::vector<Key> build_keys() {
       "api.max_json_body_bytes", "65536", "bytes", "",
       "Largest JSON request body of the API; larger ones get 413", 1024, 16 << 20,
       [](auto& config) -> auto& { return config.api.max_json_body_bytes; }));
+  all.push_back(integer(
+      "api.presign_burst", "60", "requests", "",
+      "Presign requests one user may make at once; after that, 429 with Retry-After", 1, 1'000'000,
+      [](auto& config) -> auto& { return config.api.presign_burst; }));
+  all.push_back(integer(
+      "api.presign_per_second", "5", "requests", "",
+      "Presign requests per second one user may make on average", 1, 1'000'000,
+      [](auto& config) -> auto& { return config.api.presign_per_second; }));
   all.push_back(list(
       "api.web_origins",
       "Further origins whose pages may call the API, such as "

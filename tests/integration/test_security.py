@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from satchel_harness import SATCHEL_BINARY, Client, request, sign_in
+from satchel_harness import SATCHEL_BINARY, Client, Server, request, sign_in
 
 
 def b64url(data):
@@ -157,6 +157,19 @@ def test_presign_rate_limit_returns_429(server, alice):
     bob = Client(server, sign_in(server, "bob", "acme")["id_token"])
     assert bob.call("POST", "/v1/uploads",
                     {"name": "r.txt", "content_type": "text/plain", "size": 1}).status == 201
+
+
+def test_presign_burst_follows_configuration():
+    server = Server(env={"SATCHEL_API_PRESIGN_BURST": "3",
+                         "SATCHEL_API_PRESIGN_PER_SECOND": "1"}).start()
+    try:
+        carol = Client(server, server.mint_token("carol", "acme"))
+        statuses = [carol.call("POST", "/v1/uploads", {
+            "name": "r.txt", "content_type": "text/plain", "size": 1}).status
+            for _ in range(4)]
+        assert statuses == [201, 201, 201, 429]
+    finally:
+        server.cleanup()
 
 
 def policy_check(*args):
