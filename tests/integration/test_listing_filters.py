@@ -4,6 +4,8 @@ cursor."""
 
 import urllib.parse
 
+import pytest
+
 from satchel_harness import Client, sign_in, utc_now
 
 
@@ -47,3 +49,13 @@ def test_malformed_filters_are_bad_requests(server):
     bad_time = client.call("GET", "/v1/objects?updated_since=yesterday")
     assert bad_time.status == 400, bad_time
     assert bad_time.json()["error"]["code"] == "invalid_updated_since"
+
+
+@pytest.mark.parametrize("cursor", ["!!!", "%00", "%FF", "AA"])
+def test_malformed_cursor_is_a_bad_request(server, cursor):
+    client = Client(server, sign_in(server, "alice", "acme")["id_token"])
+    client.upload("a.txt", b"a", "text/plain")
+    listed = client.call("GET", "/v1/objects?cursor=" + cursor)
+    assert listed.status == 400, listed
+    versions = client.call("GET", "/v1/objects/a.txt/versions?cursor=" + cursor)
+    assert versions.status == 400, versions
