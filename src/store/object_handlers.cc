@@ -1,6 +1,8 @@
 // PutObject, GetObject, HeadObject and DeleteObject.
+#include <cctype>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "common/encoding.h"
 #include "common/time_format.h"
@@ -44,6 +46,31 @@ void add_object_headers(bhttp::fields& fields, const ObjectVersion& version) {
   for (const auto& [name, value] : version.stored_headers) fields.set(name, value);
   for (const auto& [name, value] : version.user_metadata) {
     fields.set(std::string(kUserMetadataPrefix) + name, value);
+  }
+}
+
+// Returns whether a browser displays this type without running script from the object.
+// HTML, SVG, XML and unknown types return false.
+bool renders_inert(std::string_view content_type) {
+  std::string essence(content_type.substr(0, content_type.find(';')));
+  for (char& c : essence) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  constexpr std::string_view kInert[] = {"image/png",       "image/jpeg",
+                                         "image/gif",       "image/webp",
+                                         "image/avif",      "text/plain",
+                                         "text/csv",        "application/json",
+                                         "application/pdf", "application/octet-stream"};
+  for (std::string_view type : kInert) {
+    if (essence == type) return true;
+  }
+  return essence.starts_with("audio/") || essence.starts_with("video/");
+}
+
+// Adds nosniff, and a sandbox policy for scriptable types, so an uploaded document opened at
+// the store's origin runs no script there.
+void add_safety_headers(bhttp::fields& fields) {
+  fields.set("X-Content-Type-Options", "nosniff");
+  if (!renders_inert(fields[Field::content_type])) {
+    fields.set("Content-Security-Policy", "sandbox; default-src 'none'");
   }
 }
 
@@ -234,6 +261,7 @@ RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool he
         fields.set(field, *value);
       }
     }
+    add_safety_headers(fields);
   };
   if (head) {
     bhttp::response<bhttp::empty_body> response{status, 11};

@@ -287,3 +287,39 @@ TEST_F(StoreChecksumTest, CopyKeepsChecksum) {
 
 }  // namespace
 }  // namespace satchel::store
+
+namespace satchel::store {
+namespace {
+
+using http::Status;
+
+class StoreSafetyHeaderTest : public StoreServerTest {};
+
+TEST_F(StoreSafetyHeaderTest, ScriptableTypesAreSandboxed) {
+  for (std::string type : {"image/svg+xml", "text/html", "Text/HTML; charset=utf-8",
+                           "application/xhtml+xml", "text/xml", "application/x-unknown"}) {
+    ASSERT_EQ(put("page", "<svg onload='x()'/>", {{"Content-Type", type}}).result(), Status::ok);
+    auto response = get("page");
+    EXPECT_EQ(header(response, "Content-Security-Policy"), "sandbox; default-src 'none'") << type;
+    EXPECT_EQ(header(response, "X-Content-Type-Options"), "nosniff") << type;
+  }
+}
+
+TEST_F(StoreSafetyHeaderTest, InertTypesAreNotSniffed) {
+  for (std::string type : {"image/png", "application/pdf", "video/mp4", "text/plain"}) {
+    ASSERT_EQ(put("file", "bytes", {{"Content-Type", type}}).result(), Status::ok);
+    auto response = get("file");
+    EXPECT_EQ(header(response, "Content-Security-Policy"), "") << type;
+    EXPECT_EQ(header(response, "X-Content-Type-Options"), "nosniff") << type;
+  }
+}
+
+TEST_F(StoreSafetyHeaderTest, ResponseTypeOverrideDecidesTheSandbox) {
+  ASSERT_EQ(put("image", "bytes", {{"Content-Type", "image/png"}}).result(), Status::ok);
+  auto response = get("image", {}, "response-content-type=text%2Fhtml");
+  EXPECT_EQ(header(response, "Content-Type"), "text/html");
+  EXPECT_EQ(header(response, "Content-Security-Policy"), "sandbox; default-src 'none'");
+}
+
+}  // namespace
+}  // namespace satchel::store
