@@ -151,6 +151,7 @@ void apply_limits(const config::ServerConfig& server, http::ServerOptions& optio
   options.idle_timeout = server.idle_timeout;
   options.write_timeout = server.write_timeout;
   options.max_connections = server.max_connections;
+  options.max_connections_per_client = server.max_connections_per_client;
 }
 
 Expected<TlsContext, std::string> server_tls(const std::string& table,

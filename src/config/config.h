@@ -35,6 +35,7 @@ struct ServerConfig {
   unsigned io_threads = 0;  // 0: one per core
   unsigned worker_threads = 4;
   uint32_t max_connections = 4096;
+  uint32_t max_connections_per_client = 256;
   uint32_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds read_timeout{30};

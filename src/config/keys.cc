@@ -213,6 +213,12 @@ std::vector<Key> build_keys() {
       "Open connections per listener; further ones are closed at once", 1, 1'000'000,
       [](auto& config) -> auto& { return config.server.max_connections; }));
   all.push_back(integer(
+      "server.max_connections_per_client", "256", "connections", "",
+      "Open connections one client address may hold on each listener (0: no limit; raise it "
+      "behind a proxy, where every connection comes from the proxy's address)",
+      0, 1'000'000,
+      [](auto& config) -> auto& { return config.server.max_connections_per_client; }));
+  all.push_back(integer(
       "server.max_header_bytes", "16384", "bytes", "",
       "Largest request header; larger ones get 431", 1024, 1 << 20,
       [](auto& config) -> auto& { return config.server.max_header_bytes; }));

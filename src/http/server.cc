@@ -14,6 +14,7 @@ namespace {
 
 // How long a closing TLS connection waits for the client's close_notify.
 constexpr std::chrono::seconds kTlsShutdownTimeout{5};
+constexpr std::chrono::seconds kRejectionLogInterval{10};
 
 bool is_visible_ascii(std::string_view text) {
   for (unsigned char c : text) {
@@ -97,6 +98,18 @@ void Server::stop() {
   }
 }
 
+std::string_view Server::admission_limit(const std::string& remote) {
+  if (active_.load() >= options_.max_connections) return "max_connections";
+  if (options_.max_connections_per_client == 0) return {};
+  std::lock_guard lock(sessions_mutex_);
+  auto counted = connections_per_client_.find(remote);
+  if (counted != connections_per_client_.end() &&
+      counted->second >= options_.max_connections_per_client) {
+    return "max_connections_per_client";
+  }
+  return {};
+}
+
 asio::awaitable<void> Server::accept_loop() {
   for (;;) {
     auto [error, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
@@ -105,20 +118,28 @@ asio::awaitable<void> Server::accept_loop() {
       obs::warn("accept failed", {{"server", options_.name}, {"error", error.message()}});
       continue;
     }
-    if (active_.load() >= options_.max_connections) {
-      obs::warn(
-          "connection limit reached, closing new connection",
-          {{"server", options_.name}, {"max_connections", int64_t{options_.max_connections}}});
+    boost::system::error_code endpoint_error;
+    auto remote_endpoint = socket.remote_endpoint(endpoint_error);
+    std::string remote = endpoint_error ? "unknown" : remote_endpoint.address().to_string();
+    if (std::string_view limit = admission_limit(remote); !limit.empty()) {
       obs::catalog::http_rejected_connections().labels({options_.name}).increment();
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_rejection_log_ >= kRejectionLogInterval) {
+        last_rejection_log_ = now;
+        obs::warn("connection limit reached, closing new connections",
+                  {{"server", options_.name}, {"limit", limit}, {"remote", remote}});
+      }
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
     socket.set_option(tcp::no_delay(true), error);
     auto session = std::make_shared<Session>(std::move(socket), options_.tls.get());
+    session->remote = std::move(remote);
     {
       std::lock_guard lock(sessions_mutex_);
       sessions_.insert(session);
+      ++connections_per_client_[session->remote];
     }
     ++active_;
     obs::catalog::http_open_connections().labels({options_.name}).add(1);
@@ -128,9 +149,6 @@ asio::awaitable<void> Server::accept_loop() {
 }
 
 asio::awaitable<void> Server::run_session(std::shared_ptr<Session> session) {
-  boost::system::error_code error;
-  auto remote_endpoint = session->stream.tcp().socket().remote_endpoint(error);
-  session->remote = error ? "unknown" : remote_endpoint.address().to_string();
   try {
     bool ready = true;
     if (auto* tls = session->stream.tls()) {
@@ -156,6 +174,10 @@ asio::awaitable<void> Server::run_session(std::shared_ptr<Session> session) {
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(session);
+    auto counted = connections_per_client_.find(session->remote);
+    if (counted != connections_per_client_.end() && --counted->second == 0) {
+      connections_per_client_.erase(counted);
+    }
   }
   obs::catalog::http_open_connections().labels({options_.name}).add(-1);
   --active_;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "common/expected.h"
 #include "http/beast.h"
@@ -41,7 +42,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};   // keep-alive wait for the next request
   std::chrono::seconds write_timeout{60};  // per response write
   uint32_t max_connections = 4096;         // further connections are closed at once
-  bool log_requests = true;                // one access log line per request
+  // Open connections one client address may hold, so one client cannot take
+  // every slot of max_connections. 0: no per-client limit.
+  uint32_t max_connections_per_client = 256;
+  bool log_requests = true;  // one access log line per request
   // TLS for every connection when set; the handshake must finish within
   // request.read_timeout.
   std::shared_ptr<asio::ssl::context> tls;
@@ -73,6 +77,9 @@ class Server {
  private:
   struct Session;
 
+  // Returns the name of the limit a new connection from remote would exceed,
+  // or an empty view when it may be served.
+  std::string_view admission_limit(const std::string& remote);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> run_session(std::shared_ptr<Session> session);
   asio::awaitable<bool> serve_one(Session& session);
@@ -95,6 +102,11 @@ class Server {
   std::atomic<bool> stopping_{false};
   std::mutex sessions_mutex_;
   std::set<std::shared_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+  // Open connections per client address; guarded by sessions_mutex_.
+  std::unordered_map<std::string, uint32_t> connections_per_client_;
+  // Rejections are logged at most once per kRejectionLogInterval, so a flood
+  // of connections does not flood the log; the metric counts every one.
+  std::chrono::steady_clock::time_point last_rejection_log_{};  // accept strand only
 };
 
 // Makes a request id: 16 random bytes as hex, or the client's X-Request-Id

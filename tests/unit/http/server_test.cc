@@ -4,6 +4,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <optional>
 #include <thread>
 
 #include "http/client.h"
@@ -113,6 +114,44 @@ TEST_F(ServerTest, RequestContextSurvivesSuspensions) {
     EXPECT_EQ(response.body(), "start:ok timer:ok worker:ok offload:ok ");
   }
   workers.join();
+}
+
+// Connects from local_address (any 127.0.0.0/8 address works on Linux) and
+// returns the status of one GET, or nullopt when the server closed the
+// connection without answering.
+std::optional<Status> get_from(tcp::socket& socket, asio::io_context& io, uint16_t port,
+                               std::string_view local_address) {
+  socket = tcp::socket(io);
+  socket.open(tcp::v4());
+  socket.bind({asio::ip::make_address(local_address), 0});
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::system::error_code error;
+  asio::write(socket, asio::buffer(request), error);
+  beast::flat_buffer buffer;
+  Response response;
+  if (!error) bhttp::read(socket, buffer, response, error);
+  if (error) return std::nullopt;
+  return response.result();
+}
+
+TEST_F(ServerTest, PerClientLimitClosesExtraConnections) {
+  start({.max_connections_per_client = 2}, echo_trace_handler());
+  std::vector<tcp::socket> sockets;
+  for (int i = 0; i < 4; ++i) sockets.emplace_back(io_);
+
+  EXPECT_EQ(get_from(sockets[0], io_, server_->port(), "127.0.0.1"), Status::ok);
+  EXPECT_EQ(get_from(sockets[1], io_, server_->port(), "127.0.0.1"), Status::ok);
+  EXPECT_EQ(get_from(sockets[2], io_, server_->port(), "127.0.0.1"), std::nullopt);
+  // Another client address has slots of its own.
+  EXPECT_EQ(get_from(sockets[3], io_, server_->port(), "127.0.0.2"), Status::ok);
+
+  // A closed connection frees its slot.
+  sockets[0].close();
+  for (int i = 0; i < 1000 && server_->active_connections() > 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(get_from(sockets[2], io_, server_->port(), "127.0.0.1"), Status::ok);
 }
 
 TEST_F(ServerTest, StopClosesIdleConnections) {
