@@ -252,8 +252,18 @@ int run_serve(const config::Config& config) {
     store_server =
         std::make_unique<http::Server>(io, std::move(options), embedded_store->make_handler());
     store_origin = public_origin(config.store.public_url, *store_address, *store_tls != nullptr);
-    auto credentials = store::load_or_create_credentials(config.data_dir);
+    auto credentials = store::load_or_create_credentials(
+        config.data_dir, store::KeyPolicy::objects_only(config.store.bucket, ""));
     if (!credentials) return fail("cannot read the store credentials", credentials.error());
+    // The api key's policy names the bucket it was created for. After a
+    // change of store.bucket every API call would be denied, so stop here.
+    const store::KeyPolicy& api_policy = credentials->api.policy;
+    if (!api_policy.is_full_access() && api_policy.bucket() != config.store.bucket) {
+      return fail("cannot start",
+                  "the store's api key is limited to bucket '" + api_policy.bucket() +
+                      "' but store.bucket is '" + config.store.bucket + "'; edit the api key's " +
+                      "policy in " + store::credentials_path(config.data_dir).string());
+    }
     api_credentials = {credentials->api.access_key_id, credentials->api.secret_access_key, {}};
   }
 

@@ -12,4 +12,13 @@ Expected<s3::VerifiedPostPolicy, AuthRejection> Authenticator::verify_post_polic
   return Unexpected(to_rejection(s3::AuthError::kMissingAuthentication));
 }
 
+Expected<void, AuthRejection> Authenticator::authorize(const AuthenticatedCaller&,
+                                                       const StoreAccess&) const {
+  return {};
+}
+
+AuthRejection access_denied(std::string_view reason) {
+  return AuthRejection{"AccessDenied", http::Status::forbidden, "Access Denied", reason};
+}
+
 }  // namespace satchel::store

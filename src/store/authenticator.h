@@ -12,6 +12,7 @@
 #include "http/request.h"
 #include "s3/post_policy.h"
 #include "s3/verifier.h"
+#include "store/key_policy.h"
 
 namespace satchel::store {
 
@@ -44,7 +45,15 @@ class Authenticator {
   // form. Must be thread-safe.
   virtual Expected<s3::VerifiedPostPolicy, AuthRejection> verify_post_policy(
       std::string_view bucket, std::span<const s3::FormField> fields) const;
+  // Decides whether the authenticated caller may make this access, after
+  // authenticate() and before the operation runs. The default allows
+  // everything, for test authenticators. Must be thread-safe.
+  virtual Expected<void, AuthRejection> authorize(const AuthenticatedCaller& caller,
+                                                  const StoreAccess& access) const;
 };
+
+// The 403 AccessDenied rejection, with reason as its log label.
+AuthRejection access_denied(std::string_view reason);
 
 // The rejection for an s3 authentication error.
 AuthRejection to_rejection(s3::AuthError error);

@@ -38,20 +38,35 @@ std::string random_alphanumerics(size_t count) {
 
 nlohmann::json key_to_json(const AccessKey& key) {
   return {{"access_key_id", key.access_key_id},
-          {"secret_access_key", key.secret_access_key.reveal()}};
+          {"secret_access_key", key.secret_access_key.reveal()},
+          {"policy", key.policy.to_json()}};
 }
 
-std::optional<AccessKey> key_from_json(const nlohmann::json& object) {
-  if (!object.is_object()) return std::nullopt;
-  auto id = object.find("access_key_id");
-  auto secret = object.find("secret_access_key");
-  if (id == object.end() || secret == object.end() || !id->is_string() || !secret->is_string()) {
-    return std::nullopt;
+// Reads the member name of the document, giving the key default_policy when
+// it has no "policy" member.
+Expected<AccessKey, std::string> key_from_json(const nlohmann::json& document,
+                                               const std::string& name,
+                                               const KeyPolicy& default_policy) {
+  const std::string shape =
+      "must contain \"admin\" and \"api\" objects with access_key_id and secret_access_key "
+      "strings";
+  auto object = document.find(name);
+  if (object == document.end() || !object->is_object()) return Unexpected(shape);
+  auto id = object->find("access_key_id");
+  auto secret = object->find("secret_access_key");
+  if (id == object->end() || secret == object->end() || !id->is_string() || !secret->is_string()) {
+    return Unexpected(shape);
   }
   if (id->get_ref<const std::string&>().empty() || secret->get_ref<const std::string&>().empty()) {
-    return std::nullopt;
+    return Unexpected(shape);
   }
-  return AccessKey{id->get<std::string>(), Secret(secret->get<std::string>())};
+  KeyPolicy policy = default_policy;
+  if (auto member = object->find("policy"); member != object->end()) {
+    auto parsed = KeyPolicy::from_json(*member);
+    if (!parsed) return Unexpected(name + "." + parsed.error());
+    policy = std::move(*parsed);
+  }
+  return AccessKey{id->get<std::string>(), Secret(secret->get<std::string>()), std::move(policy)};
 }
 
 Expected<void, std::string> make_private_directories(const std::filesystem::path& path) {
@@ -79,8 +94,11 @@ Expected<void, std::string> write_all(int fd, std::string_view bytes,
 
 // Writes a fresh file. Returns false (and no error) when another process
 // created the file first.
-Expected<bool, std::string> create_file(const std::filesystem::path& path) {
+Expected<bool, std::string> create_file(const std::filesystem::path& path,
+                                        const KeyPolicy& api_policy) {
   StoreCredentials fresh{generate_access_key(), generate_access_key()};
+  fresh.admin.policy = KeyPolicy::full_access();
+  fresh.api.policy = api_policy;
   nlohmann::json document = {{"admin", key_to_json(fresh.admin)}, {"api", key_to_json(fresh.api)}};
   std::string text = document.dump(2) + "\n";
 
@@ -110,7 +128,8 @@ Expected<bool, std::string> create_file(const std::filesystem::path& path) {
   return true;
 }
 
-Expected<StoreCredentials, std::string> read_file(const std::filesystem::path& path) {
+Expected<StoreCredentials, std::string> read_file(const std::filesystem::path& path,
+                                                  const KeyPolicy& api_policy) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Unexpected("cannot open " + path.string() + ": " + errno_text());
   struct stat info {};
@@ -138,13 +157,10 @@ Expected<StoreCredentials, std::string> read_file(const std::filesystem::path& p
   if (document.is_discarded() || !document.is_object()) {
     return Unexpected(path.string() + " is not valid JSON");
   }
-  auto admin = key_from_json(document.value("admin", nlohmann::json()));
-  auto api = key_from_json(document.value("api", nlohmann::json()));
-  if (!admin || !api) {
-    return Unexpected(path.string() +
-                      " must contain \"admin\" and \"api\" objects with access_key_id and "
-                      "secret_access_key strings");
-  }
+  auto admin = key_from_json(document, "admin", KeyPolicy::full_access());
+  if (!admin) return Unexpected(path.string() + ": " + admin.error());
+  auto api = key_from_json(document, "api", api_policy);
+  if (!api) return Unexpected(path.string() + ": " + api.error());
   return StoreCredentials{std::move(*admin), std::move(*api)};
 }
 
@@ -163,20 +179,20 @@ std::filesystem::path credentials_path(const std::filesystem::path& data_dir) {
 AccessKey generate_access_key() {
   std::string id(kAccessKeyPrefix);
   id += random_alphanumerics(kAccessKeyIdLength - kAccessKeyPrefix.size());
-  return AccessKey{std::move(id), Secret(base64_encode(random_bytes(kSecretBytes)))};
+  return AccessKey{std::move(id), Secret(base64_encode(random_bytes(kSecretBytes))), KeyPolicy()};
 }
 
 Expected<StoreCredentials, std::string> load_or_create_credentials(
-    const std::filesystem::path& data_dir) {
+    const std::filesystem::path& data_dir, const KeyPolicy& api_policy) {
   auto path = credentials_path(data_dir);
   auto made = make_private_directories(path.parent_path());
   if (!made) return Unexpected(made.error());
   if (::access(path.c_str(), F_OK) != 0) {
     if (errno != ENOENT) return Unexpected("cannot access " + path.string() + ": " + errno_text());
-    auto created = create_file(path);
+    auto created = create_file(path, api_policy);
     if (!created) return Unexpected(created.error());
   }
-  return read_file(path);
+  return read_file(path, api_policy);
 }
 
 }  // namespace satchel::store

@@ -122,6 +122,18 @@ RequestHandler::Awaitable RequestHandler::dispatch(Exchange& exchange) {
     co_return error(exchange, rejection.code, rejection.status, rejection.message);
   }
   exchange.caller = std::move(*caller);
+  auto copy_source = request.has_header("x-amz-copy-source")
+                         ? std::optional(request.header_value("x-amz-copy-source"))
+                         : std::nullopt;
+  auto access =
+      describe_access(request.method(), exchange.bucket, exchange.key, exchange.query, copy_source);
+  if (auto allowed = authenticator_.authorize(*exchange.caller, access); !allowed) {
+    const AuthRejection& rejection = allowed.error();
+    obs::info("store request denied", {{"request_id", request.request_id()},
+                                       {"access_key_id", exchange.caller->access_key_id},
+                                       {"reason", rejection.reason}});
+    co_return error(exchange, rejection.code, rejection.status, rejection.message);
+  }
 
   if (exchange.bucket.empty()) {
     if (request.method() == Verb::get) co_return co_await list_buckets(exchange);

@@ -17,7 +17,8 @@ s3::CredentialLookup make_lookup(const StoreCredentials& credentials) {
 
 SigV4Authenticator::SigV4Authenticator(const StoreCredentials& credentials, std::string region,
                                        const Clock& clock)
-    : verifier_(s3::VerifierConfig{.region = region}, make_lookup(credentials), clock),
+    : credentials_(credentials),
+      verifier_(s3::VerifierConfig{.region = region}, make_lookup(credentials), clock),
       post_verifier_(s3::VerifierConfig{.region = std::move(region)}, make_lookup(credentials),
                      clock) {}
 
@@ -25,7 +26,22 @@ Expected<s3::VerifiedPostPolicy, AuthRejection> SigV4Authenticator::verify_post_
     std::string_view bucket, std::span<const s3::FormField> fields) const {
   auto verified = post_verifier_.verify(bucket, fields);
   if (!verified) return Unexpected(to_rejection(verified.error()));
+  auto allowed = policy_of(verified->access_key_id).check_form_upload(bucket, verified->key);
+  if (!allowed) return Unexpected(access_denied(allowed.error()));
   return std::move(*verified);
+}
+
+Expected<void, AuthRejection> SigV4Authenticator::authorize(const AuthenticatedCaller& caller,
+                                                            const StoreAccess& access) const {
+  auto allowed = policy_of(caller.access_key_id).check(access);
+  if (!allowed) return Unexpected(access_denied(allowed.error()));
+  return {};
+}
+
+const KeyPolicy& SigV4Authenticator::policy_of(std::string_view access_key_id) const {
+  static const KeyPolicy kDenyAll;
+  const AccessKey* key = credentials_.find(access_key_id);
+  return key ? key->policy : kDenyAll;
 }
 
 Expected<AuthenticatedCaller, AuthRejection> SigV4Authenticator::authenticate(

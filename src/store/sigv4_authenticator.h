@@ -1,5 +1,6 @@
 // The production Authenticator: the s3 part's SigV4 verifier, checking the
-// header and presigned-query forms against the store's two access keys.
+// header and presigned-query forms against the store's two access keys, and
+// each key's policy.
 #pragma once
 
 #include <memory>
@@ -21,10 +22,20 @@ class SigV4Authenticator final : public Authenticator {
 
   Expected<AuthenticatedCaller, AuthRejection> authenticate(
       const http::Request& request) const override;
+  // Verifies the form's signature, then checks the signing key's policy
+  // against the bucket and the form's key field.
   Expected<s3::VerifiedPostPolicy, AuthRejection> verify_post_policy(
       std::string_view bucket, std::span<const s3::FormField> fields) const override;
+  // Applies the policy of the key that signed the request.
+  Expected<void, AuthRejection> authorize(const AuthenticatedCaller& caller,
+                                          const StoreAccess& access) const override;
 
  private:
+  // The policy of the key with this id; one that denies everything for an
+  // unknown id.
+  const KeyPolicy& policy_of(std::string_view access_key_id) const;
+
+  StoreCredentials credentials_;
   s3::Verifier verifier_;
   s3::PostPolicyVerifier post_verifier_;
 };

@@ -30,7 +30,8 @@ Expected<std::unique_ptr<Store>, std::string> Store::open(StoreOptions options,
 Expected<std::unique_ptr<Store>, std::string> Store::open(
     StoreOptions options, boost::asio::thread_pool& pool,
     std::unique_ptr<Authenticator> authenticator) {
-  auto credentials = load_or_create_credentials(options.data_dir);
+  auto credentials = load_or_create_credentials(
+      options.data_dir, KeyPolicy::objects_only(options.default_bucket, ""));
   if (!credentials) return Unexpected(credentials.error());
 
   EngineOptions engine_options{options.data_dir / "store", options.max_object_bytes,

@@ -70,5 +70,52 @@ TEST(Credentials, RejectsMalformedFile) {
   EXPECT_NE(loaded.error().find("access_key_id"), std::string::npos);
 }
 
+TEST(Credentials, NewFileGivesAdminFullAccessAndApiItsScope) {
+  TempDir dir;
+  auto credentials =
+      load_or_create_credentials(dir.path(), KeyPolicy::objects_only("data", "tenant-a/"));
+  ASSERT_TRUE(credentials) << credentials.error();
+  EXPECT_TRUE(credentials->admin.policy.is_full_access());
+  EXPECT_FALSE(credentials->api.policy.is_full_access());
+  EXPECT_EQ(credentials->api.policy.bucket(), "data");
+  EXPECT_EQ(credentials->api.policy.key_prefix(), "tenant-a/");
+}
+
+TEST(Credentials, PoliciesPersistInFile) {
+  TempDir dir;
+  ASSERT_TRUE(load_or_create_credentials(dir.path(), KeyPolicy::objects_only("data", "p/")));
+  // A later start with another default must keep what the file says.
+  auto reloaded = load_or_create_credentials(dir.path(), KeyPolicy::objects_only("other", ""));
+  ASSERT_TRUE(reloaded) << reloaded.error();
+  EXPECT_EQ(reloaded->api.policy, KeyPolicy::objects_only("data", "p/"));
+  std::ifstream file(credentials_path(dir.path()));
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"key_prefix\": \"p/\""), std::string::npos);
+}
+
+TEST(Credentials, FileWithoutPoliciesLimitsApiKey) {
+  TempDir dir;
+  ASSERT_TRUE(load_or_create_credentials(dir.path()));
+  std::ofstream(credentials_path(dir.path()))
+      << R"({"admin": {"access_key_id": "SATCADMIN", "secret_access_key": "a"},)"
+      << R"( "api": {"access_key_id": "SATCAPI", "secret_access_key": "b"}})";
+  auto loaded = load_or_create_credentials(dir.path(), KeyPolicy::objects_only("data", ""));
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_TRUE(loaded->admin.policy.is_full_access());
+  EXPECT_EQ(loaded->api.policy, KeyPolicy::objects_only("data", ""));
+}
+
+TEST(Credentials, RejectsInvalidPolicy) {
+  TempDir dir;
+  ASSERT_TRUE(load_or_create_credentials(dir.path()));
+  std::ofstream(credentials_path(dir.path()))
+      << R"({"admin": {"access_key_id": "SATCADMIN", "secret_access_key": "a"},)"
+      << R"( "api": {"access_key_id": "SATCAPI", "secret_access_key": "b",)"
+      << R"( "policy": {"access": "objects"}}})";
+  auto loaded = load_or_create_credentials(dir.path());
+  ASSERT_FALSE(loaded);
+  EXPECT_NE(loaded.error().find("api.policy.bucket"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace satchel::store
