@@ -7,7 +7,9 @@
 #include "app/handler_support.h"
 #include "app/responses.h"
 #include "common/time_format.h"
+#include "http/offload.h"
 #include "http/url.h"
+#include "obs/log.h"
 
 namespace satchel::app {
 namespace {
@@ -75,9 +77,19 @@ Api::Reply Api::list_audit_events(http::Request& request) {
   if (!query) {
     co_return error_reply(request, http::Status::bad_request, "invalid_query", query.error());
   }
-  auto page = audit_->store().query(*query);
-  if (!page)
-    co_return error_reply(request, http::Status::bad_request, "invalid_cursor", page.error());
+  // The store may read a database, so the query runs on a worker thread.
+  const obs::AuditStore& store = audit_->store();
+  auto page = co_await http::offload(workers_, [&store, &query] { return store.query(*query); });
+  if (!page && page.error().kind == obs::AuditQueryError::Kind::kUnavailable) {
+    obs::warn("cannot read the audit log",
+              {{"request_id", request.request_id()}, {"error", page.error().message}});
+    co_return error_reply(request, http::Status::service_unavailable, "audit_unavailable",
+                          "the audit log cannot be read now; retry later");
+  }
+  if (!page) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_cursor",
+                          page.error().message);
+  }
   nlohmann::json events = nlohmann::json::array();
   for (const obs::AuditEvent& event : page->events) events.push_back(event_json(event));
   nlohmann::json reply = {{"events", std::move(events)}, {"next_cursor", nullptr}};

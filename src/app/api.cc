@@ -3,6 +3,7 @@
 #include "app/handler_support.h"
 #include "app/responses.h"
 #include "auth/token_error.h"
+#include "meta/audit_store.h"
 
 namespace satchel::app {
 
@@ -15,10 +16,11 @@ http::asio::awaitable<Authenticator::Result> Authenticator::operator()(std::stri
 Authenticator make_authenticator(std::shared_ptr<const auth::TokenAuthenticator> tokens) {
   return [tokens = std::move(tokens)](
              std::string token) -> http::asio::awaitable<Authenticator::Result> {
-    auto verified = co_await tokens->authenticate(std::move(token));
+    auto verified = co_await tokens->authenticate(token);
     if (!verified) {
       co_return Unexpected(AuthFailure{std::string(auth::token_error_reason(verified.error())),
-                                       auth::bearer_challenge(verified.error(), "satchel")});
+                                       auth::bearer_challenge(verified.error(), "satchel"),
+                                       tokens->unverified_tenant(token)});
     }
     policy::Principal principal;
     principal.subject = std::move(verified->subject);
@@ -45,6 +47,16 @@ std::shared_ptr<obs::AuditLog> make_default_audit_log() {
 }
 
 }  // namespace
+
+std::shared_ptr<obs::AuditLog> make_database_audit_log(meta::Repository& repository,
+                                                       boost::asio::thread_pool& workers) {
+  std::vector<std::shared_ptr<obs::AuditSink>> sinks;
+  if (auto stdout_sink = obs::JsonLinesAuditSink::open("stdout")) {
+    sinks.push_back(std::move(*stdout_sink));
+  }
+  return std::make_shared<obs::AuditLog>(
+      std::move(sinks), std::make_shared<meta::DatabaseAuditStore>(repository, workers));
+}
 
 Api::Api(ApiConfig config, Authenticator authenticator, meta::Repository& repository,
          StoreGateway& store, boost::asio::thread_pool& workers, const Clock& clock,
@@ -91,7 +103,12 @@ http::asio::awaitable<Expected<policy::Principal, Api::Generator>> Api::authenti
     http::Request& request) {
   auto principal = co_await app::authenticate(request, authenticator_);
   if (principal) co_return std::move(*principal);
-  audit(request, nullptr, "auth:token", "", false, principal.error().reason);
+  // The tenant lets that tenant's admins see failed sign-ins against it. The
+  // subject stays empty, because nothing about the caller was verified.
+  policy::Principal claimed;
+  claimed.tenant = principal.error().unverified_tenant;
+  audit(request, claimed.tenant.empty() ? nullptr : &claimed, "auth:token", "", false,
+        principal.error().reason);
   co_return Unexpected(std::move(principal).error().reply);
 }
 

@@ -30,6 +30,9 @@ namespace satchel::app {
 struct AuthFailure {
   std::string reason;            // stable code such as "expired", for logs and metrics
   std::string www_authenticate;  // the RFC 6750 challenge header value
+  // The tenant claim read without verification, for the audit event only.
+  // Empty when the token's claims were not readable.
+  std::string unverified_tenant;
 };
 
 // Verifies a bearer token (without the "Bearer " prefix) and returns who
@@ -68,6 +71,12 @@ class Authenticator {
 // The authenticator of the API over the trusted issuers. The principal
 // carries the token's issuer and claims for the policy's variables.
 Authenticator make_authenticator(std::shared_ptr<const auth::TokenAuthenticator> tokens);
+
+// The audit log of a running server: JSON lines on standard output, and the
+// metadata database, written on workers, as the store that
+// GET /v1/admin/audit reads. repository and workers must outlive the log.
+std::shared_ptr<obs::AuditLog> make_database_audit_log(meta::Repository& repository,
+                                                       boost::asio::thread_pool& workers);
 
 class Api {
  public:

@@ -37,7 +37,11 @@ http::asio::awaitable<Expected<policy::Principal, AuthRejection>> authenticate(
   }
   auto principal = co_await authenticator(std::string(header.substr(kBearerPrefix.size())));
   if (!principal) {
-    co_return reject(principal.error().reason, principal.error().www_authenticate);
+    const AuthFailure& failure = principal.error();
+    co_return Unexpected(
+        AuthRejection{failure.reason, unauthorized_reply(request, failure.reason,
+                                                         failure.www_authenticate),
+                      failure.unverified_tenant});
   }
   for (auto [part, what] : {std::pair{std::string_view(principal->tenant), "tenant claim"},
                             std::pair{std::string_view(principal->subject), "subject claim"}}) {

@@ -21,6 +21,7 @@ using Generator = http::bhttp::message_generator;
 struct AuthRejection {
   std::string reason;
   Generator reply;
+  std::string unverified_tenant;  // as in AuthFailure, empty when unknown
 };
 
 // Checks the bearer token and the identity claims it carries.

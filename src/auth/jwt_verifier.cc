@@ -188,6 +188,13 @@ Expected<void, TokenError> JwtVerifier::check_signature(const DecodedToken& toke
   return {};
 }
 
+std::string JwtVerifier::read_tenant(const nlohmann::json& claims) const {
+  if (config_.tenant_claim.empty()) return {};
+  const json* value = find_claim(claims, config_.tenant_claim);
+  if (value == nullptr || !value->is_string()) return {};
+  return value->get<std::string>();
+}
+
 Expected<VerifiedToken, TokenError> JwtVerifier::check_claims(const json& claims) const {
   if (!claims.is_object()) return Unexpected(TokenError::kMalformed);
   auto iss = claims.find("iss");

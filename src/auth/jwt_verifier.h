@@ -95,6 +95,11 @@ class JwtVerifier {
   // iss, aud, exp (required), nbf, iat, then subject, tenant and roles.
   Expected<VerifiedToken, TokenError> check_claims(const nlohmann::json& claims) const;
 
+  // The value at the tenant claim path when it is a string, else empty. No
+  // other claim is checked, so callers use it only on verified claims or
+  // for audit events of failed sign-ins.
+  std::string read_tenant(const nlohmann::json& claims) const;
+
   bool hs256_enabled() const { return hs256_enabled_; }
 
  private:

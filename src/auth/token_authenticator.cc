@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/encoding.h"
+
 namespace satchel::auth {
 
 TrustedIssuer make_trusted_issuer(const IssuerConfig& config, const JwksCacheSettings& settings,
@@ -64,6 +66,18 @@ const TokenAuthenticator::Entry* TokenAuthenticator::find(std::string_view issue
     if (entry.issuer == issuer) return &entry;
   }
   return nullptr;
+}
+
+std::string TokenAuthenticator::unverified_tenant(std::string_view token) const {
+  auto decoded = decode_jwt(token);
+  if (!decoded) return {};
+  auto iss = decoded->claims.find("iss");
+  if (iss == decoded->claims.end() || !iss->is_string()) return {};
+  const Entry* entry = find(iss->get_ref<const std::string&>());
+  if (entry == nullptr) return {};
+  std::string tenant = entry->verifier.read_tenant(decoded->claims);
+  if (tenant.size() > kMaxUnverifiedTenantBytes || !is_valid_utf8(tenant)) return {};
+  return tenant;
 }
 
 asio::awaitable<Expected<VerifiedToken, TokenError>> TokenAuthenticator::authenticate(

@@ -30,6 +30,10 @@ TrustedIssuer make_fixed_issuer(std::string issuer, std::vector<std::string> aud
                                 std::shared_ptr<const JwkSet> keys);
 
 // Thread-safe and immutable after construction. The clock must outlive it.
+// unverified_tenant() ignores longer values, so forged tokens cannot fill
+// the audit log with large strings.
+inline constexpr size_t kMaxUnverifiedTenantBytes = 256;
+
 class TokenAuthenticator {
  public:
   TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock);
@@ -43,6 +47,13 @@ class TokenAuthenticator {
   asio::awaitable<Expected<VerifiedToken, TokenError>> authenticate(std::string token) const;
 
   size_t issuer_count() const { return entries_.size(); }
+
+  // The tenant of a token that failed verification, read without checking
+  // its signature with the claim mapping of the trusted issuer its "iss"
+  // names. Empty when the token cannot be decoded, its issuer is not
+  // trusted, or the claim is missing, not a string, not UTF-8 or longer than
+  // kMaxUnverifiedTenantBytes. For audit events only: anyone can forge it.
+  std::string unverified_tenant(std::string_view token) const;
 
   // The JWKS cache counters of every issuer whose keys are fetched, for the
   // metrics endpoint: pairs of issuer and counters.

@@ -92,6 +92,17 @@ class MeteredRepository final : public meta::Repository {
     return time("abort_pending_upload", [&] { return inner_.abort_pending_upload(tenant, id); });
   }
 
+  Expected<std::int64_t, MetaError> append_audit_event(const meta::AuditRecord& record) override {
+    return time("append_audit_event", [&] { return inner_.append_audit_event(record); });
+  }
+
+  Expected<meta::Page<meta::AuditRecord>, MetaError> list_audit_events(
+      std::string_view tenant, const meta::AuditFilter& filter, std::string_view cursor,
+      std::size_t limit) override {
+    return time("list_audit_events",
+                [&] { return inner_.list_audit_events(tenant, filter, cursor, limit); });
+  }
+
  private:
   template <class Call>
   std::invoke_result_t<Call> time(std::string_view operation, Call call) {

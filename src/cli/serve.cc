@@ -326,7 +326,8 @@ int run_serve(const config::Config& config) {
       .web_client_id = sign_in.client_id,
       .store_origin = store_url->origin()};
   app::Api api(api_config, count_authentications(app::make_authenticator(*tokens)), *repository,
-               **gateway, workers, *clock, *access_policy);
+               **gateway, workers, *clock, *access_policy,
+               app::make_database_audit_log(*repository, workers));
   std::atomic<bool> draining{false};
   http::Router router;
   api.register_routes(router);

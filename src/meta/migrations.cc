@@ -77,9 +77,30 @@ SELECT tenant, key, revision, owner, name, version_id, size, etag, content_type,
 FROM objects;
 )sql";
 
+// Version 3: the audit log. AUTOINCREMENT keeps ids increasing even after the newest rows are
+// deleted, so a cursor never skips or repeats an event. Listing walks a tenant's events by id.
+constexpr std::string_view kSchemaVersion3 = R"sql(
+CREATE TABLE audit_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_us INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  action TEXT NOT NULL,
+  key TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  user_agent TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX audit_events_tenant_id ON audit_events (tenant, id);
+)sql";
+
 constexpr std::array kSqliteMigrations{
     Migration{1, kSchemaVersion1},
     Migration{2, kSchemaVersion2},
+    Migration{3, kSchemaVersion3},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

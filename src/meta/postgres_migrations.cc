@@ -73,9 +73,31 @@ SELECT tenant, key, revision, owner, name, version_id, size, etag, content_type,
 FROM objects;
 )sql";
 
+// Version 3: the audit log, as in the SQLite schema. Ids come from an identity column, so with
+// several API processes they follow the order of the inserts' sequence calls, which may differ
+// from the order of the events' times by a few milliseconds.
+constexpr std::string_view kSchemaVersion3 = R"sql(
+CREATE TABLE audit_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  time_us bigint NOT NULL,
+  request_id text NOT NULL,
+  subject text NOT NULL,
+  tenant text NOT NULL,
+  action text NOT NULL,
+  key text NOT NULL,
+  decision text NOT NULL,
+  reason text NOT NULL,
+  client_address text NOT NULL,
+  user_agent text NOT NULL
+);
+
+CREATE INDEX audit_events_tenant_id ON audit_events (tenant, id);
+)sql";
+
 constexpr std::array kPostgresMigrations{
     Migration{1, kSchemaVersion1},
     Migration{2, kSchemaVersion2},
+    Migration{3, kSchemaVersion3},
 };
 
 // The two-key advisory lock that serializes migrations. The two-key space is separate from the

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "meta/audit_cursor.h"
 #include "meta/commit_rules.h"
 #include "meta/connection_pool.h"
 #include "meta/key_range.h"
@@ -89,6 +90,19 @@ constexpr std::string_view kSelectVersionById =
     "committed_at_us, deleted, restored_from FROM object_versions "
     "WHERE tenant = $1 AND key = $2 AND version_id = $3 ORDER BY revision DESC LIMIT 1";
 
+constexpr std::string_view kInsertAuditEvent =
+    "INSERT INTO audit_events (time_us, request_id, subject, tenant, action, key, decision, "
+    "reason, client_address, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+    "RETURNING id";
+// $3 subject, $4 action, $5 since and $6 until. A NULL parameter turns its condition off. The
+// casts give each parameter a type when it is NULL.
+constexpr std::string_view kListAuditEvents =
+    "SELECT id, time_us, request_id, subject, tenant, action, key, decision, reason, "
+    "client_address, user_agent FROM audit_events WHERE tenant = $1 AND id < $2 "
+    "AND ($3::text IS NULL OR subject = $3::text) AND ($4::text IS NULL OR action = $4::text) "
+    "AND ($5::bigint IS NULL OR time_us >= $5::bigint) "
+    "AND ($6::bigint IS NULL OR time_us < $6::bigint) ORDER BY id DESC LIMIT $7";
+
 // Serializes the writers of one object until their transaction ends. The lock is keyed by a
 // 64-bit hash of "{tenant}/{key}", so two keys share a lock only on a hash collision, which
 // makes them wait for each other but is otherwise harmless.
@@ -136,6 +150,28 @@ ObjectVersion read_version(const PgResult& result, int row) {
   version.deleted = result.boolean(row, 11);
   version.restored_from = result.optional_text(row, 12);
   return version;
+}
+
+// Reads the columns in the order of kListAuditEvents.
+AuditRecord read_audit_record(const PgResult& result, int row) {
+  AuditRecord record;
+  record.id = result.int64(row, 0);
+  record.time = from_unix_us(result.int64(row, 1));
+  record.request_id = result.text(row, 2);
+  record.subject = result.text(row, 3);
+  record.tenant = result.text(row, 4);
+  record.action = result.text(row, 5);
+  record.key = result.text(row, 6);
+  record.decision = result.text(row, 7);
+  record.reason = result.text(row, 8);
+  record.client_address = result.text(row, 9);
+  record.user_agent = result.text(row, 10);
+  return record;
+}
+
+std::optional<std::int64_t> optional_unix_us(const std::optional<SystemTime>& time) {
+  if (!time) return std::nullopt;
+  return to_unix_us(*time);
 }
 
 // Reads the columns in the order of kSelectTenantUpload.
@@ -320,6 +356,11 @@ class PostgresRepository final : public Repository {
                                                     SystemTime now) override;
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
                                                           std::string_view id) override;
+  Expected<std::int64_t, MetaError> append_audit_event(const AuditRecord& record) override;
+  Expected<Page<AuditRecord>, MetaError> list_audit_events(std::string_view tenant,
+                                                           const AuditFilter& filter,
+                                                           std::string_view cursor,
+                                                           std::size_t limit) override;
 
  private:
   // Runs work, which reads without writing, on a pooled connection. The server may have closed
@@ -601,6 +642,64 @@ Expected<PendingUpload, MetaError> PostgresRepository::abort_pending_upload(std:
     upload->state = UploadState::kAborted;
     return std::move(*upload);
   });
+}
+
+Expected<std::int64_t, MetaError> PostgresRepository::append_audit_event(
+    const AuditRecord& record) {
+  if (auto valid = validate_audit_record(record); !valid) return Unexpected(valid.error());
+  PgParams params;
+  params.int64(to_unix_us(record.time))
+      .text(record.request_id)
+      .text(record.subject)
+      .text(record.tenant)
+      .text(record.action)
+      .text(record.key)
+      .text(record.decision)
+      .text(record.reason)
+      .text(record.client_address)
+      .text(record.user_agent);
+  // One statement in a transaction, so a connection lost before BEGIN is retried and one lost
+  // later never inserts the event twice.
+  return transact([&](PgConnection& connection) -> Expected<std::int64_t, MetaError> {
+    auto inserted = connection.execute(kInsertAuditEvent, params);
+    if (!inserted) return Unexpected(inserted.error());
+    return inserted->int64(0, 0);
+  });
+}
+
+Expected<Page<AuditRecord>, MetaError> PostgresRepository::list_audit_events(
+    std::string_view tenant, const AuditFilter& filter, std::string_view cursor,
+    std::size_t limit) {
+  if (auto valid = validate_audit_filter(filter); !valid) return Unexpected(valid.error());
+  std::int64_t below_id = std::numeric_limits<std::int64_t>::max();
+  if (!cursor.empty()) {
+    auto decoded = decode_audit_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    below_id = *decoded;
+  }
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+  // Reading one row past the page shows whether another page follows.
+  PgParams params;
+  params.text(tenant)
+      .int64(below_id)
+      .optional_text(filter.subject)
+      .optional_text(filter.action)
+      .optional_int64(optional_unix_us(filter.since))
+      .optional_int64(optional_unix_us(filter.until))
+      .int64(static_cast<std::int64_t>(page_size + 1));
+
+  auto rows =
+      read([&](PgConnection& connection) { return connection.execute(kListAuditEvents, params); });
+  if (!rows) return Unexpected(rows.error());
+  Page<AuditRecord> page;
+  for (int row = 0; row < rows->rows(); ++row) {
+    page.items.push_back(read_audit_record(*rows, row));
+  }
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_audit_cursor(page.items.back().id);
+  }
+  return page;
 }
 
 PgSessionSettings session_settings(const PostgresOptions& options) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/encoding.h"
 #include "fmt/format.h"
@@ -116,6 +117,33 @@ Expected<void, MetaError> validate_observed_object(const ObjectRecord& observed,
   if (auto type = check_text("content_type", observed.content_type, false); !type) return type;
   if (auto size = check_size(observed.size); !size) return size;
   return check_sha256(observed.sha256);
+}
+
+Expected<void, MetaError> validate_audit_record(const AuditRecord& record) {
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {"request_id", &record.request_id},
+      {"subject", &record.subject},
+      {"tenant", &record.tenant},
+      {"action", &record.action},
+      {"key", &record.key},
+      {"decision", &record.decision},
+      {"reason", &record.reason},
+      {"client_address", &record.client_address},
+      {"user_agent", &record.user_agent}};
+  for (const auto& [name, value] : fields) {
+    if (auto checked = check_text(name, *value, true); !checked) return checked;
+  }
+  return {};
+}
+
+Expected<void, MetaError> validate_audit_filter(const AuditFilter& filter) {
+  if (filter.subject) {
+    if (auto checked = check_text("subject", *filter.subject, true); !checked) return checked;
+  }
+  if (filter.action) {
+    if (auto checked = check_text("action", *filter.action, true); !checked) return checked;
+  }
+  return {};
 }
 
 }  // namespace satchel::meta

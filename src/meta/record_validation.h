@@ -17,4 +17,11 @@ Expected<void, MetaError> validate_new_upload(const PendingUpload& upload);
 Expected<void, MetaError> validate_observed_object(const ObjectRecord& observed,
                                                    const PendingUpload& upload);
 
+// Checks every text field of an audit event. Returns kInvalid naming the first field that is
+// not UTF-8 or contains NUL.
+Expected<void, MetaError> validate_audit_record(const AuditRecord& record);
+
+// Checks the text conditions of an audit listing the same way.
+Expected<void, MetaError> validate_audit_filter(const AuditFilter& filter);
+
 }  // namespace satchel::meta

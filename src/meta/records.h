@@ -118,6 +118,36 @@ struct ObjectFilter {
   bool operator==(const ObjectFilter&) const = default;
 };
 
+// One audit event as stored: who did what to which key, and what was decided.
+struct AuditRecord {
+  // Assigned by Repository::append_audit_event, larger than every id the database assigned
+  // before. Ignored on append.
+  std::int64_t id = 0;
+  SystemTime time{};
+  std::string request_id;
+  std::string subject;  // empty when no token was verified
+  std::string tenant;   // empty when the token's claims were not readable
+  std::string action;
+  std::string key;
+  std::string decision;
+  std::string reason;
+  std::string client_address;
+  std::string user_agent;
+
+  bool operator==(const AuditRecord&) const = default;
+};
+
+// Conditions a listed audit event must meet besides its tenant. An unset field matches every
+// event.
+struct AuditFilter {
+  std::optional<std::string> subject;
+  std::optional<std::string> action;
+  std::optional<SystemTime> since;  // inclusive
+  std::optional<SystemTime> until;  // exclusive
+
+  bool operator==(const AuditFilter&) const = default;
+};
+
 // One page of a keyset-paginated listing.
 template <class T>
 struct Page {

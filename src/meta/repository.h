@@ -133,6 +133,19 @@ class Repository {
   // with kAlreadyCompleted when it was committed.
   virtual Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
                                                                   std::string_view id) = 0;
+
+  // Appends an audit event and returns its id. kInvalid for text that is not UTF-8 or contains
+  // NUL. Empty fields are allowed, because a sign-in failure may know no subject or tenant.
+  virtual Expected<std::int64_t, MetaError> append_audit_event(const AuditRecord& record) = 0;
+
+  // Lists tenant's audit events that match filter, newest (highest id) first. Pass an empty
+  // cursor for the first page and the returned next_cursor for the following ones. limit is
+  // clamped to 1..kMaxListLimit. kInvalid for a cursor this repository did not issue, and for
+  // filter text that is not UTF-8 or contains NUL.
+  virtual Expected<Page<AuditRecord>, MetaError> list_audit_events(std::string_view tenant,
+                                                                   const AuditFilter& filter,
+                                                                   std::string_view cursor,
+                                                                   std::size_t limit) = 0;
 };
 
 }  // namespace satchel::meta

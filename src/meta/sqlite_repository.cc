@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "meta/audit_cursor.h"
 #include "meta/commit_rules.h"
 #include "meta/key_range.h"
 #include "meta/list_filter.h"
@@ -89,6 +90,17 @@ constexpr std::string_view kSelectVersionById =
     "committed_at_us, deleted, restored_from FROM object_versions "
     "WHERE tenant = ? AND key = ? AND version_id = ? ORDER BY revision DESC LIMIT 1";
 
+constexpr std::string_view kInsertAuditEvent =
+    "INSERT INTO audit_events (time_us, request_id, subject, tenant, action, key, decision, "
+    "reason, client_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+// ?3 subject, ?4 action, ?5 since and ?6 until. A NULL parameter turns its condition off.
+constexpr std::string_view kListAuditEvents =
+    "SELECT id, time_us, request_id, subject, tenant, action, key, decision, reason, "
+    "client_address, user_agent FROM audit_events WHERE tenant = ?1 AND id < ?2 "
+    "AND (?3 IS NULL OR subject = ?3) AND (?4 IS NULL OR action = ?4) "
+    "AND (?5 IS NULL OR time_us >= ?5) AND (?6 IS NULL OR time_us < ?6) "
+    "ORDER BY id DESC LIMIT ?7";
+
 constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 
 MetaError make_error(MetaErrorCode code, std::string message,
@@ -131,6 +143,28 @@ ObjectVersion read_version(const SqliteStatement& row) {
   version.deleted = row.int64(11) != 0;
   version.restored_from = row.optional_text(12);
   return version;
+}
+
+// Reads the columns in the order of kListAuditEvents.
+AuditRecord read_audit_record(const SqliteStatement& row) {
+  AuditRecord record;
+  record.id = row.int64(0);
+  record.time = from_unix_us(row.int64(1));
+  record.request_id = row.text(2);
+  record.subject = row.text(3);
+  record.tenant = row.text(4);
+  record.action = row.text(5);
+  record.key = row.text(6);
+  record.decision = row.text(7);
+  record.reason = row.text(8);
+  record.client_address = row.text(9);
+  record.user_agent = row.text(10);
+  return record;
+}
+
+std::optional<std::int64_t> optional_unix_us(const std::optional<SystemTime>& time) {
+  if (!time) return std::nullopt;
+  return to_unix_us(*time);
 }
 
 // Reads the columns in the order of kSelectUpload.
@@ -366,6 +400,11 @@ class SqliteRepository final : public Repository {
                                                     SystemTime now) override;
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
                                                           std::string_view id) override;
+  Expected<std::int64_t, MetaError> append_audit_event(const AuditRecord& record) override;
+  Expected<Page<AuditRecord>, MetaError> list_audit_events(std::string_view tenant,
+                                                           const AuditFilter& filter,
+                                                           std::string_view cursor,
+                                                           std::size_t limit) override;
 
  private:
   // Serializes this process's writes, so they queue here instead of polling SQLite's lock
@@ -613,6 +652,68 @@ Expected<PendingUpload, MetaError> SqliteRepository::abort_pending_upload(std::s
   if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
   upload->state = UploadState::kAborted;
   return std::move(*upload);
+}
+
+Expected<std::int64_t, MetaError> SqliteRepository::append_audit_event(const AuditRecord& record) {
+  if (auto valid = validate_audit_record(record); !valid) return Unexpected(valid.error());
+  std::lock_guard lock(write_mutex_);
+  auto insert = writer_->prepare(kInsertAuditEvent);
+  if (!insert) return Unexpected(insert.error());
+  insert->bind(1, to_unix_us(record.time));
+  insert->bind(2, record.request_id);
+  insert->bind(3, record.subject);
+  insert->bind(4, record.tenant);
+  insert->bind(5, record.action);
+  insert->bind(6, record.key);
+  insert->bind(7, record.decision);
+  insert->bind(8, record.reason);
+  insert->bind(9, record.client_address);
+  insert->bind(10, record.user_agent);
+  auto row = insert->step();
+  if (!row) return Unexpected(row.error());
+  if (!*row) {
+    return Unexpected(make_error(MetaErrorCode::kUnavailable, "audit insert returned no id"));
+  }
+  return insert->int64(0);
+}
+
+Expected<Page<AuditRecord>, MetaError> SqliteRepository::list_audit_events(
+    std::string_view tenant, const AuditFilter& filter, std::string_view cursor,
+    std::size_t limit) {
+  if (auto valid = validate_audit_filter(filter); !valid) return Unexpected(valid.error());
+  std::int64_t below_id = std::numeric_limits<std::int64_t>::max();
+  if (!cursor.empty()) {
+    auto decoded = decode_audit_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    below_id = *decoded;
+  }
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListAuditEvents);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, below_id);
+  select->bind_optional(3, filter.subject);
+  select->bind_optional(4, filter.action);
+  select->bind_optional(5, optional_unix_us(filter.since));
+  select->bind_optional(6, optional_unix_us(filter.until));
+  // Reading one row past the page shows whether another page follows.
+  select->bind(7, static_cast<std::int64_t>(page_size + 1));
+
+  Page<AuditRecord> page;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    page.items.push_back(read_audit_record(*select));
+  }
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_audit_cursor(page.items.back().id);
+  }
+  return page;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "common/time_format.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 
 namespace satchel::obs {
 namespace {
@@ -86,13 +87,14 @@ void MemoryAuditStore::record(const AuditEvent& event) {
   while (entries_.size() > max_events_) entries_.pop_front();
 }
 
-Expected<AuditPage, std::string> MemoryAuditStore::query(const AuditQuery& query) const {
+Expected<AuditPage, AuditQueryError> MemoryAuditStore::query(const AuditQuery& query) const {
   uint64_t before = UINT64_MAX;
   if (!query.cursor.empty()) {
     auto [end, error] =
         std::from_chars(query.cursor.data(), query.cursor.data() + query.cursor.size(), before);
     if (error != std::errc{} || end != query.cursor.data() + query.cursor.size()) {
-      return Unexpected(std::string("invalid cursor; pass the next_cursor of a previous page"));
+      return Unexpected(AuditQueryError{AuditQueryError::Kind::kInvalidQuery,
+                                        "invalid cursor: pass the next_cursor of a previous page"});
     }
   }
   const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxAuditPageSize);
@@ -109,6 +111,13 @@ Expected<AuditPage, std::string> MemoryAuditStore::query(const AuditQuery& query
     before = it->sequence;
   }
   return page;
+}
+
+void count_audit_write_failure() {
+  static CounterFamily& failures = default_registry().counter(
+      "satchel_audit_write_failures_total",
+      "Audit events that could not be written to the metadata database.");
+  failures.labels({}).increment();
 }
 
 AuditLog::AuditLog(std::vector<std::shared_ptr<AuditSink>> sinks, std::shared_ptr<AuditStore> store)

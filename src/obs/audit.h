@@ -81,11 +81,21 @@ struct AuditPage {
   std::optional<std::string> next_cursor;
 };
 
+// Why a query failed.
+struct AuditQueryError {
+  enum class Kind {
+    kInvalidQuery,  // a cursor the store did not issue, or filter text it cannot store
+    kUnavailable,   // the store cannot be read now
+  };
+  Kind kind = Kind::kInvalidQuery;
+  std::string message;
+};
+
 // A queryable store of events. Implementations are thread-safe.
 class AuditStore : public AuditSink {
  public:
-  // Fails with a message for a cursor this store did not issue.
-  virtual Expected<AuditPage, std::string> query(const AuditQuery& query) const = 0;
+  // May block on a database, so callers on an I/O thread move it to a worker thread.
+  virtual Expected<AuditPage, AuditQueryError> query(const AuditQuery& query) const = 0;
 };
 
 // The most recent events in memory, oldest dropped first when full. Events
@@ -95,7 +105,7 @@ class MemoryAuditStore final : public AuditStore {
   explicit MemoryAuditStore(size_t max_events = 100'000) : max_events_(max_events) {}
 
   void record(const AuditEvent& event) override;
-  Expected<AuditPage, std::string> query(const AuditQuery& query) const override;
+  Expected<AuditPage, AuditQueryError> query(const AuditQuery& query) const override;
 
  private:
   struct Entry {
@@ -108,6 +118,10 @@ class MemoryAuditStore final : public AuditStore {
   std::deque<Entry> entries_;   // guarded by mutex_, oldest first
   uint64_t next_sequence_ = 1;  // guarded by mutex_
 };
+
+// Counts audit events that a store could not keep. The request goes on
+// either way, so operators watch this counter.
+void count_audit_write_failure();
 
 // Sends each event to every sink and to the store, which also serves
 // queries. Thread-safe.

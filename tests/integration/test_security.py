@@ -141,6 +141,46 @@ def test_sign_in_failure_goes_to_the_audit_sink(server):
     assert "not.a.token" not in server.log()
 
 
+def test_sign_in_failure_audit_names_tenant_of_readable_claims(server, alice, admin):
+    header, payload, signature = alice.token.split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    reply = Client(server, forged).call("GET", "/v1/objects")
+    assert reply.status == 401
+    listed = admin.call("GET", "/v1/admin/audit?action=auth:token")
+    assert listed.status == 200, listed
+    events = listed.json()["events"]
+    assert events, listed.json()
+    assert events[0]["tenant"] == "acme"
+    assert events[0]["subject"] == ""
+    assert events[0]["decision"] == "deny"
+    assert forged not in server.log()
+    # Unreadable claims name no tenant.
+    Client(server, "not.a.token").call("GET", "/v1/objects")
+    lines = [e for e in audit_lines(server) if e["action"] == "auth:token"]
+    assert lines[-1]["tenant"] == ""
+
+
+def test_audit_events_survive_restart(tmp_path):
+    data_dir = str(tmp_path)
+    first = Server(data_dir=data_dir).start()
+    try:
+        alice = Client(first, sign_in(first, "alice", "acme")["id_token"])
+        assert alice.upload("kept.txt", b"x", "text/plain")[2].status == 200
+    finally:
+        first.cleanup()
+    assert first.returncode == 0, first.log()
+
+    second = Server(data_dir=data_dir).start()
+    try:
+        admin = Client(second, sign_in(second, "root", "acme", admin=True)["id_token"])
+        reply = admin.call("GET", "/v1/admin/audit?subject=alice&action=object:write")
+        assert reply.status == 200, reply
+        keys = [e["key"] for e in reply.json()["events"]]
+        assert keys == ["acme/alice/kept.txt", "acme/alice/kept.txt"], keys
+    finally:
+        second.cleanup()
+
+
 def test_presign_rate_limit_returns_429(server, alice):
     statuses = []
     for _ in range(200):

@@ -437,6 +437,37 @@ TEST(TokenAuthenticator, RoutesByIssuerWithEachClaimMapping) {
   EXPECT_EQ(stranger.error(), TokenError::kInvalidIssuer);
 }
 
+TEST(TokenAuthenticator, UnverifiedTenantFollowsIssuerMapping) {
+  ManualClock clock(from_unix_seconds(kNow));
+  EcKey ci_key("ci-1");
+  EcKey other_key("other-1");
+  auto set = JwkSet::from_json(json{{"keys", {ci_key.public_jwk()}}});
+  auto keys = std::make_shared<FixedKeySource>(std::make_shared<const JwkSet>(std::move(*set)));
+  JwtVerifierConfig ci;
+  ci.issuer = "https://ci.example";
+  ci.audiences = {"satchel-ci"};
+  ci.tenant_claim = "owner";
+  TokenAuthenticator authenticator({{ci, keys}}, clock);
+  json claims = {{"iss", "https://ci.example"}, {"owner", "acme"}, {"org", "globex"}};
+  auto sign = [&](const json& payload) {
+    return make_token(JwsAlgorithm::kEs256, other_key.key.get(),
+                      {{"alg", "ES256"}, {"kid", "ci-1"}}, payload);
+  };
+
+  // The signature is wrong, but the claims are readable.
+  EXPECT_EQ(authenticator.unverified_tenant(sign(claims)), "acme");
+  EXPECT_EQ(authenticator.unverified_tenant("not.a.token"), "");
+  json stranger = claims;
+  stranger["iss"] = "https://unknown.example";
+  EXPECT_EQ(authenticator.unverified_tenant(sign(stranger)), "");
+  json number = claims;
+  number["owner"] = 7;
+  EXPECT_EQ(authenticator.unverified_tenant(sign(number)), "");
+  json oversized = claims;
+  oversized["owner"] = std::string(kMaxUnverifiedTenantBytes + 1, 'a');
+  EXPECT_EQ(authenticator.unverified_tenant(sign(oversized)), "");
+}
+
 TEST_F(KeyRotationTest, ServeConfigurationTrustsEveryIssuer) {
   provider_.publish({k1_.public_jwk()});
   EcKey dev_key("dev-1");
