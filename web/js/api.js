@@ -1,14 +1,19 @@
 // Fetch wrappers for the Satchel API, which is served from the same origin as this page.
 // Every call sends the ID token as a bearer token and raises ApiError on a non-2xx status.
 
-/** An error response of the API (`{"error": {"code", "message"}, "request_id"}`). */
+/**
+ * An error response of the API (`{"error": {"code", "message", ...}, "request_id", ...}`).
+ * `body` is the parsed response, which carries details such as the `current` record of a 409
+ * or the `violations` of a 422. It is null when the response was not JSON.
+ */
 export class ApiError extends Error {
-  constructor(message, { status = 0, code = 'network_error', requestId = null } = {}) {
+  constructor(message, { status = 0, code = 'network_error', requestId = null, body = null } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.body = body;
   }
 }
 
@@ -45,25 +50,68 @@ export class ApiClient {
     return record?.name === name ? record : null;
   }
 
-  /** Returns one page of records: `{objects, next_cursor}`. */
-  listObjects({ prefix, limit, cursor = null }, { signal } = {}) {
+  /** Fetches the JSON Schema that `preferences.json` must match. */
+  getPreferencesSchema({ signal } = {}) {
+    return this.request('GET', '/v1/schemas/preferences', { signal });
+  }
+
+  /**
+   * Returns one page of records: `{objects, next_cursor}`. `search` keeps the names that contain
+   * it, ignoring case.
+   */
+  listObjects({ prefix, limit, cursor = null, search = '' }, { signal } = {}) {
     const query = new URLSearchParams({ prefix, limit: String(limit) });
     if (cursor) {
       query.set('cursor', cursor);
     }
+    if (search) {
+      query.set('search', search);
+    }
     return this.request('GET', `/v1/objects?${query}`, { signal });
   }
 
-  /** Starts an upload and returns the presigned request: `{upload_id, method, url, headers}`. */
-  createUpload({ name, contentType, size }, { signal } = {}) {
+  /**
+   * Starts an upload and returns the presigned request: `{upload_id, method, url, headers}`.
+   * With `ifMatch` (an ETag) the upload commits only while the object still has that ETag, and
+   * with `ifNoneMatch: '*'` only while the object does not exist.
+   */
+  createUpload({ name, contentType, size, ifMatch, ifNoneMatch }, { signal } = {}) {
     const body = { name, content_type: contentType, size };
+    if (ifMatch) {
+      body.if_match = ifMatch;
+    }
+    if (ifNoneMatch) {
+      body.if_none_match = ifNoneMatch;
+    }
     return this.request('POST', '/v1/uploads', { body, signal });
   }
 
-  /** Commits an upload whose bytes are in the store and returns the new object record. */
-  completeUpload(uploadId, { signal } = {}) {
+  /**
+   * Commits an upload whose bytes are in the store and returns the new object record.
+   * `versionId` is the store version that the PUT created, so that a later upload to the same
+   * name cannot take its place.
+   */
+  completeUpload(uploadId, { versionId = null, signal } = {}) {
     const path = `/v1/uploads/${encodeURIComponent(uploadId)}/complete`;
-    return this.request('POST', path, { signal });
+    const body = versionId ? { version_id: versionId } : {};
+    return this.request('POST', path, { body, signal });
+  }
+
+  /** Returns one page of the history of `name`, newest first: `{versions, next_cursor}`. */
+  listVersions(name, { cursor = null, limit = 20 } = {}, { signal } = {}) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) {
+      query.set('cursor', cursor);
+    }
+    return this.request('GET', `/v1/objects/${encodeObjectName(name)}/versions?${query}`, {
+      signal,
+    });
+  }
+
+  /** Makes the bytes of an older version current again, as a new revision. */
+  restoreVersion(name, versionId, { signal } = {}) {
+    const path = `/v1/objects/${encodeObjectName(name)}/restore`;
+    return this.request('POST', path, { body: { version_id: versionId }, signal });
   }
 
   /** Returns a presigned GET URL of the store for the object: `{url, expires_at}`. */
@@ -138,5 +186,6 @@ async function readApiError(response) {
     status: response.status,
     code: payload?.error?.code || 'http_error',
     requestId: payload?.request_id || response.headers.get('X-Request-Id'),
+    body: payload,
   });
 }

@@ -66,15 +66,35 @@ const attachments = new AttachmentsPanel({
     loadMore: byId('attachments-more'),
     dialog: byId('delete-dialog'),
     dialogText: byId('delete-dialog-text'),
+    searchForm: byId('attachments-search'),
+    searchInput: byId('attachments-search-input'),
+  },
+  versionsElements: {
+    dialog: byId('versions-dialog'),
+    title: byId('versions-title'),
+    rows: byId('versions-rows'),
+    status: new StatusRegion(byId('versions-status')),
+    more: byId('versions-more'),
+    close: byId('versions-close'),
   },
 });
 
 const preferences = new PreferencesPanel({
   api,
   form: byId('preferences-form'),
-  timeZoneField: byId('pref-time-zone-field'),
+  fields: byId('preferences-fields'),
   status: new StatusRegion(byId('preferences-status')),
-  onApply: ({ language, time_zone: timeZone }) => attachments.setFormat({ language, timeZone }),
+  conflictElements: {
+    region: byId('preferences-conflict'),
+    heading: byId('conflict-title'),
+    rows: byId('conflict-rows'),
+    reloadButton: byId('conflict-reload'),
+    overwriteButton: byId('conflict-overwrite'),
+  },
+  onApply: ({ language, time_zone: timeZone, items_per_page: pageSize }) => {
+    attachments.setFormat({ language, timeZone });
+    attachments.setPageSize(pageSize);
+  },
 });
 
 const avatar = new AvatarPanel({

@@ -1,14 +1,19 @@
 // Attachments: files stored as `attachments/<file name>`, uploaded from a file input or by drag
-// and drop, and listed in a table with Download and Delete buttons. Rows are updated in place,
-// never rebuilt, so keyboard focus stays where it is while uploads finish.
+// and drop, and listed in a table with Download, Versions and Delete buttons, narrowed by a name
+// search. Rows are updated in place, never rebuilt, so keyboard focus stays where it is while
+// uploads finish.
 
 import { uploadObject } from './upload.js';
 import { fetchFromStore } from './store.js';
 import { formatBytes, formatDateTime } from './format.js';
 import { ApiError } from './api.js';
+import { VersionsDialog } from './versions.js';
 
 export const ATTACHMENTS_PREFIX = 'attachments/';
-const PAGE_SIZE = 50;
+// Rows per page until the preferences set items_per_page.
+const DEFAULT_PAGE_SIZE = 50;
+// Wait after the last key press in the search field before the list is fetched again.
+const SEARCH_DELAY_MS = 250;
 // Uploads that run at once. Browsers allow about six HTTP/1.1 connections per host, and the
 // remaining ones keep the page's API calls responsive.
 const PARALLEL_UPLOADS = 3;
@@ -24,6 +29,13 @@ export class AttachmentsPanel {
   // Names of the objects being downloaded, so a second click does not fetch the bytes again.
   #downloading = new Set();
   #format = { language: undefined, timeZone: undefined };
+  #pageSize = DEFAULT_PAGE_SIZE;
+  // The name search in effect, as sent to the API's `search` filter.
+  #search = '';
+  #searchTimer = null;
+  // Incremented by every reload, so a listing that a newer one replaced is dropped.
+  #listGeneration = 0;
+  #versions;
   // Aborted by reset() at sign-out. A request that fails after that reports nothing, because its
   // panel is hidden and a 401 has already switched the page to the signed-out view.
   #controller = new AbortController();
@@ -33,14 +45,32 @@ export class AttachmentsPanel {
    * @param {import('./api.js').ApiClient} options.api
    * @param {import('./status.js').StatusRegion} options.status
    * @param {Object<string, HTMLElement>} options.elements input, dropzone, uploads (list),
-   *     tableRegion, rows (tbody), empty, loadMore, dialog and dialogText
+   *     tableRegion, rows (tbody), empty, loadMore, dialog, dialogText, searchForm and
+   *     searchInput
+   * @param {Object<string, *>} options.versionsElements see VersionsDialog
    */
-  constructor({ api, status, elements }) {
+  constructor({ api, status, elements, versionsElements }) {
     this.#api = api;
     this.#status = status;
     this.#elements = elements;
+    this.#versions = new VersionsDialog({
+      api,
+      elements: versionsElements,
+      onRestored: (record) => {
+        this.#upsertRow(record);
+        this.#updateListState();
+      },
+    });
 
-    const { input, loadMore, rows } = elements;
+    const { input, loadMore, rows, searchForm, searchInput } = elements;
+    searchForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.#applySearch();
+    });
+    searchInput.addEventListener('input', () => {
+      clearTimeout(this.#searchTimer);
+      this.#searchTimer = setTimeout(() => this.#applySearch(), SEARCH_DELAY_MS);
+    });
     input.addEventListener('change', () => {
       const files = [...input.files];
       input.value = '';
@@ -59,9 +89,16 @@ export class AttachmentsPanel {
   /** Sets the language and time zone for sizes and dates, and updates the rows shown. */
   setFormat({ language, timeZone }) {
     this.#format = { language, timeZone };
+    this.#versions.setFormat(this.#format);
     for (const { row, record } of this.#rows.values()) {
       fillRow(row, record, this.#format);
     }
+  }
+
+  /** Sets the rows fetched per page, from 1 to 1000. Applies from the next page fetched. */
+  setPageSize(pageSize) {
+    const valid = Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1000;
+    this.#pageSize = valid ? pageSize : DEFAULT_PAGE_SIZE;
   }
 
   /** Loads the first page of attachments into an empty table. */
@@ -70,11 +107,34 @@ export class AttachmentsPanel {
     await this.#loadPage();
   }
 
+  async #applySearch() {
+    clearTimeout(this.#searchTimer);
+    const search = this.#elements.searchInput.value.trim();
+    if (search === this.#search) {
+      return;
+    }
+    this.#search = search;
+    this.#clearRows();
+    await this.#loadPage();
+    if (search === this.#search && search !== '') {
+      const count = this.#rows.size;
+      const more = this.#nextCursor === null ? '' : ' (more with Load more)';
+      const noun = count === 1 ? 'attachment matches' : 'attachments match';
+      this.#status.info(`${count} ${noun} "${search}"${more}.`);
+    } else if (search === '') {
+      this.#status.clear();
+    }
+  }
+
   /** Cancels requests and uploads in flight and empties the panel, for sign-out. */
   reset() {
     this.#controller.abort();
     this.#controller = new AbortController();
     this.#loadingPage = false;
+    clearTimeout(this.#searchTimer);
+    this.#search = '';
+    this.#elements.searchInput.value = '';
+    this.#versions.close();
     this.#clearRows();
     this.#elements.uploads.replaceChildren();
     this.#elements.empty.hidden = true;
@@ -84,13 +144,20 @@ export class AttachmentsPanel {
   async #loadPage() {
     const signal = this.#controller.signal;
     const { loadMore } = this.#elements;
+    const generation = this.#listGeneration;
     this.#loadingPage = true;
     loadMore.setAttribute('aria-disabled', 'true');
     try {
-      const page = await this.#api.listObjects(
-        { prefix: ATTACHMENTS_PREFIX, limit: PAGE_SIZE, cursor: this.#nextCursor },
-        { signal },
-      );
+      const query = {
+        prefix: ATTACHMENTS_PREFIX,
+        limit: this.#pageSize,
+        cursor: this.#nextCursor,
+        search: this.#search,
+      };
+      const page = await this.#api.listObjects(query, { signal });
+      if (generation !== this.#listGeneration) {
+        return [];
+      }
       const added = [];
       for (const record of page.objects ?? []) {
         added.push(this.#upsertRow(record));
@@ -129,10 +196,13 @@ export class AttachmentsPanel {
     const { tableRegion, empty, loadMore } = this.#elements;
     tableRegion.hidden = this.#rows.size === 0;
     empty.hidden = this.#rows.size > 0;
+    empty.textContent = this.#search ? `No attachment name contains "${this.#search}".` : 'No attachments yet.';
     loadMore.hidden = this.#nextCursor === null;
   }
 
   #clearRows() {
+    this.#listGeneration += 1;
+    this.#loadingPage = false;
     this.#rows.clear();
     this.#nextCursor = null;
     this.#elements.rows.replaceChildren();
@@ -160,6 +230,8 @@ export class AttachmentsPanel {
     const { name } = row.dataset;
     if (button.dataset.action === 'download') {
       await this.#download(name);
+    } else if (button.dataset.action === 'versions') {
+      await this.#versions.open(name, displayName(name));
     } else if (button.dataset.action === 'delete') {
       await this.#delete(name, row, button);
     }
@@ -289,8 +361,10 @@ export class AttachmentsPanel {
         },
         signal,
       });
-      this.#upsertRow(record);
-      this.#updateListState();
+      if (this.#matchesSearch(record.name)) {
+        this.#upsertRow(record);
+        this.#updateListState();
+      }
       item.remove();
       return null;
     } catch (error) {
@@ -299,6 +373,11 @@ export class AttachmentsPanel {
       }
       return error;
     }
+  }
+
+  // Mirrors the API's search filter, which matches a part of the name in any letter case.
+  #matchesSearch(name) {
+    return name.toLowerCase().includes(this.#search.toLowerCase());
   }
 
   #reportBatch(jobs) {
@@ -455,6 +534,7 @@ function createRow(name) {
   actions.className = 'row-actions';
   actions.append(
     createRowButton('download', 'Download', displayName(name)),
+    createRowButton('versions', 'Versions', displayName(name)),
     createRowButton('delete', 'Delete', displayName(name)),
   );
   const actionsCell = document.createElement('td');

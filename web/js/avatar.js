@@ -1,6 +1,7 @@
 // The avatar: an image stored as the object `avatar` with its own content type. A chosen file
 // is previewed from a blob: URL before upload, and the stored one is shown from a presigned URL.
 
+import { ApiError } from './api.js';
 import { uploadObject } from './upload.js';
 
 export const AVATAR_NAME = 'avatar';
@@ -151,7 +152,7 @@ export class AvatarPanel {
     } catch (error) {
       if (!signal.aborted) {
         this.#setUploading(false);
-        this.#status.error(`Could not upload ${file.name}`, error);
+        this.#status.error(`Could not upload ${file.name}`, describeUploadError(error, file));
       }
       return;
     }
@@ -230,4 +231,17 @@ export class AvatarPanel {
       );
     }
   }
+}
+
+// A 415 means the server read the bytes and found another type than the file claims, which
+// usually means a renamed file. The server's own wording stays in the message after it.
+function describeUploadError(error, file) {
+  if (!(error instanceof ApiError) || error.status !== 415) {
+    return error;
+  }
+  const claimed = file.type || 'an image';
+  const reason =
+    `The server checked the file and it is not really ${claimed}, so it was not saved ` +
+    `(${error.message}). Choose a PNG, JPEG, WebP or GIF image saved by an image editor`;
+  return new ApiError(reason, { status: 415, code: error.code, requestId: error.requestId });
 }

@@ -42,8 +42,10 @@ function isForbiddenHeader(name) {
 }
 
 /**
- * Sends `body` with the presigned method, URL and headers, and resolves when the store accepts
- * it. XMLHttpRequest is used because fetch() does not report upload progress.
+ * Sends `body` with the presigned method, URL and headers, and resolves with
+ * `{versionId, etag}` from the store's response headers once the store accepts it. The headers
+ * are sent exactly as presigned, because the signature covers them. XMLHttpRequest is used
+ * because fetch() does not report upload progress.
  *
  * @param {{method?: string, url: string, headers?: Object<string, string>}} presigned
  * @param {Blob} body
@@ -80,7 +82,10 @@ export function sendToStore(presigned, body, { onProgress = () => {}, signal } =
     request.addEventListener('load', () => {
       if (request.status >= 200 && request.status < 300) {
         onProgress(1);
-        settle(resolve);
+        settle(resolve, {
+          versionId: request.getResponseHeader('x-amz-version-id'),
+          etag: request.getResponseHeader('ETag'),
+        });
         return;
       }
       const { code, message } = parseS3Error(request.responseText);

@@ -12,17 +12,21 @@ import { sendToStore } from './store.js';
  * @param {Blob} options.body the bytes. A Blob, never a string, because browsers append
  *     `;charset=UTF-8` to the Content-Type of a string body and the signature would not match.
  * @param {string} options.contentType
+ * @param {string} [options.ifMatch] ETag the object must still have when the upload commits
+ * @param {string} [options.ifNoneMatch] `*` to commit only while no object has the name
  * @param {(phase: string, fraction: number) => void} [options.onProgress] phase is `presign`,
  *     `transfer` or `commit`, and fraction is the share of bytes sent, from 0 to 1
  * @param {AbortSignal} [options.signal]
  */
-export async function uploadObject(api, { name, body, contentType, onProgress, signal }) {
+export async function uploadObject(api, options) {
+  const { name, body, contentType, ifMatch, ifNoneMatch, onProgress, signal } = options;
   const report = onProgress ?? (() => {});
   report('presign', 0);
-  const upload = await api.createUpload({ name, contentType, size: body.size }, { signal });
+  const request = { name, contentType, size: body.size, ifMatch, ifNoneMatch };
+  const upload = await api.createUpload(request, { signal });
   report('transfer', 0);
   const reportTransfer = (fraction) => report('transfer', fraction);
-  await sendToStore(upload, body, { onProgress: reportTransfer, signal });
+  const { versionId } = await sendToStore(upload, body, { onProgress: reportTransfer, signal });
   report('commit', 1);
-  return api.completeUpload(upload.upload_id, { signal });
+  return api.completeUpload(upload.upload_id, { versionId, signal });
 }
