@@ -36,12 +36,22 @@ Expected<std::shared_ptr<const TokenAuthenticator>, std::string> make_token_auth
                           "\" is already trusted as the development provider");
       }
     }
-    issuers.push_back(make_trusted_issuer(issuer, config->jwks_cache, get, clock));
+    auto fetcher = fetchers.find(issuer.ca_file);
+    if (fetcher == fetchers.end()) {
+      auto made = make_https_get(executor, config->fetch_timeout, issuer.ca_file);
+      if (!made) {
+        return Unexpected("auth.issuers: issuer \"" + issuer.issuer + "\": " + made.error());
+      }
+      fetcher = fetchers.emplace(issuer.ca_file, std::move(*made)).first;
+    }
+    issuers.push_back(make_trusted_issuer(issuer, config->jwks_cache, fetcher->second, clock));
   }
   return std::make_shared<const TokenAuthenticator>(std::move(issuers), clock);
 }
 
-TokenAuthenticator::TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock) {
+TokenAuthenticator::TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock,
+                                       VerifiedTokenCacheSettings cache)
+    : verified_tokens_(std::make_unique<VerifiedTokenCache>(clock, cache)) {
   entries_.reserve(issuers.size());
   for (const TrustedIssuer& issuer : issuers) {
     entries_.push_back(
@@ -82,6 +92,7 @@ std::string TokenAuthenticator::unverified_tenant(std::string_view token) const 
 
 asio::awaitable<Expected<VerifiedToken, TokenError>> TokenAuthenticator::authenticate(
     std::string token) const {
+  if (auto cached = verified_tokens_->find(token)) co_return std::move(*cached);
   auto decoded = decode_jwt(token);
   if (!decoded) co_return Unexpected(decoded.error());
   auto iss = decoded->claims.find("iss");
@@ -98,7 +109,9 @@ asio::awaitable<Expected<VerifiedToken, TokenError>> TokenAuthenticator::authent
                        entry->algorithms.end()) {
     co_await entry->keys->prepare(decoded->kid);
   }
-  co_return entry->verifier.verify(token);
+  auto verified = entry->verifier.verify(token);
+  if (verified) verified_tokens_->insert(token, *verified);
+  co_return verified;
 }
 
 }  // namespace satchel::auth

@@ -11,6 +11,7 @@
 #include "auth/issuer_config.h"
 #include "auth/issuer_keys.h"
 #include "auth/jwt_verifier.h"
+#include "auth/verified_token_cache.h"
 
 namespace satchel::auth {
 
@@ -29,14 +30,16 @@ TrustedIssuer make_trusted_issuer(const IssuerConfig& config, const JwksCacheSet
 TrustedIssuer make_fixed_issuer(std::string issuer, std::vector<std::string> audiences,
                                 std::shared_ptr<const JwkSet> keys);
 
-// Thread-safe and immutable after construction. The clock must outlive it.
 // unverified_tenant() ignores longer values, so forged tokens cannot fill
 // the audit log with large strings.
 inline constexpr size_t kMaxUnverifiedTenantBytes = 256;
 
+// Thread-safe. The issuers are fixed at construction, and only the cache of
+// verified tokens changes afterwards. The clock must outlive it.
 class TokenAuthenticator {
  public:
-  TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock);
+  TokenAuthenticator(std::vector<TrustedIssuer> issuers, const Clock& clock,
+                     VerifiedTokenCacheSettings cache = {});
 
   // Verifies a bearer token. The "iss" claim is read before the signature is
   // checked, only to pick the issuer whose verifier then checks everything,
@@ -44,6 +47,8 @@ class TokenAuthenticator {
   // kInvalidIssuer and never causes a fetch. For an asymmetric algorithm the
   // issuer accepts, the issuer's keys are prepared first, which may wait for
   // a rate-limited JWKS fetch when the kid is unknown or the keys expired.
+  // A token that passed these checks before is returned from the cache of
+  // verified tokens until its exp or the cache's max_age, whichever is first.
   asio::awaitable<Expected<VerifiedToken, TokenError>> authenticate(std::string token) const;
 
   size_t issuer_count() const { return entries_.size(); }
@@ -59,6 +64,10 @@ class TokenAuthenticator {
   // metrics endpoint: pairs of issuer and counters.
   std::vector<std::pair<std::string, JwksCacheCounters>> key_cache_counters() const;
 
+  VerifiedTokenCacheCounters verified_token_cache_counters() const {
+    return verified_tokens_->counters();
+  }
+
  private:
   struct Entry {
     std::string issuer;
@@ -70,6 +79,8 @@ class TokenAuthenticator {
   const Entry* find(std::string_view issuer) const;
 
   std::vector<Entry> entries_;
+  // A pointer, so that authenticate() can stay const while the cache changes.
+  std::unique_ptr<VerifiedTokenCache> verified_tokens_;
 };
 
 // Builds the authenticator of `satchel serve`: the fixed issuers first (the
