@@ -198,6 +198,8 @@ step('resolves a conflict from a second page', async () => {
     await savePreferences(other);
     await other.locator('#preferences-status[data-kind="success"]').waitFor();
 
+    // Chromium throttles animation frames in a background tab, which slows every action there.
+    await page.bringToFront();
     await field('Items per page').fill('30');
     await savePreferences();
     const conflict = page.locator('#preferences-conflict');
@@ -212,15 +214,18 @@ step('resolves a conflict from a second page', async () => {
     await page.getByRole('button', { name: 'Overwrite with mine' }).click();
     await page.locator('#preferences-status[data-kind="success"]').waitFor();
     assert.equal(await conflict.isHidden(), true);
+    await other.bringToFront();
     await other.reload();
     await waitForForm(other);
     assert.equal(await otherField('Theme').inputValue(), 'dark');
     assert.equal(await otherField('Items per page').inputValue(), '30');
 
     // Another stale save, resolved the other way: the server copy replaces the form.
+    await other.bringToFront();
     await otherField('Email notifications').uncheck();
     await savePreferences(other);
     await other.locator('#preferences-status[data-kind="success"]').waitFor();
+    await page.bringToFront();
     await field('Time zone').fill('Asia/Tokyo');
     await savePreferences();
     await conflict.waitFor();
@@ -239,6 +244,7 @@ step('resolves a conflict from a second page', async () => {
   } finally {
     await saveScreenshot(other, 'second-page').catch(() => {});
     await other.close();
+    await page.bringToFront();
   }
 });
 
