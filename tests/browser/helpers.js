@@ -108,7 +108,11 @@ export async function recordProgress(page, selector) {
         }
       }
     });
-    observer.observe(root, { subtree: true, attributes: true, attributeFilter: ['value', 'hidden'] });
+    observer.observe(root, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['value', 'hidden'],
+    });
   }, selector);
 }
 

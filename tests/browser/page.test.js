@@ -34,7 +34,10 @@ let checkPage;
 before(async () => {
   server = await startSatchel();
   browser = await launchChromium();
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
   // Every action here takes well under a second, so a wait that lasts longer has failed.
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   page = await context.newPage();
@@ -63,7 +66,10 @@ function step(name, body) {
     try {
       await body();
     } finally {
-      const file = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      const file = name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '');
       await saveScreenshot(page, file).catch(() => {});
     }
   });
@@ -107,7 +113,9 @@ step('renders the preferences form from the schema', async () => {
 
   const theme = field('Theme');
   assert.equal(await theme.evaluate((element) => element.tagName), 'SELECT');
-  const themes = await theme.locator('option').evaluateAll((options) => options.map((o) => o.value));
+  const themes = await theme
+    .locator('option')
+    .evaluateAll((options) => options.map((o) => o.value));
   assert.deepEqual(themes.sort(), ['dark', 'light', 'system']);
   assert.equal(await field('Language').evaluate((element) => element.tagName), 'SELECT');
   assert.equal(await field('Time zone').getAttribute('type'), 'text');
@@ -191,7 +199,8 @@ step('resolves a conflict from a second page', async () => {
   try {
     await signIn(other, server.origin, { user: 'alice', tenant: 'acme' });
     await waitForForm(other);
-    const otherField = (label) => other.locator('#preferences-form').getByLabel(label, { exact: true });
+    const otherField = (label) =>
+      other.locator('#preferences-form').getByLabel(label, { exact: true });
 
     // The second page saves first, so the first page's copy is stale.
     await otherField('Theme').selectOption('light');
@@ -229,7 +238,9 @@ step('resolves a conflict from a second page', async () => {
     await field('Time zone').fill('Asia/Tokyo');
     await savePreferences();
     await conflict.waitFor();
-    const rows = await conflict.locator('tbody tr').evaluateAll((all) => all.map((r) => r.dataset.field));
+    const rows = await conflict
+      .locator('tbody tr')
+      .evaluateAll((all) => all.map((r) => r.dataset.field));
     assert.deepEqual(rows.sort(), ['email_notifications', 'time_zone']);
     await page.getByRole('button', { name: 'Reload theirs' }).click();
     assert.equal(await conflict.isHidden(), true);
@@ -251,7 +262,9 @@ step('resolves a conflict from a second page', async () => {
 step('uploads an avatar with preview and progress, and shows the thumbnail', async () => {
   const png = await makePng(page, 640, 480);
   const image = page.locator('#avatar-image');
-  await page.locator('#avatar-input').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
+  await page
+    .locator('#avatar-input')
+    .setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
 
   // The preview comes from the chosen file before anything is uploaded.
   assert.match(await image.getAttribute('src'), /^blob:/);
@@ -262,8 +275,14 @@ step('uploads an avatar with preview and progress, and shows the thumbnail', asy
   await page.getByRole('button', { name: 'Upload avatar' }).click();
   await page.locator('#avatar-status[data-kind="success"]').waitFor();
   const progress = await readProgress(page);
-  assert.ok(progress.some((record) => !record.hidden), 'the progress bar was shown');
-  assert.ok(progress.some((record) => record.value === 1), 'the progress bar reached the end');
+  assert.ok(
+    progress.some((record) => !record.hidden),
+    'the progress bar was shown',
+  );
+  assert.ok(
+    progress.some((record) => record.value === 1),
+    'the progress bar reached the end',
+  );
 
   // The stored avatar is the server's 256 x 256 thumbnail, read through a presigned GET URL.
   const src = await image.getAttribute('src');
@@ -296,11 +315,18 @@ step('reports an avatar whose bytes are not its type', async () => {
 });
 
 const attachments = [
-  { name: 'notes.txt', type: 'text/plain', buffer: makeText('notes, first version', ATTACHMENT_BYTES) },
+  {
+    name: 'notes.txt',
+    type: 'text/plain',
+    buffer: makeText('notes, first version', ATTACHMENT_BYTES),
+  },
   { name: 'report.csv', type: 'text/csv', buffer: makeText('report', ATTACHMENT_BYTES) },
   { name: 'scratch.txt', type: 'text/plain', buffer: makeText('scratch', ATTACHMENT_BYTES) },
 ];
-const row = (name) => page.locator('#attachments-rows tr').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+const row = (name) =>
+  page
+    .locator('#attachments-rows tr')
+    .filter({ has: page.getByRole('rowheader', { name, exact: true }) });
 
 step('uploads three dropped attachments with one progress bar each', async () => {
   // DevTools network throttling slows the uploads, so the bars are seen moving.
@@ -330,8 +356,14 @@ step('uploads three dropped attachments with one progress bar each', async () =>
 
   const progress = await readProgress(page);
   const labels = new Set(progress.map((record) => record.label));
-  assert.deepEqual([...labels].sort(), attachments.map((a) => `Upload progress of ${a.name}`).sort());
-  assert.ok(progress.some((record) => record.value > 0 && record.value < 1), 'a bar was seen mid-way');
+  assert.deepEqual(
+    [...labels].sort(),
+    attachments.map((a) => `Upload progress of ${a.name}`).sort(),
+  );
+  assert.ok(
+    progress.some((record) => record.value > 0 && record.value < 1),
+    'a bar was seen mid-way',
+  );
   assert.ok(Math.max(...progress.map((record) => record.visibleBars)) >= 3, 'three bars at once');
 
   for (const { name, type } of attachments) {
@@ -368,10 +400,15 @@ step('downloads an attachment with the same bytes', async () => {
 step('restores an earlier version of an attachment', async () => {
   // A second version of notes.txt, chosen with the file input as a keyboard user would.
   const second = makeText('notes, second version', 1000);
-  await page.locator('#attachments-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: second });
+  await page
+    .locator('#attachments-input')
+    .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: second });
   await page.locator('#attachments-status[data-kind="success"]').waitFor();
   const sizeOfNotes = row('notes.txt').locator('td').first();
-  await page.waitForFunction((cell) => /^1\s*kB$/.test(cell.textContent), await sizeOfNotes.elementHandle());
+  await page.waitForFunction(
+    (cell) => /^1\s*kB$/.test(cell.textContent),
+    await sizeOfNotes.elementHandle(),
+  );
 
   await row('notes.txt').getByRole('button', { name: 'Versions notes.txt' }).click();
   const dialog = page.locator('#versions-dialog');
@@ -398,12 +435,17 @@ step('deletes an attachment after confirmation', async () => {
   await dialog.getByRole('button', { name: 'Delete' }).click();
   await page.locator('#attachments-status', { hasText: 'Deleted scratch.txt.' }).waitFor();
   assert.equal(await row('scratch.txt').count(), 0);
-  assert.deepEqual(await page.locator('#attachments-rows th').allTextContents(), ['notes.txt', 'report.csv']);
+  assert.deepEqual(await page.locator('#attachments-rows th').allTextContents(), [
+    'notes.txt',
+    'report.csv',
+  ]);
 });
 
 step('works with the keyboard and labels every control', async () => {
   const unlabelled = await page.evaluate(() => {
-    const controls = document.querySelectorAll('main input, main select, main button, main textarea');
+    const controls = document.querySelectorAll(
+      'main input, main select, main button, main textarea',
+    );
     const names = [];
     for (const control of controls) {
       if (control.closest('[hidden]') || control.type === 'hidden') {
@@ -445,8 +487,14 @@ step('works with the keyboard and labels every control', async () => {
     stops.push(stop);
   }
   const ids = stops.map((stop) => stop.id);
-  for (const expected of ['sign-out', 'pref-theme', 'pref-email_notifications', 'avatar-input',
-    'attachments-input', 'attachments-search-input']) {
+  for (const expected of [
+    'sign-out',
+    'pref-theme',
+    'pref-email_notifications',
+    'avatar-input',
+    'attachments-input',
+    'attachments-search-input',
+  ]) {
     assert.ok(ids.includes(expected), `Tab reaches ${expected}`);
   }
   const noOutline = stops.filter((stop) => !stop.outline).map((stop) => stop.id);
@@ -465,9 +513,13 @@ step('stays readable at 200 % zoom', async () => {
   // A 1280 px wide window at 200 % zoom lays the page out in 640 CSS pixels.
   await page.setViewportSize({ width: 640, height: 900 });
   try {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
-    const fontSize = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    const fontSize = await page.evaluate(() =>
+      parseFloat(getComputedStyle(document.body).fontSize),
+    );
     assert.ok(fontSize >= 16);
     await saveScreenshot(page, 'zoom-200');
   } finally {

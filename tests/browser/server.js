@@ -20,13 +20,15 @@ async function freePort() {
 }
 
 /**
- * Starts the server and resolves once /healthz answers. Returns `{origin, stop, log}`, where
+ * Starts the server and resolves once /healthz responds. Returns `{origin, stop, log}`, where
  * `log()` returns what the server wrote to stderr so far.
  */
 export async function startSatchel() {
   const binary = process.env.SATCHEL_BINARY;
   if (!binary) {
-    throw new Error('SATCHEL_BINARY is not set. Run through CTest, or set it to the satchel binary.');
+    throw new Error(
+      'SATCHEL_BINARY is not set. Run through CTest, or set it to the satchel binary.',
+    );
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'satchel-browser-'));
   const apiPort = await freePort();
@@ -35,9 +37,12 @@ export async function startSatchel() {
     binary,
     [
       'serve',
-      '--listen', `127.0.0.1:${apiPort}`,
-      '--store-listen', `127.0.0.1:${storePort}`,
-      '--data-dir', dataDir,
+      '--listen',
+      `127.0.0.1:${apiPort}`,
+      '--store-listen',
+      `127.0.0.1:${storePort}`,
+      '--data-dir',
+      dataDir,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -79,7 +84,9 @@ export async function startSatchel() {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`satchel serve did not answer /healthz within ${STARTUP_TIMEOUT_MS} ms:\n${log}`);
+      throw new Error(
+        `satchel serve did not answer /healthz within ${STARTUP_TIMEOUT_MS} ms:\n${log}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
   }

@@ -196,7 +196,9 @@ export class AttachmentsPanel {
     const { tableRegion, empty, loadMore } = this.#elements;
     tableRegion.hidden = this.#rows.size === 0;
     empty.hidden = this.#rows.size > 0;
-    empty.textContent = this.#search ? `No attachment name contains "${this.#search}".` : 'No attachments yet.';
+    empty.textContent = this.#search
+      ? `No attachment name contains "${this.#search}".`
+      : 'No attachments yet.';
     loadMore.hidden = this.#nextCursor === null;
   }
 

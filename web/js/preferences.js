@@ -168,7 +168,9 @@ export class PreferencesPanel {
       this.#saved = saved;
       if (saved.document === null) {
         this.#show(startingValues(this.#form, schema));
-        this.#status.info('No preferences saved yet. The form shows the defaults for this browser.');
+        this.#status.info(
+          'No preferences saved yet. The form shows the defaults for this browser.',
+        );
       } else {
         this.#show(saved.document);
         this.#status.clear();

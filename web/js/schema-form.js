@@ -1,7 +1,7 @@
 // Form fields generated from the JSON Schema of a flat object, and the checks the browser runs
 // before a save. The server validates again against the same schema, so these checks only give
 // earlier and clearer messages. The supported keywords are type, enum, minimum, maximum,
-// exclusiveMinimum, exclusiveMaximum (draft 2019-09 and later number form), minLength,
+// exclusiveMinimum, exclusiveMaximum (the number form of draft-06 and later), minLength,
 // maxLength, pattern, required, title, description and default. Properties of another type
 // (object, array) get no field, and their saved values are kept as they are.
 
@@ -91,7 +91,8 @@ export class SchemaForm {
       if (value === undefined) {
         message = required.has(name) ? 'Enter a value, because this field is required.' : null;
       } else {
-        message = checkValue(property, value) ?? this.#fieldOptions[name]?.validate?.(value) ?? null;
+        message =
+          checkValue(property, value) ?? this.#fieldOptions[name]?.validate?.(value) ?? null;
       }
       if (message !== null) {
         violations.push({ path: `/${escapePointer(name)}`, message });

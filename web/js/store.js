@@ -43,9 +43,10 @@ function isForbiddenHeader(name) {
 
 /**
  * Sends `body` with the presigned method, URL and headers, and resolves with
- * `{versionId, etag}` from the store's response headers once the store accepts it. The headers
- * are sent exactly as presigned, because the signature covers them. XMLHttpRequest is used
- * because fetch() does not report upload progress.
+ * `{versionId, etag}` from the store's response headers once the store accepts it. Each header
+ * is sent with the presigned value, because the signature covers it, except the ones browsers
+ * set themselves (Content-Length, Host). XMLHttpRequest is used because fetch() does not report
+ * upload progress.
  *
  * @param {{method?: string, url: string, headers?: Object<string, string>}} presigned
  * @param {Blob} body

@@ -23,8 +23,8 @@ export class VersionsDialog {
    * @param {import('./api.js').ApiClient} options.api
    * @param {Object<string, HTMLElement>} options.elements dialog, title, rows (tbody), status
    *     (a StatusRegion), more (button) and close (button)
-   * @param {(record: object, version: object) => void} options.onRestored called with the new
-   *     object record after a restore
+   * @param {(record: object) => void} options.onRestored called with the new object record
+   *     after a restore
    */
   constructor({ api, elements, onRestored }) {
     this.#api = api;
@@ -80,7 +80,9 @@ export class VersionsDialog {
       );
       const firstPage = this.#nextCursor === null;
       const versions = page.versions ?? [];
-      rows.append(...versions.map((version, index) => this.#createRow(version, firstPage && index === 0)));
+      rows.append(
+        ...versions.map((version, index) => this.#createRow(version, firstPage && index === 0)),
+      );
       this.#nextCursor = page.next_cursor ?? null;
       more.hidden = this.#nextCursor === null;
       status.clear();
@@ -102,7 +104,11 @@ export class VersionsDialog {
     const when = document.createElement('td');
     const time = document.createElement('time');
     time.dateTime = version.committed_at ?? '';
-    time.textContent = formatDateTime(version.committed_at, this.#format.language, this.#format.timeZone);
+    time.textContent = formatDateTime(
+      version.committed_at,
+      this.#format.language,
+      this.#format.timeZone,
+    );
     when.append(time);
 
     const size = document.createElement('td');
