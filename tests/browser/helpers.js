@@ -11,7 +11,15 @@ export async function signIn(page, origin, { user = 'alice', tenant = 'acme' } =
   await page.getByRole('textbox', { name: 'User name' }).fill(user);
   await page.getByRole('textbox', { name: 'Organization' }).fill(tenant);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  try {
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  } catch (error) {
+    // The page the browser ended on, such as the provider's JSON error, names the cause.
+    const shown = await page.locator('body').innerText().catch(() => '');
+    throw new Error(`Sign-in did not finish. The browser is at ${page.url()} showing: ${shown}`, {
+      cause: error,
+    });
+  }
 }
 
 /**
