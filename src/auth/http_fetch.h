@@ -2,7 +2,9 @@
 // documents from memory or from a local server.
 #pragma once
 
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/expected.h"
@@ -30,9 +32,18 @@ using HttpGet =
 inline constexpr uint64_t kMaxKeyDocumentBytes = uint64_t{1} << 20;
 
 // An HttpGet over http::Client with its deadline, capped at
-// kMaxKeyDocumentBytes.
-// NOTE: http::Client speaks plain http only, so an https issuer or jwks_uri
-// fails to fetch until the client gains TLS.
-HttpGet make_http_get(asio::any_io_executor executor, std::chrono::milliseconds timeout);
+// kMaxKeyDocumentBytes. An https URL is fetched over TLS with tls, which
+// verifies the server's certificate chain; the client also sends the host
+// name as SNI and checks it against the certificate. With a null tls an
+// https URL fails to fetch.
+HttpGet make_http_get(asio::any_io_executor executor, std::chrono::milliseconds timeout,
+                      std::shared_ptr<asio::ssl::context> tls = nullptr);
+
+// make_http_get() with a TLS context that trusts the PEM certificates in
+// ca_file, or the system's CA roots when ca_file is empty. Fails with a
+// message naming the file when it cannot be loaded.
+Expected<HttpGet, std::string> make_https_get(asio::any_io_executor executor,
+                                              std::chrono::milliseconds timeout,
+                                              const std::filesystem::path& ca_file);
 
 }  // namespace satchel::auth

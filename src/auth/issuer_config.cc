@@ -145,9 +145,10 @@ Expected<void, std::string> parse_claim_names(const toml::table& table, const st
 
 Expected<IssuerConfig, std::string> parse_issuer(const toml::table& table,
                                                  const std::string& path) {
-  if (auto known = check_keys(table, path,
-                              {"issuer", "audiences", "jwks_uri", "subject_claim", "tenant_claim",
-                               "roles_claim", "hs256_secret", "algorithms", "leeway_seconds"});
+  if (auto known =
+          check_keys(table, path,
+                     {"issuer", "audiences", "jwks_uri", "ca_file", "subject_claim", "tenant_claim",
+                      "roles_claim", "hs256_secret", "algorithms", "leeway_seconds"});
       !known) {
     return Failure(known.error());
   }
@@ -172,6 +173,13 @@ Expected<IssuerConfig, std::string> parse_issuer(const toml::table& table,
     return invalid(path + ".jwks_uri", *table.get("jwks_uri"), "expected an http or https URL");
   }
   issuer.jwks_uri = std::move(*jwks_uri);
+
+  auto ca_file = optional_text(table, path, "ca_file");
+  if (!ca_file) return Failure(ca_file.error());
+  if (*ca_file && (*ca_file)->empty()) {
+    return invalid(path + ".ca_file", *table.get("ca_file"), "expected the path of a PEM file");
+  }
+  if (*ca_file) issuer.ca_file = std::move(**ca_file);
 
   if (auto claims = parse_claim_names(table, path, issuer); !claims) return Failure(claims.error());
 

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct IssuerConfig {
   // The JWKS URL. When absent, the jwks_uri of the issuer's discovery
   // document is used.
   std::optional<std::string> jwks_uri;
+  // PEM certificates trusted for https discovery and JWKS fetches of this
+  // issuer. Empty means the system's CA roots.
+  std::filesystem::path ca_file;
   std::string subject_claim = "sub";
   std::string tenant_claim = "org";
   // Dotted path to the roles array, such as "groups" or "realm_access.roles".
@@ -61,6 +65,7 @@ struct AuthConfig {
 //   issuer = "https://login.example.com"
 //   audiences = ["satchel"]
 //   jwks_uri = "https://login.example.com/keys"   # optional
+//   ca_file = "/etc/satchel/issuer-ca.pem"        # optional, default the system's roots
 //   subject_claim = "sub"                         # optional, these are the defaults
 //   tenant_claim = "org"
 //   roles_claim = "roles"

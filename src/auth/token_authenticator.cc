@@ -1,6 +1,7 @@
 #include "auth/token_authenticator.h"
 
 #include <algorithm>
+#include <map>
 
 #include "common/encoding.h"
 
@@ -28,7 +29,9 @@ Expected<std::shared_ptr<const TokenAuthenticator>, std::string> make_token_auth
   auto config = parse_auth_config(document);
   if (!config) return Unexpected(std::move(config).error());
   std::vector<TrustedIssuer> issuers = std::move(fixed_issuers);
-  HttpGet get = make_http_get(std::move(executor), config->fetch_timeout);
+  // One fetcher per CA file, so issuers that name the same file share its
+  // TLS context. The empty path stands for the system's CA roots.
+  std::map<std::filesystem::path, HttpGet> fetchers;
   for (const IssuerConfig& issuer : config->issuers) {
     for (const TrustedIssuer& existing : issuers) {
       if (existing.verifier.issuer == issuer.issuer) {
