@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/crypto.h"
 #include "common/encoding.h"
 #include "obs/catalog.h"
 #include "obs/log.h"
@@ -70,11 +71,27 @@ PresignedRequest S3Gateway::presign_put(const std::string& key, const PutConditi
                                         std::chrono::seconds ttl, SystemTime now) const {
   std::string length =
       conditions.content_length ? std::to_string(*conditions.content_length) : std::string();
+  // s3::Header contains views, so every value it points at must outlive headers.
+  std::string checksum;
+  if (capabilities_.checksums && conditions.sha256_hex) {
+    // The API checked that sha256_hex is 64 hex digits, so decoding succeeds.
+    checksum = base64_encode(hex_decode(*conditions.sha256_hex).value_or(std::string()));
+  }
   std::vector<s3::Header> headers;
   if (conditions.content_type) headers.push_back({"Content-Type", *conditions.content_type});
   if (conditions.content_length) headers.push_back({"Content-Length", length});
   if (conditions.sha256_hex) headers.push_back({"x-amz-content-sha256", *conditions.sha256_hex});
   if (conditions.upload_id) headers.push_back({kUploadIdHeader, *conditions.upload_id});
+  // NOTE: the store compares with its latest version, which can be the bytes
+  // of an upload that was PUT but never completed. Until an upload without a
+  // precondition replaces them, conditional uploads of that key get 412 from
+  // the store; store.conditional_writes = "off" trades that for a 409 at
+  // complete.
+  if (capabilities_.conditional_writes) {
+    if (conditions.if_none_match) headers.push_back({"If-None-Match", "*"});
+    if (conditions.if_match) headers.push_back({"If-Match", *conditions.if_match});
+  }
+  if (!checksum.empty()) headers.push_back({"x-amz-checksum-sha256", checksum});
   auto presigned = presigner_.presign({.method = "PUT",
                                        .bucket = endpoint_.bucket,
                                        .key = key,
@@ -104,15 +121,17 @@ PresignedRequest S3Gateway::presign_get(const std::string& key, const std::strin
 
 http::asio::awaitable<Expected<http::Response, StoreError>> S3Gateway::send_signed(
     http::Verb method, const std::string& path, std::string_view operation, std::string_view query,
-    std::span<const s3::Header> extra_headers) {
+    std::span<const s3::Header> extra_headers, std::string body) {
   std::string method_name(http::bhttp::to_string(method));
   std::vector<s3::Header> signed_headers{{"host", authority_}};
   signed_headers.insert(signed_headers.end(), extra_headers.begin(), extra_headers.end());
   s3::RequestView view{method_name, path, query, signed_headers};
-  auto signature = signer_.sign_headers(view, clock_.now());
+  std::string payload_hash = hex_encode(sha256(body));
+  auto signature = signer_.sign_headers(view, clock_.now(), {.payload_hash = payload_hash});
 
   std::string target = query.empty() ? path : path + "?" + std::string(query);
-  http::ClientRequest request{.method = method, .target = std::move(target)};
+  http::ClientRequest request{
+      .method = method, .target = std::move(target), .body = std::move(body)};
   for (const auto& header : extra_headers) request.headers.emplace_back(header.name, header.value);
   for (const auto& header : signature.headers)
     request.headers.emplace_back(header.name, header.value);
@@ -140,7 +159,13 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head(const st
 http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head_version(
     const std::string& key, const std::string& version_id) {
   std::string query = version_id.empty() ? "" : "versionId=" + uri_encode(version_id);
-  auto response = co_await send_signed(http::Verb::head, object_path(key), "head_object", query);
+  // Stores without checksums ignore the header, but it is sent only when
+  // complete compares checksums.
+  s3::Header checksum_mode{"x-amz-checksum-mode", "ENABLED"};
+  std::span<const s3::Header> extra_headers;
+  if (capabilities_.checksums) extra_headers = std::span<const s3::Header>(&checksum_mode, 1);
+  auto response = co_await send_signed(http::Verb::head, object_path(key), "head_object", query,
+                                       extra_headers);
   if (!response) co_return Unexpected(response.error());
   switch (response->result()) {
     case http::Status::ok:
@@ -165,6 +190,9 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head_version(
   head.content_type = header_or_empty(*response, "Content-Type");
   head.version_id = header_or_empty(*response, "x-amz-version-id");
   head.upload_id = header_or_empty(*response, kUploadIdHeader);
+  if (capabilities_.checksums) {
+    head.checksum_sha256 = header_or_empty(*response, "x-amz-checksum-sha256");
+  }
   co_return head;
 }
 
@@ -215,6 +243,18 @@ http::asio::awaitable<Expected<void, std::string>> S3Gateway::probe() {
   if (status == 200 || status == 403) co_return Expected<void, std::string>{};
   if (status == 404) co_return Unexpected("bucket " + endpoint_.bucket + " does not exist");
   co_return Unexpected("store answered HEAD of the bucket with status " + std::to_string(status));
+}
+
+http::asio::awaitable<Expected<S3Gateway::ObjectReply, StoreError>> S3Gateway::send_object_request(
+    http::Verb method, const std::string& key, std::span<const s3::Header> extra_headers,
+    std::string_view query, std::string body) {
+  auto response = co_await send_signed(method, object_path(key), "probe_object", query,
+                                       extra_headers, std::move(body));
+  if (!response) co_return Unexpected(response.error());
+  co_return ObjectReply{.status = response->result_int(),
+                        .etag = header_or_empty(*response, "ETag"),
+                        .version_id = header_or_empty(*response, "x-amz-version-id"),
+                        .checksum_sha256 = header_or_empty(*response, "x-amz-checksum-sha256")};
 }
 
 }  // namespace satchel::app

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "app/store_capabilities.h"
 #include "app/store_gateway.h"
 #include "http/client.h"
 #include "http/url.h"
@@ -49,6 +50,25 @@ class S3Gateway final : public StoreGateway {
   // read the bucket itself. Fails with a message otherwise.
   http::asio::awaitable<Expected<void, std::string>> probe();
 
+  // The status and headers of one signed object request, for the capability
+  // probe.
+  struct ObjectReply {
+    unsigned status = 0;
+    std::string etag;
+    std::string version_id;
+    std::string checksum_sha256;
+  };
+  // Sends a signed request for key with body (SHA-256 signed as the payload
+  // hash) and extra_headers signed. query is sent as given (already encoded).
+  http::asio::awaitable<Expected<ObjectReply, StoreError>> send_object_request(
+      http::Verb method, const std::string& key, std::span<const s3::Header> extra_headers = {},
+      std::string_view query = {}, std::string body = {});
+
+  // Not thread-safe: set the capabilities before the API serves requests,
+  // and never again.
+  void set_capabilities(StoreCapabilities capabilities) { capabilities_ = capabilities; }
+  const StoreCapabilities& capabilities() const { return capabilities_; }
+
  private:
   S3Gateway(S3Endpoint endpoint, s3::Presigner presigner, http::asio::any_io_executor executor,
             const Clock& clock, http::ClientOptions client_options);
@@ -57,15 +77,18 @@ class S3Gateway final : public StoreGateway {
   // Signs and sends a bodiless request to path. operation names the call in
   // metrics and logs ("head_object"). query is sent and signed as given
   // (already encoded), and extra_headers are sent and signed beside host.
+  // A body is sent with its SHA-256 as the signed payload hash.
   http::asio::awaitable<Expected<http::Response, StoreError>> send_signed(
       http::Verb method, const std::string& path, std::string_view operation,
-      std::string_view query = {}, std::span<const s3::Header> extra_headers = {});
+      std::string_view query = {}, std::span<const s3::Header> extra_headers = {},
+      std::string body = {});
   S3Endpoint endpoint_;
   std::string authority_;
   const Clock& clock_;
   s3::Presigner presigner_;
   s3::RequestSigner signer_;
   http::Client client_;
+  StoreCapabilities capabilities_;
 };
 
 }  // namespace satchel::app

@@ -33,6 +33,10 @@ struct PutConditions {
   // Stored with the object as user metadata, so complete can tell this
   // upload's bytes from a later upload to the same key.
   std::optional<std::string> upload_id;
+  // The upload's precondition. The gateway signs it into the URL only when
+  // the store honours conditional PUT; otherwise complete enforces it alone.
+  std::optional<std::string> if_match;  // the committed ETag the upload replaces
+  bool if_none_match = false;           // create-only
 };
 
 // The user metadata header that carries PutConditions::upload_id.
@@ -44,6 +48,9 @@ struct ObjectHead {
   std::string content_type;
   std::string version_id;
   std::string upload_id;  // from kUploadIdHeader; empty when the object has none
+  // Base64 x-amz-checksum-sha256 as the store returns it; empty when the store
+  // keeps no checksum or the gateway did not ask for it.
+  std::string checksum_sha256;
 };
 
 enum class StoreErrorCode { kNotFound, kDenied, kUnavailable, kProtocol };

@@ -6,6 +6,7 @@
 #include "app/object_names.h"
 #include "app/responses.h"
 #include "common/crypto.h"
+#include "common/encoding.h"
 #include "common/time_format.h"
 #include "http/offload.h"
 #include "obs/log.h"
@@ -206,13 +207,14 @@ Api::Reply Api::create_upload(http::Request& request) {
       co_await http::offload(workers_, [&] { return repository_.create_pending_upload(pending); });
   if (!stored) co_return meta_error_reply(request, stored.error());
 
+  PutConditions conditions{.content_type = upload->content_type,
+                           .content_length = upload->size,
+                           .sha256_hex = upload->sha256,
+                           .upload_id = pending.id,
+                           .if_none_match = upload->if_none_match};
+  if (upload->if_match) conditions.if_match = "\"" + unquote(*upload->if_match) + "\"";
   PresignedRequest presigned =
-      store_.presign_put(key,
-                         PutConditions{.content_type = upload->content_type,
-                                       .content_length = upload->size,
-                                       .sha256_hex = upload->sha256,
-                                       .upload_id = pending.id},
-                         config_.presign_ttl, now);
+      store_.presign_put(key, conditions, config_.presign_ttl, now);
   nlohmann::json reply = presigned_json(presigned);
   reply["upload_id"] = pending.id;
   reply["method"] = "PUT";
@@ -277,6 +279,17 @@ Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& 
                               std::to_string(pending->size) + " bytes of " + pending->content_type +
                               ", found " + std::to_string(head->size) + " bytes of " +
                               head->content_type);
+  }
+
+  // The store returns a checksum only when it verified one on PUT and the
+  // gateway asked for it, so an empty value is not a mismatch.
+  if (pending->sha256 && !head->checksum_sha256.empty()) {
+    std::string expected = base64_encode(hex_decode(*pending->sha256).value_or(std::string()));
+    if (head->checksum_sha256 != expected) {
+      co_return error_reply(request, http::Status::conflict, "upload_mismatch",
+                            "the stored object's SHA-256 checksum does not match the upload's "
+                            "sha256");
+    }
   }
 
   meta::ObjectRecord observed{.version_id = head->version_id,

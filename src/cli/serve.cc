@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "app/api.h"
 #include "app/oidc_routes.h"
 #include "app/s3_gateway.h"
+#include "app/store_capabilities.h"
 #include "app/web_routes.h"
 #include "auth/dev_provider.h"
 #include "auth/signing_key.h"
@@ -191,6 +193,43 @@ app::ReadinessCheck metadata_check(meta::Repository& repository, asio::thread_po
           }};
 }
 
+app::CapabilitySetting capability_setting(config::FeatureSetting setting) {
+  switch (setting) {
+    case config::FeatureSetting::kOn:
+      return app::CapabilitySetting::kOn;
+    case config::FeatureSetting::kOff:
+      return app::CapabilitySetting::kOff;
+    case config::FeatureSetting::kAuto:
+      break;
+  }
+  return app::CapabilitySetting::kAuto;
+}
+
+// Runs the capability probe to completion on io before the API serves, so
+// that no request sees the capabilities change. A failed probe leaves a
+// capability off, which is correct with every store.
+app::StoreCapabilities decide_store_capabilities(asio::io_context& io, app::S3Gateway& gateway,
+                                                 const config::StoreConfig& store) {
+  bool done = false;
+  app::StoreCapabilities capabilities;
+  asio::co_spawn(io,
+                 app::probe_store_capabilities(gateway, capability_setting(store.conditional_writes),
+                                               capability_setting(store.checksums)),
+                 [&](std::exception_ptr error, app::StoreCapabilities probed) {
+                   done = true;
+                   if (error) {
+                     obs::error("store capability probe failed; conditional writes and "
+                                "checksums stay off");
+                     return;
+                   }
+                   capabilities = probed;
+                 });
+  while (!done && io.run_one() > 0) {
+  }
+  if (io.stopped()) io.restart();
+  return capabilities;
+}
+
 }  // namespace
 
 int run_serve(const config::Config& config) {
@@ -241,6 +280,9 @@ int run_serve(const config::Config& config) {
                                       .default_bucket = config.store.bucket,
                                       .cors_allowed_origins = web_origins,
                                       .max_object_bytes = config.store.max_object_bytes,
+                                      .max_upload_age = config.store.max_upload_age,
+                                      .stale_upload_sweep_interval =
+                                          config.store.stale_upload_sweep_interval,
                                       .clock = clock};
     auto opened = store::Store::open(store_options, workers);
     if (!opened) return fail("cannot open the embedded store", opened.error());
@@ -313,6 +355,15 @@ int run_serve(const config::Config& config) {
                                         io.get_executor(), *clock,
                                         {.timeout = config.store.timeout, .tls = *client_tls});
   if (!gateway) return fail("cannot use the store endpoint", gateway.error());
+  // The embedded store listens before the API, so that the capability probe
+  // can reach it.
+  if (store_server) {
+    if (auto listening = store_server->listen(); !listening) {
+      return fail("cannot start", listening.error());
+    }
+    store_server->start();
+  }
+  (*gateway)->set_capabilities(decide_store_capabilities(io, **gateway, config.store));
 
   app::ApiConfig api_config{
       .presign_ttl = config.api.presign_ttl,
@@ -350,11 +401,10 @@ int run_serve(const config::Config& config) {
 
   std::vector<http::Server*> servers = {&api_server};
   if (store_server) servers.push_back(store_server.get());
-  for (auto* server : servers) {
-    if (auto listening = server->listen(); !listening)
-      return fail("cannot start", listening.error());
-    server->start();
+  if (auto listening = api_server.listen(); !listening) {
+    return fail("cannot start", listening.error());
   }
+  api_server.start();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   drain_on_signal(io, signals, servers, config.server.shutdown_timeout, draining);
 

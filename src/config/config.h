@@ -18,6 +18,9 @@ namespace satchel::config {
 
 enum class Mode { kDevelopment, kProduction };
 
+// An optional store feature: probed at start-up, forced on, or never used.
+enum class FeatureSetting { kAuto, kOn, kOff };
+
 // A certificate chain and its private key, both PEM. Both empty means plain
 // HTTP.
 struct TlsFiles {
@@ -68,6 +71,10 @@ struct StoreConfig {
   std::string public_url;  // origin browsers use; empty: derived from listen and TLS
   TlsFiles tls;
   uint64_t max_object_bytes = 5ULL << 30;
+  // Multipart uploads older than this are aborted, checked at most once per
+  // sweep interval.
+  std::chrono::seconds max_upload_age{7 * 24 * 3600};
+  std::chrono::seconds stale_upload_sweep_interval{3600};
   // External store only: the endpoint URL and the API's key pair.
   std::string endpoint;
   std::string access_key_id;
@@ -78,6 +85,10 @@ struct StoreConfig {
   // CA bundle that verifies an https store; empty: the system's roots.
   std::filesystem::path ca_file;
   std::chrono::seconds timeout{10};
+  // Whether presigned PUTs carry If-Match / If-None-Match, and
+  // x-amz-checksum-sha256: kAuto probes the store at start-up.
+  FeatureSetting conditional_writes = FeatureSetting::kAuto;
+  FeatureSetting checksums = FeatureSetting::kAuto;
 };
 
 struct MetadataConfig {

@@ -165,6 +165,27 @@ Key list(std::string name, std::string help, Field field) {
   return key;
 }
 
+// "auto", "on" or "off".
+template <class Field>
+Key feature(std::string name, std::string help, Field field) {
+  static const std::vector<std::pair<std::string, FeatureSetting>> kNames = {
+      {"auto", FeatureSetting::kAuto}, {"on", FeatureSetting::kOn}, {"off", FeatureSetting::kOff}};
+  return choice(
+      std::move(name), "auto", "", std::move(help), {"auto", "on", "off"},
+      [field](const Config& config) {
+        FeatureSetting value = field(const_cast<Config&>(config));
+        for (const auto& [text, setting] : kNames) {
+          if (setting == value) return text;
+        }
+        return std::string("auto");
+      },
+      [field](Config& config, const std::string& value) {
+        for (const auto& [text, setting] : kNames) {
+          if (text == value) field(config) = setting;
+        }
+      });
+}
+
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxPresignSeconds = 7 * 24 * 3600;  // SigV4's limit for X-Amz-Expires
 constexpr int64_t kMaxPort = 65535;
@@ -303,6 +324,17 @@ std::vector<Key> build_keys() {
       "store.max_object_bytes", "5368709120", "bytes", "",
       "Largest object the embedded store accepts in one PUT", 1, kMaxInt,
       [](auto& config) -> auto& { return config.store.max_object_bytes; }));
+  all.push_back(integer(
+      "store.max_upload_age_seconds", "604800", "seconds", "",
+      "Embedded store: multipart uploads neither completed nor aborted within this time are "
+      "aborted",
+      1, kMaxInt, [](auto& config) -> auto& { return config.store.max_upload_age; }));
+  all.push_back(integer(
+      "store.stale_upload_sweep_interval_seconds", "3600", "seconds", "",
+      "Embedded store: how often stale multipart uploads are looked for (at start-up, then at "
+      "most once per interval, when a multipart upload is created)",
+      1, kMaxInt,
+      [](auto& config) -> auto& { return config.store.stale_upload_sweep_interval; }));
   all.push_back(text(
       "store.endpoint", "", "",
       "URL of an external S3 service, such as https://s3.eu-west-1.amazonaws.com "
@@ -331,6 +363,16 @@ std::vector<Key> build_keys() {
       "store.timeout_seconds", "10", "seconds", "",
       "Deadline of one call from the API to the store", 1, 600,
       [](auto& config) -> auto& { return config.store.timeout; }));
+  all.push_back(feature(
+      "store.conditional_writes",
+      "Sign the upload's If-Match or If-None-Match: * into presigned PUTs: auto (probe the store "
+      "at start-up), on or off",
+      [](auto& config) -> auto& { return config.store.conditional_writes; }));
+  all.push_back(feature(
+      "store.checksums",
+      "Sign x-amz-checksum-sha256 into presigned PUTs that have a sha256 and compare it at "
+      "complete: auto (probe the store at start-up), on or off",
+      [](auto& config) -> auto& { return config.store.checksums; }));
 
   // [metadata], [policy], [dev_provider], [metrics]
   Key metadata_url = secret(

@@ -34,6 +34,11 @@ LOG_ARCHIVE = tempfile.mkdtemp(prefix="satchel-logs-")
 atexit.register(shutil.rmtree, LOG_ARCHIVE, True)
 SIGNATURE_PATTERN = re.compile(r"X-Amz-Signature=([0-9a-f]{64})")
 
+# An external S3 store (rgw_harness.Cluster) that every Server uses in place
+# of its embedded store, unless the test sets SATCHEL_STORE_EMBEDDED itself.
+# conftest.py sets it when the suite runs against Ceph RGW.
+EXTERNAL_STORE = None
+
 
 def observe_secret(value):
     if value:
@@ -112,6 +117,12 @@ class Server:
         self.process = None
         self.returncode = None
         self.log_path = os.path.join(self.data_dir, "server.log")
+        self.external_store = None
+        self.bucket = "satchel"
+        if EXTERNAL_STORE is not None and "SATCHEL_STORE_EMBEDDED" not in self.env:
+            self.external_store = EXTERNAL_STORE
+            self.bucket = EXTERNAL_STORE.new_bucket()
+            self.env = {**EXTERNAL_STORE.server_env(self.bucket), **self.env}
 
     @property
     def api(self):
@@ -119,6 +130,8 @@ class Server:
 
     @property
     def store(self):
+        if self.external_store is not None:
+            return self.external_store.endpoint
         return f"{self.scheme}://127.0.0.1:{self.store_port}"
 
     @property
@@ -191,7 +204,10 @@ class Server:
         return token
 
     def store_credentials(self):
-        """Returns the admin key pair of the embedded store."""
+        """Returns the admin key pair of the embedded store, or the key pair
+        of the external store."""
+        if self.external_store is not None:
+            return self.external_store.credentials(self.bucket)
         output = subprocess.run(
             [SATCHEL_BINARY, "store", "credentials", "--data-dir", self.data_dir,
              "--store-listen", f"127.0.0.1:{self.store_port}"],

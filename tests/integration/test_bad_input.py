@@ -134,7 +134,7 @@ def test_tampered_presigned_url_is_rejected(alice):
 
 def test_expired_presigned_url_is_rejected(server, alice):
     credentials = server.store_credentials()
-    url = server.store + "/satchel/acme/alice/note.txt"
+    url = f"{server.store}/{server.bucket}/acme/alice/note.txt"
     two_hours_ago = utc_now() - datetime.timedelta(hours=2)
     expired = presign("GET", url, credentials["AWS_ACCESS_KEY_ID"],
                       credentials["AWS_SECRET_ACCESS_KEY"], two_hours_ago, 60)

@@ -177,12 +177,12 @@ def test_web_page_is_served_with_security_headers(server):
 
 
 def test_store_answers_cors_preflight_for_the_page(server):
-    allowed = request("OPTIONS", server.store + "/satchel/acme/alice/x", headers={
+    allowed = request("OPTIONS", f"{server.store}/{server.bucket}/acme/alice/x", headers={
         "Origin": server.api, "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "content-type"})
     assert allowed.status == 200
     assert allowed.header("Access-Control-Allow-Origin") == server.api
-    denied = request("OPTIONS", server.store + "/satchel/acme/alice/x", headers={
+    denied = request("OPTIONS", f"{server.store}/{server.bucket}/acme/alice/x", headers={
         "Origin": "http://evil.example", "Access-Control-Request-Method": "PUT"})
     assert denied.status == 403
     assert denied.header("Access-Control-Allow-Origin") is None
