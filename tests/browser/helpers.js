@@ -15,7 +15,10 @@ export async function signIn(page, origin, { user = 'alice', tenant = 'acme' } =
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   } catch (error) {
     // The page the browser ended on, such as the provider's JSON error, names the cause.
-    const shown = await page.locator('body').innerText().catch(() => '');
+    const shown = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
     throw new Error(`Sign-in did not finish. The browser is at ${page.url()} showing: ${shown}`, {
       cause: error,
     });
