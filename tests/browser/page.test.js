@@ -23,7 +23,9 @@ import { startSatchel } from './server.js';
 const THROTTLED_UPLOAD_BYTES_PER_SECOND = 512 * 1024;
 const ATTACHMENT_BYTES = 256 * 1024;
 const ACTION_TIMEOUT_MS = 10_000;
+// --color-bg of the dark and light themes in web/css/app.css.
 const DARK_BACKGROUND = 'rgb(15, 18, 22)';
+const LIGHT_BACKGROUND = 'rgb(246, 247, 249)';
 
 let server;
 let browser;
@@ -525,6 +527,22 @@ step('stays readable at 200 % zoom', async () => {
   } finally {
     await page.setViewportSize({ width: 1280, height: 900 });
   }
+});
+
+step('follows the system colour scheme', async () => {
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  // Choosing a theme applies it at once. Saving is only needed to keep it.
+  await field('Theme').selectOption('system');
+  try {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await background(), DARK_BACKGROUND);
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.equal(await background(), LIGHT_BACKGROUND);
+  } finally {
+    await page.emulateMedia({ colorScheme: null });
+    await field('Theme').selectOption('dark');
+  }
+  assert.equal(await background(), DARK_BACKGROUND);
 });
 
 step('signs out', async () => {
