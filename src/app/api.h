@@ -126,6 +126,40 @@ class Api {
   Reply tutorial_presign_upload(http::Request& request);
   Reply tutorial_presign_download(http::Request& request);
   Reply list_audit_events(http::Request& request);
+  Reply get_preferences_schema(http::Request& request);
+
+  // What complete commits once the content checks of upload_checks.cc pass.
+  struct CheckedContent {
+    ObjectHead head;  // the version to commit
+    std::optional<std::string> sha256;
+    // For an avatar, head is the thumbnail and this is the uploaded
+    // version it replaces, with its bytes. Empty for other uploads.
+    std::string original_version_id;
+    std::string original_bytes;
+  };
+  // Checks the uploaded version before complete commits it: the bytes
+  // against the declared type, preferences.json against its schema, and
+  // for an avatar, stores the thumbnail. On rejection the uploaded version
+  // is deleted, the upload is aborted, and the error is the reply to send.
+  http::asio::awaitable<Expected<CheckedContent, Generator>> check_upload_content(
+      http::Request& request, const meta::PendingUpload& pending, const ObjectHead& head);
+  // Deletes the thumbnail of an avatar whose commit failed, so a retried
+  // complete finds the uploaded version again.
+  http::asio::awaitable<void> discard_checked_content(const meta::PendingUpload& pending,
+                                                      const CheckedContent& content);
+  // Stores the uploaded avatar as avatar.original and records it, when the
+  // policy allows that write. Failures are logged, not returned, because
+  // the avatar itself is committed by then.
+  http::asio::awaitable<void> keep_avatar_original(http::Request& request,
+                                                   const policy::Principal& principal,
+                                                   const meta::PendingUpload& pending,
+                                                   const CheckedContent& content);
+  // After an avatar commit: keeps the original as avatar.original when
+  // configured, and deletes the uploaded version from the avatar's key.
+  http::asio::awaitable<void> finish_checked_content(http::Request& request,
+                                                     const policy::Principal& principal,
+                                                     const meta::PendingUpload& pending,
+                                                     const CheckedContent& content);
 
   ApiConfig config_;
   Authenticator authenticator_;

@@ -3,12 +3,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "policy/rate_limiter.h"
 
 namespace satchel::app {
+
+class PreferencesSchema;
 
 struct ApiConfig {
   // How long a presigned URL stays valid. S3 accepts 1 s to 7 days; short
@@ -34,6 +37,15 @@ struct ApiConfig {
   // The store origin the page loads images from and uploads to, for the
   // Content-Security-Policy.
   std::string store_origin;
+  // The schema an uploaded preferences.json must match; null means the
+  // built-in one (PreferencesSchema::builtin).
+  std::shared_ptr<const PreferencesSchema> preferences_schema;
+  // Largest avatar upload that complete decodes into a thumbnail; larger
+  // ones get 413.
+  uint64_t max_avatar_bytes = 10ULL << 20;
+  // Keep the uploaded avatar as the object "avatar.original" beside the
+  // thumbnail, metadata and all. Off, the original is deleted.
+  bool keep_avatar_original = false;
 };
 
 }  // namespace satchel::app

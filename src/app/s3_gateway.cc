@@ -32,6 +32,17 @@ PresignedRequest to_presigned_request(Expected<s3::PresignedUrl, s3::SigningErro
 // The status class for the outcome label: "2xx" to "5xx".
 std::string status_class(unsigned status) { return std::to_string(status / 100) + "xx"; }
 
+// The <Code> of an S3 error reply, such as "InvalidArgument", or "" when the
+// body has none.
+std::string s3_error_code(const http::Response& response) {
+  const std::string& body = response.body();
+  size_t open = body.find("<Code>");
+  if (open == std::string::npos) return {};
+  open += 6;
+  size_t close = body.find("</Code>", open);
+  return close == std::string::npos ? std::string() : body.substr(open, close - open);
+}
+
 std::string header_or_empty(const http::Response& response, std::string_view name) {
   auto it = response.find(name);
   return it == response.end() ? std::string() : std::string(it->value());
@@ -234,6 +245,78 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::copy_version(
   // The copy's size and type come from a HEAD of the new version, the same way
   // a completed upload is checked, rather than from the copy's XML reply.
   co_return co_await head_version(key, header_or_empty(*response, "x-amz-version-id"));
+}
+
+http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::get_range(
+    const std::string& key, const std::string& version_id, uint64_t first_byte,
+    uint64_t max_bytes) {
+  std::string query = version_id.empty() ? "" : "versionId=" + uri_encode(version_id);
+  std::string range =
+      "bytes=" + std::to_string(first_byte) + "-" + std::to_string(first_byte + max_bytes - 1);
+  s3::Header range_header{"Range", range};
+  auto response = co_await send_signed(http::Verb::get, object_path(key), "get_object", query,
+                                       std::span<const s3::Header>(&range_header, 1));
+  if (!response) co_return Unexpected(response.error());
+  unsigned status = response->result_int();
+  // 416: the object is empty or shorter than first_byte (RFC 9110 section
+  // 15.5.17), so there are no bytes to return.
+  if (status == 416) co_return std::string();
+  if (status == 404) {
+    co_return Unexpected(StoreError{StoreErrorCode::kNotFound, "object not found in the store"});
+  }
+  if (status == 403) {
+    co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied GET"});
+  }
+  if (status != 200 && status != 206) {
+    co_return Unexpected(StoreError{
+        StoreErrorCode::kProtocol, "the store answered GET with status " + std::to_string(status)});
+  }
+  std::string body = std::move(response->body());
+  // A store that ignores Range sends the whole object with 200.
+  if (status == 200) {
+    body = first_byte < body.size() ? body.substr(first_byte, max_bytes) : std::string();
+  }
+  if (body.size() > max_bytes) {
+    co_return Unexpected(StoreError{StoreErrorCode::kProtocol,
+                                    "the store sent more bytes than the requested range"});
+  }
+  co_return body;
+}
+
+http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::put_object(
+    const std::string& key, std::string body, const std::string& content_type,
+    const std::string& upload_id) {
+  std::vector<s3::Header> headers{{"Content-Type", content_type}};
+  if (!upload_id.empty()) headers.push_back({kUploadIdHeader, upload_id});
+  auto response = co_await send_signed(http::Verb::put, object_path(key), "put_object", "",
+                                       headers, std::move(body));
+  if (!response) co_return Unexpected(response.error());
+  unsigned status = response->result_int();
+  if (status == 403) {
+    co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied PUT"});
+  }
+  if (status != 200) {
+    co_return Unexpected(StoreError{
+        StoreErrorCode::kProtocol, "the store answered PUT with status " + std::to_string(status)});
+  }
+  // As in copy_version, a HEAD of the new version reports its size and type.
+  co_return co_await head_version(key, header_or_empty(*response, "x-amz-version-id"));
+}
+
+http::asio::awaitable<Expected<void, StoreError>> S3Gateway::remove_version(
+    const std::string& key, const std::string& version_id) {
+  std::string query = "versionId=" + uri_encode(version_id);
+  auto response =
+      co_await send_signed(http::Verb::delete_, object_path(key), "delete_object_version", query);
+  if (!response) co_return Unexpected(response.error());
+  unsigned status = response->result_int();
+  if (status == 204 || status == 200 || status == 404) co_return Expected<void, StoreError>{};
+  if (status == 403) {
+    co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied DELETE"});
+  }
+  co_return Unexpected(StoreError{StoreErrorCode::kProtocol,
+                                  "the store answered DELETE of a version with status " +
+                                      std::to_string(status) + " " + s3_error_code(*response)});
 }
 
 http::asio::awaitable<Expected<void, std::string>> S3Gateway::probe() {

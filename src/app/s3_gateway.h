@@ -44,6 +44,14 @@ class S3Gateway final : public StoreGateway {
   http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
   http::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
       const std::string& key, const std::string& source_version_id) override;
+  http::asio::awaitable<Expected<std::string, StoreError>> get_range(
+      const std::string& key, const std::string& version_id, uint64_t first_byte,
+      uint64_t max_bytes) override;
+  http::asio::awaitable<Expected<ObjectHead, StoreError>> put_object(
+      const std::string& key, std::string body, const std::string& content_type,
+      const std::string& upload_id) override;
+  http::asio::awaitable<Expected<void, StoreError>> remove_version(
+      const std::string& key, const std::string& version_id) override;
 
   // Checks that the store answers a signed HEAD of the bucket, for /readyz.
   // A 403 counts as reachable, because a key limited to its prefix may not

@@ -85,6 +85,25 @@ class StoreGateway {
   // copy. kNotFound when the store has no such version.
   virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
       const std::string& key, const std::string& source_version_id) = 0;
+  // Reads at most max_bytes of one version of key (the latest when
+  // version_id is empty), starting at first_byte, with a ranged GET. The
+  // result is shorter at the end of the object, and empty for an empty
+  // object or a first_byte past its end. kNotFound when the version does not
+  // exist. Precondition: max_bytes > 0.
+  virtual boost::asio::awaitable<Expected<std::string, StoreError>> get_range(
+      const std::string& key, const std::string& version_id, uint64_t first_byte,
+      uint64_t max_bytes) = 0;
+  // Stores body as a new latest version of key and returns its head. A
+  // non-empty upload_id is stored as kUploadIdHeader, like a presigned PUT.
+  virtual boost::asio::awaitable<Expected<ObjectHead, StoreError>> put_object(
+      const std::string& key, std::string body, const std::string& content_type,
+      const std::string& upload_id) = 0;
+  // Deletes one version of key for good (DELETE with versionId), so unlike
+  // remove it leaves no delete marker and cannot be undone. The other
+  // versions stay. Deleting a version that does not exist succeeds.
+  // Precondition: version_id is not empty.
+  virtual boost::asio::awaitable<Expected<void, StoreError>> remove_version(
+      const std::string& key, const std::string& version_id) = 0;
 };
 
 }  // namespace satchel::app

@@ -246,6 +246,11 @@ Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& 
     co_return error_reply(request, http::Status::conflict, "already_completed",
                           "the upload was already completed");
   }
+  // An upload is aborted when complete rejected its bytes, which are gone
+  // from the store by then.
+  if (pending->state == meta::UploadState::kAborted) {
+    co_return meta_error_reply(request, meta::MetaError{meta::MetaErrorCode::kExpired, {}, {}});
+  }
 
   // The client may name the version its PUT created (the x-amz-version-id
   // reply header), so a later upload to the same key does not hide it.
@@ -292,14 +297,22 @@ Api::Reply Api::complete_upload(http::Request& request, const http::PathParams& 
     }
   }
 
-  meta::ObjectRecord observed{.version_id = head->version_id,
-                              .size = head->size,
-                              .etag = head->etag,
-                              .content_type = head->content_type,
-                              .sha256 = pending->sha256};
+  // Sniffing, the preferences schema and the avatar thumbnail. For an
+  // avatar the version to commit is the thumbnail.
+  auto content = co_await check_upload_content(request, *pending, *head);
+  if (!content) co_return std::move(content).error();
+  meta::ObjectRecord observed{.version_id = content->head.version_id,
+                              .size = content->head.size,
+                              .etag = content->head.etag,
+                              .content_type = content->head.content_type,
+                              .sha256 = content->sha256};
   auto committed = co_await http::offload(
       workers_, [&] { return repository_.commit_upload(upload_id, observed, clock_.now()); });
-  if (!committed) co_return meta_error_reply(request, committed.error());
+  if (!committed) {
+    co_await discard_checked_content(*pending, *content);
+    co_return meta_error_reply(request, committed.error());
+  }
+  co_await finish_checked_content(request, *principal, *pending, *content);
   audit(request, &*principal, "object:write", committed->key, true, "upload completed");
   obs::info("upload completed", {{"request_id", request.request_id()},
                                  {"tenant", committed->tenant},

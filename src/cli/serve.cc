@@ -16,6 +16,7 @@
 
 #include "app/api.h"
 #include "app/oidc_routes.h"
+#include "app/preferences_schema.h"
 #include "app/s3_gateway.h"
 #include "app/store_capabilities.h"
 #include "app/web_routes.h"
@@ -32,6 +33,7 @@
 #include "http/offload.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "media/thumbnail.h"
 #include "meta/open_repository.h"
 #include "obs/catalog.h"
 #include "obs/log.h"
@@ -106,6 +108,21 @@ Expected<std::shared_ptr<const policy::Policy>, std::string> load_policy(
   auto loaded = policy::Policy::load(config.policy.file.string());
   if (!loaded) return Unexpected("policy.file: " + loaded.error());
   return std::make_shared<const policy::Policy>(std::move(*loaded));
+}
+
+// The largest store reply the API reads: the client's default, or an
+// avatar, which complete reads whole, when that is larger.
+uint64_t store_response_limit(const config::Config& config) {
+  return std::max(http::ClientOptions{}.max_response_bytes, config.api.max_avatar_bytes);
+}
+
+// The schema of api.preferences_schema_file, or the built-in one.
+Expected<std::shared_ptr<const app::PreferencesSchema>, std::string> load_preferences_schema(
+    const config::Config& config) {
+  if (config.api.preferences_schema_file.empty()) return app::PreferencesSchema::builtin();
+  auto loaded = app::PreferencesSchema::load_file(config.api.preferences_schema_file);
+  if (!loaded) return Unexpected("api.preferences_schema_file: " + loaded.error());
+  return std::move(*loaded);
 }
 
 // The provider and client the web page signs in with: the development
@@ -344,6 +361,12 @@ int run_serve(const config::Config& config) {
   WebSignIn sign_in = web_sign_in(config, setup);
   auto access_policy = load_policy(config);
   if (!access_policy) return fail("cannot start", access_policy.error());
+  auto preferences_schema = load_preferences_schema(config);
+  if (!preferences_schema) return fail("cannot start", preferences_schema.error());
+  // libvips starts once, before any worker makes a thumbnail.
+  if (auto started = media::initialize_image_library("satchel"); !started) {
+    return fail("cannot start", started.error());
+  }
 
   // The API, which reaches the store over S3.
   auto store_url = http::parse_url(store_origin);
@@ -353,7 +376,9 @@ int run_serve(const config::Config& config) {
                                          .region = config.store.region,
                                          .credentials = api_credentials},
                                         io.get_executor(), *clock,
-                                        {.timeout = config.store.timeout, .tls = *client_tls});
+                                        {.timeout = config.store.timeout,
+                                         .max_response_bytes = store_response_limit(config),
+                                         .tls = *client_tls});
   if (!gateway) return fail("cannot use the store endpoint", gateway.error());
   // The embedded store listens before the API, so that the capability probe
   // can reach it.
@@ -375,7 +400,10 @@ int run_serve(const config::Config& config) {
       .web_origins = web_origins,
       .issuer = sign_in.issuer,
       .web_client_id = sign_in.client_id,
-      .store_origin = store_url->origin()};
+      .store_origin = store_url->origin(),
+      .preferences_schema = *preferences_schema,
+      .max_avatar_bytes = config.api.max_avatar_bytes,
+      .keep_avatar_original = config.api.keep_avatar_original};
   app::Api api(api_config, count_authentications(app::make_authenticator(*tokens)), *repository,
                **gateway, workers, *clock, *access_policy,
                app::make_database_audit_log(*repository, workers));

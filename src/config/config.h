@@ -61,6 +61,11 @@ struct ApiSettings {
   uint32_t presign_per_second = 5;
   // Origins, besides the API's own, whose pages may call the API.
   std::vector<std::string> web_origins;
+  // JSON Schema (draft-07) for preferences.json; empty: the built-in one.
+  std::filesystem::path preferences_schema_file;
+  uint64_t max_avatar_bytes = 10ULL << 20;
+  // Keep the uploaded avatar as avatar.original beside its thumbnail.
+  bool keep_avatar_original = false;
 };
 
 struct StoreConfig {

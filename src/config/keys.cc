@@ -300,6 +300,20 @@ std::vector<Key> build_keys() {
       "Further origins whose pages may call the API, such as "
       "\"https://app.example.com\"",
       [](auto& config) -> auto& { return config.api.web_origins; }));
+  all.push_back(path(
+      "api.preferences_schema_file", "", "",
+      "JSON Schema (draft-07) that an uploaded preferences.json must match (empty: the built-in "
+      "schema)",
+      [](auto& config) -> auto& { return config.api.preferences_schema_file; }));
+  all.push_back(integer(
+      "api.max_avatar_bytes", "10485760", "bytes", "",
+      "Largest avatar that complete turns into a thumbnail; larger ones get 413", 1024, 256 << 20,
+      [](auto& config) -> auto& { return config.api.max_avatar_bytes; }));
+  all.push_back(boolean(
+      "api.keep_avatar_original", "false", "",
+      "Keep the uploaded avatar, metadata included, as avatar.original beside the thumbnail "
+      "(false: delete it)",
+      [](auto& config) -> auto& { return config.api.keep_avatar_original; }));
 
   // [store]
   all.push_back(boolean(

@@ -309,10 +309,10 @@ class Client:
 
 
 def presign(method, url, access_key, secret_key, when, expires, region="us-east-1",
-            headers=None):
+            headers=None, query=None):
     """SigV4 query presigning written from the AWS documentation, independent
     of Satchel's own signer, so tests can make URLs Satchel would never issue
-    (already expired, far future)."""
+    (already expired, far future). query adds parameters such as versionId."""
     parts = urllib.parse.urlsplit(url)
     amz_date = when.strftime("%Y%m%dT%H%M%SZ")
     scope = f"{when.strftime('%Y%m%d')}/{region}/s3/aws4_request"
@@ -326,6 +326,7 @@ def presign(method, url, access_key, secret_key, when, expires, region="us-east-
         "X-Amz-Date": amz_date,
         "X-Amz-Expires": str(expires),
         "X-Amz-SignedHeaders": signed_names,
+        **(query or {}),
     }
     canonical_query = "&".join(
         f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"

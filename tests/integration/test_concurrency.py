@@ -1,4 +1,4 @@
-"""Fifty clients doing read-modify-write of one preferences.json at once,
+"""Fifty clients doing read-modify-write of one JSON document at once,
 through two API processes that share one metadata database and one store, on
 SQLite and on PostgreSQL.
 
@@ -37,7 +37,8 @@ from satchel_harness import Client, Server, observe_secret, request
 
 CLIENTS = 50
 MAX_ATTEMPTS_PER_CLIENT = 400
-NAME = "preferences.json"
+# Not preferences.json, whose schema allows no fields of the clients' own.
+NAME = "shared-settings.json"
 # Both processes of the large test: no 429 while fifty clients retry.
 UNLIMITED_PRESIGN = {"SATCHEL_API_PRESIGN_BURST": "1000000",
                      "SATCHEL_API_PRESIGN_PER_SECOND": "1000000"}

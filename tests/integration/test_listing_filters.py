@@ -7,6 +7,12 @@ import urllib.parse
 import pytest
 
 from satchel_harness import Client, sign_in, utc_now
+from upload_check_helpers import make_image
+
+# complete checks image bytes and the preferences schema, so the files are
+# real images and valid preferences.
+PREFERENCES = (b'{"theme": "light", "language": "en", "time_zone": "UTC", '
+               b'"email_notifications": false}')
 
 
 def listed_names(client, **query):
@@ -18,10 +24,10 @@ def listed_names(client, **query):
 def test_filters_narrow_the_listing(server):
     client = Client(server, sign_in(server, "alice", "acme")["id_token"])
     for name, data, content_type in [
-            ("preferences.json", b"{}", "application/json"),
-            ("photos/Beach.png", b"png", "image/png"),
+            ("preferences.json", PREFERENCES, "application/json"),
+            ("photos/Beach.png", make_image(".png", 8, 8), "image/png"),
             ("photos/beach-notes.txt", b"txt", "text/plain"),
-            ("avatar.jpg", b"jpg", "image/jpeg")]:
+            ("avatar.jpg", make_image(".jpg", 8, 8), "image/jpeg")]:
         completed = client.upload(name, data, content_type)[2]
         assert completed.status == 200, completed
 

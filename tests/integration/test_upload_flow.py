@@ -53,11 +53,11 @@ def test_upload_list_download_delete(server):
 
 def test_replace_increments_revision_and_serves_new_bytes(server):
     client = Client(server, sign_in(server, "alice", "acme")["id_token"])
-    first = client.upload("preferences.json", b'{"theme":"dark"}', "application/json")[2]
-    second = client.upload("preferences.json", b'{"theme":"light"}', "application/json")[2]
+    first = client.upload("settings.json", b'{"theme":"dark"}', "application/json")[2]
+    second = client.upload("settings.json", b'{"theme":"light"}', "application/json")[2]
     assert first.json()["revision"] == 1
     assert second.json()["revision"] == 2
-    assert client.download("preferences.json").body == b'{"theme":"light"}'
+    assert client.download("settings.json").body == b'{"theme":"light"}'
 
 
 def test_names_with_spaces_plus_and_unicode_round_trip(server):

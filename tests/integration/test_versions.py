@@ -27,15 +27,15 @@ def versions(client, name, query=""):
 
 def test_versions_list_newest_first_with_cursor(server):
     client = signed_in(server)
-    records = [write(client, "preferences.json", b'{"n":%d}' % i) for i in range(3)]
+    records = [write(client, "settings.json", b'{"n":%d}' % i) for i in range(3)]
 
-    first = versions(client, "preferences.json", "?limit=2")
+    first = versions(client, "settings.json", "?limit=2")
     assert [v["revision"] for v in first["versions"]] == [3, 2]
     assert first["versions"][0]["version_id"] == records[2]["version_id"]
     assert first["versions"][0]["etag"] == records[2]["etag"]
     assert first["versions"][0]["deleted"] is False
     assert first["next_cursor"]
-    rest = versions(client, "preferences.json",
+    rest = versions(client, "settings.json",
                     "?limit=2&cursor=" + urllib.parse.quote(first["next_cursor"]))
     assert [v["revision"] for v in rest["versions"]] == [1]
     assert rest["next_cursor"] is None
@@ -61,28 +61,28 @@ def test_delete_leaves_recoverable_history(server):
 
 def test_restore_makes_old_bytes_current(server):
     client = signed_in(server)
-    old = write(client, "preferences.json", b'{"theme":"dark"}')
-    newer = write(client, "preferences.json", b'{"theme":"light"}')
+    old = write(client, "settings.json", b'{"theme":"dark"}')
+    newer = write(client, "settings.json", b'{"theme":"light"}')
 
-    restored = client.call("POST", "/v1/objects/preferences.json/restore",
+    restored = client.call("POST", "/v1/objects/settings.json/restore",
                            {"version_id": old["version_id"], "if_match": newer["etag"]})
     assert restored.status == 200, restored
     record = restored.json()
     assert record["revision"] == 3
     assert record["etag"] == old["etag"]
     assert record["size"] == old["size"]
-    assert client.download("preferences.json").body == b'{"theme":"dark"}'
-    history = versions(client, "preferences.json")["versions"]
+    assert client.download("settings.json").body == b'{"theme":"dark"}'
+    history = versions(client, "settings.json")["versions"]
     assert history[0]["restored_from"] == old["version_id"]
     assert history[0]["version_id"] == record["version_id"]
 
 
 def test_restore_with_stale_if_match_conflicts(server):
     client = signed_in(server)
-    old = write(client, "preferences.json", b'{"a":1}')
-    write(client, "preferences.json", b'{"a":2}')
+    old = write(client, "settings.json", b'{"a":1}')
+    write(client, "settings.json", b'{"a":2}')
 
-    stale = client.call("POST", "/v1/objects/preferences.json/restore",
+    stale = client.call("POST", "/v1/objects/settings.json/restore",
                         {"version_id": old["version_id"], "if_match": old["etag"]})
     assert stale.status == 409, stale
     assert stale.json()["current"]["revision"] == 2
