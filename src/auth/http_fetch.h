@@ -33,8 +33,8 @@ inline constexpr uint64_t kMaxKeyDocumentBytes = uint64_t{1} << 20;
 
 // An HttpGet over http::Client with its deadline, capped at
 // kMaxKeyDocumentBytes. An https URL is fetched over TLS with tls, which
-// verifies the server's certificate chain; the client also sends the host
-// name as SNI and checks it against the certificate. With a null tls an
+// verifies the server's certificate chain. The client also sends the host
+// name as SNI and checks it against the certificate. With a null tls, an
 // https URL fails to fetch.
 HttpGet make_http_get(asio::any_io_executor executor, std::chrono::milliseconds timeout,
                       std::shared_ptr<asio::ssl::context> tls = nullptr);

@@ -21,12 +21,15 @@ class DatabaseAuditStore final : public obs::AuditStore {
   DatabaseAuditStore(Repository& repository, boost::asio::thread_pool& pool);
 
   // Queues the append on the pool and returns at once, so an I/O thread never waits for the
-  // database. A failed append is counted with obs::count_audit_write_failure() and logged
-  // once until an append succeeds again. It never reaches the request that caused the event.
+  // database. Appends run one at a time in the order they were queued. A failed append is
+  // counted with obs::count_audit_write_failure(), logged once until an append succeeds again,
+  // and not reported to the caller.
   void record(const obs::AuditEvent& event) override;
 
   // Reads one page from the database on the calling thread, which therefore must not be an I/O
-  // thread. An event appears here once its queued append has run.
+  // thread. It first waits up to kMaxQueuedAppendWait for the appends queued before it, so a
+  // process lists the events it has just recorded. The wait is bounded because the query may
+  // occupy the pool thread that an append needs.
   Expected<obs::AuditPage, obs::AuditQueryError> query(const obs::AuditQuery& query) const override;
 
   // Appends on the calling thread with the same failure handling as record(). Returns whether

@@ -22,6 +22,9 @@ struct AccessKey {
 // full access, and the api key that the Satchel API signs its requests and
 // presigned URLs with, limited to object operations in its bucket and key
 // prefix.
+// NOTE: no setting chooses the api key's prefix, because the API builds keys
+// as {tenant}/{subject}/{name} with nothing before them. A prefix set by
+// editing credentials.json must cover every key the API writes.
 struct StoreCredentials {
   AccessKey admin;
   AccessKey api;
