@@ -60,8 +60,9 @@ export class SchemaForm {
   }
 
   /**
-   * Returns the values in the fields. An empty text or number field leaves its property out, and
-   * a number field whose text is not a number returns NaN, which validate() reports.
+   * Returns the values in the fields, with text trimmed. An empty text or number field leaves
+   * its property out, and a number field whose text is not a number returns NaN, which
+   * validate() reports.
    */
   read() {
     const values = {};
@@ -355,8 +356,10 @@ function readControl({ control, kind, property }) {
       const value = property.enum.find((candidate) => String(candidate) === control.value);
       return value === undefined ? control.value : value;
     }
-    default:
-      return control.value === '' ? undefined : control.value.trim();
+    default: {
+      const text = control.value.trim();
+      return text === '' ? undefined : text;
+    }
   }
 }
 
