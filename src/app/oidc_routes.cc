@@ -47,7 +47,9 @@ http::bhttp::message_generator html(http::Request& request, http::Status status,
   response.set("Content-Security-Policy", auth::login_page_content_security_policy());
   response.set("X-Content-Type-Options", "nosniff");
   response.set("X-Frame-Options", "DENY");
-  response.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer Chromium posts the
+  // sign-in form with "Origin: null", which submit_login rejects.
+  response.set("Referrer-Policy", "same-origin");
   response.body() = std::move(body);
   return http::respond(request, std::move(response));
 }

@@ -240,3 +240,14 @@ def test_policy_check_names_the_bad_line(tmp_path):
                           "--key", "x")
     assert result.returncode == 2
     assert f"{policy} line 3: unknown action \"object:wirte\"" in result.stderr
+
+
+@pytest.mark.parametrize("origin", ["null", "http://evil.example"])
+def test_sign_in_form_posted_from_elsewhere_is_rejected(server, origin):
+    discovery = request("GET", server.api + "/oidc/.well-known/openid-configuration").json()
+    posted = request("POST", discovery["authorization_endpoint"],
+                     body=b"user=alice&tenant=acme",
+                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                              "Origin": origin})
+    assert posted.status == 403, posted
+    assert posted.json()["error"]["code"] == "cross_origin_post"
