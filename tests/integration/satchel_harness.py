@@ -247,9 +247,13 @@ def sign_in(server, user, org, admin=False):
     form = dict(params, user=user, tenant=org)
     if admin:
         form["admin"] = "on"
+    # A browser posts the form with the page's origin, because the page's
+    # Referrer-Policy is same-origin.
+    assert page.header("Referrer-Policy") == "same-origin"
     submitted = request("POST", discovery["authorization_endpoint"],
                         body=urllib.parse.urlencode(form),
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+                        headers={"Content-Type": "application/x-www-form-urlencoded",
+                                 "Origin": origin_of(discovery["authorization_endpoint"])})
     assert submitted.status in (302, 303), submitted
     location = urllib.parse.urlsplit(submitted.header("Location"))
     query = dict(urllib.parse.parse_qsl(location.query))
@@ -264,6 +268,11 @@ def sign_in(server, user, org, admin=False):
         observe_secret(tokens.get(name))
     observe_secret(query["code"])
     return tokens
+
+
+def origin_of(url):
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class Client:
