@@ -141,7 +141,7 @@ def test_sign_in_failure_goes_to_the_audit_sink(server):
     assert "not.a.token" not in server.log()
 
 
-def test_sign_in_failure_audit_names_tenant_of_readable_claims(server, alice, admin):
+def test_sign_in_failure_audit_names_tenant(server, alice, admin):
     header, payload, signature = alice.token.split(".")
     forged = f"{header}.{payload}.{signature[:-4]}AAAA"
     reply = Client(server, forged).call("GET", "/v1/objects")

@@ -2,6 +2,7 @@
 // its bucket under its key prefix, nothing else.
 #include <gtest/gtest.h>
 
+#include "s3/post_policy.h"
 #include "store_fixture.h"
 
 namespace satchel::store {
@@ -120,6 +121,40 @@ TEST_F(StoreKeyPolicyTest, AdminKeyReachesEveryPrefixAndBucket) {
   EXPECT_EQ(send(signed_request(Verb::put, object_path("x", "other"), "admin")).result(),
             Status::ok);
   EXPECT_EQ(send(signed_request(Verb::get, "/")).result(), Status::ok);
+}
+
+TEST_F(StoreKeyPolicyTest, FormUploadOnlyUnderPrefix) {
+  constexpr std::string_view kBoundary = "----SatchelKeyPolicyBoundary";
+  const AccessKey& key = *api_key();
+  s3::RequestSigner signer(s3::Credentials{key.access_key_id, key.secret_access_key, std::nullopt},
+                           "us-east-1", "s3");
+  std::vector<s3::PostPolicyCondition> conditions{
+      {s3::PostPolicyCondition::Kind::kStartsWith, "key", ""}};
+  s3::PostPolicyRequest policy{
+      .bucket = kDefaultBucket, .conditions = conditions, .time = clock_->now()};
+  auto fields = s3::presign_post_policy(signer, policy);
+  ASSERT_TRUE(fields);
+  auto upload = [&](const std::string& object_key) {
+    std::string body;
+    auto add = [&](const std::string& name, const std::string& value) {
+      body += "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"" + name +
+              "\"\r\n\r\n" + value + "\r\n";
+    };
+    for (const auto& field : *fields) add(field.name, field.value);
+    add("key", object_key);
+    body += "--" + std::string(kBoundary) +
+            "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\nform bytes\r\n--" +
+            std::string(kBoundary) + "--\r\n";
+    http::ClientRequest request{.method = Verb::post, .target = "/satchel"};
+    request.headers = {{"Content-Type", "multipart/form-data; boundary=" + std::string(kBoundary)}};
+    request.body = std::move(body);
+    return send(request);
+  };
+
+  EXPECT_EQ(upload("tenant-a/u/form.txt").result(), Status::no_content);
+  expect_denied(upload("tenant-b/u/form.txt"));
+  EXPECT_EQ(get("tenant-b/u/form.txt").result(), Status::not_found);
 }
 
 TEST_F(StoreKeyPolicyTest, PresignedUrlCannotBeBentToAnotherKey) {
