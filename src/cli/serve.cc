@@ -154,6 +154,8 @@ void count_tenant_bytes(const http::Request& request, const http::Exchange& exch
   size_t bucket_end = path.find('/', 1);
   if (bucket_end == std::string_view::npos) return;
   std::string_view rest = path.substr(bucket_end + 1);
+  // The capability probe's scratch objects belong to no tenant.
+  if (rest.starts_with(app::kProbeKeyPrefix)) return;
   auto tenant = percent_decode(rest.substr(0, rest.find('/')));
   if (!tenant || tenant->empty() || rest.find('/') == std::string_view::npos) return;
   std::string_view label = obs::catalog::tenant_label(*tenant);
