@@ -128,7 +128,8 @@ class Api {
   Reply list_audit_events(http::Request& request);
   Reply get_preferences_schema(http::Request& request);
 
-  // What complete commits once the content checks of upload_checks.cc pass.
+  // The version complete commits once the content checks of upload_checks.cc
+  // pass, with its checksum.
   struct CheckedContent {
     ObjectHead head;  // the version to commit
     std::optional<std::string> sha256;
