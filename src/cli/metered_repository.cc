@@ -103,6 +103,24 @@ class MeteredRepository final : public meta::Repository {
                 [&] { return inner_.list_audit_events(tenant, filter, cursor, limit); });
   }
 
+  Expected<meta::Page<meta::SubjectUsage>, MetaError> list_usage(std::string_view tenant,
+                                                                 std::string_view name_prefix,
+                                                                 std::string_view cursor,
+                                                                 std::size_t limit) override {
+    return time("list_usage",
+                [&] { return inner_.list_usage(tenant, name_prefix, cursor, limit); });
+  }
+
+  Expected<meta::KeyRedirect, MetaError> record_key_redirect(
+      const meta::KeyRedirect& redirect) override {
+    return time("record_key_redirect", [&] { return inner_.record_key_redirect(redirect); });
+  }
+
+  Expected<meta::KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
+                                                           std::string_view old_key) override {
+    return time("find_key_redirect", [&] { return inner_.find_key_redirect(tenant, old_key); });
+  }
+
  private:
   template <class Call>
   std::invoke_result_t<Call> time(std::string_view operation, Call call) {

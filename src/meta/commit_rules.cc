@@ -78,6 +78,7 @@ ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRec
   record.etag = observed.etag;
   record.content_type = observed.content_type;
   record.sha256 = observed.sha256;
+  record.tags = upload.tags;
   record.revision = next_revision(current, last_revision);
   record.updated_at = floor_to_us(now);
   record.created_at = current.has_value() ? current->created_at : record.updated_at;
@@ -98,6 +99,7 @@ ObjectVersion version_entry(const ObjectRecord& record, std::optional<std::strin
   version.sha256 = record.sha256;
   version.committed_at = record.updated_at;
   version.restored_from = std::move(restored_from);
+  version.tags = record.tags;
   return version;
 }
 
@@ -183,6 +185,7 @@ ObjectRecord build_restored_record(const RestoreRequest& request, const ObjectVe
   record.content_type = request.observed.content_type;
   // The copy has the source's bytes, so it has the source's checksum.
   record.sha256 = source.sha256;
+  record.tags = source.tags;
   record.revision = next_revision(current, last_revision);
   record.updated_at = floor_to_us(now);
   record.created_at = current.has_value() ? current->created_at : record.updated_at;

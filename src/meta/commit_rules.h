@@ -25,8 +25,8 @@ Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
 // key's history (0 when it has none).
 std::int64_t next_revision(const std::optional<ObjectRecord>& current, std::int64_t last_revision);
 
-// Builds the record that commit_upload() stores: identity from the upload, content from
-// observed, the next revision, created_at kept from current, and updated_at = now rounded
+// Builds the record that commit_upload() stores: identity and tags from the upload, content
+// from observed, the next revision, created_at kept from current, and updated_at = now rounded
 // down to the microsecond.
 ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRecord& observed,
                                     const std::optional<ObjectRecord>& current,

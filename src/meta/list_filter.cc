@@ -1,6 +1,7 @@
 #include "meta/list_filter.h"
 
 #include "common/encoding.h"
+#include "meta/object_tags.h"
 #include "meta/storage_encoding.h"
 
 namespace satchel::meta {
@@ -59,6 +60,10 @@ Expected<FilterParameters, MetaError> make_filter_parameters(const ObjectFilter&
       return Unexpected(invalid("the name search is not valid UTF-8 or contains NUL"));
     }
     parameters.name_contains = ascii_lower(*filter.name_contains);
+  }
+  if (!filter.tags.empty()) {
+    if (auto valid = validate_tag_filter(filter.tags); !valid) return Unexpected(valid.error());
+    parameters.tags_json = encode_tags(filter.tags);
   }
   return parameters;
 }

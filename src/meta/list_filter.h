@@ -22,10 +22,14 @@ struct FilterParameters {
   std::optional<std::string> content_type_family;
   std::optional<std::int64_t> updated_since_us;
   std::optional<std::string> name_contains;
+  // The required tags as a JSON object in the tags column's encoding. An object matches when
+  // its tags contain every member.
+  std::optional<std::string> tags_json;
 };
 
-// kInvalid when the content type is not "type/subtype" or "type/*", or when text is not UTF-8
-// or contains NUL. An empty name_contains matches every name.
+// kInvalid when the content type is not "type/subtype" or "type/*", when text is not UTF-8
+// or contains NUL, or when a tag fails validate_tag_filter(). An empty name_contains matches every
+// name.
 Expected<FilterParameters, MetaError> make_filter_parameters(const ObjectFilter& filter);
 
 }  // namespace satchel::meta

@@ -97,10 +97,30 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_tenant_id ON audit_events (tenant, id);
 )sql";
 
+// Version 4: object tags, the per-owner index that usage counts walk, and key redirects. Tags
+// are a JSON object of strings (object_tags.h); rows written before this version have none.
+constexpr std::string_view kSchemaVersion4 = R"sql(
+ALTER TABLE objects ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE object_versions ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE pending_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+
+CREATE INDEX objects_tenant_owner ON objects (tenant, owner);
+
+CREATE TABLE key_redirects (
+  tenant TEXT NOT NULL,
+  old_key TEXT NOT NULL,
+  new_key TEXT NOT NULL,
+  cut_over_at_us INTEGER NOT NULL,
+  created_at_us INTEGER NOT NULL,
+  PRIMARY KEY (tenant, old_key)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr std::array kSqliteMigrations{
     Migration{1, kSchemaVersion1},
     Migration{2, kSchemaVersion2},
     Migration{3, kSchemaVersion3},
+    Migration{4, kSchemaVersion4},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

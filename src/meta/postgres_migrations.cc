@@ -94,10 +94,30 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_tenant_id ON audit_events (tenant, id);
 )sql";
 
+// Version 4: object tags, the per-owner index that usage counts walk, and key redirects, as in
+// the SQLite schema. Tags are jsonb, so the listing filter can use containment (@>).
+constexpr std::string_view kSchemaVersion4 = R"sql(
+ALTER TABLE objects ADD COLUMN tags jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE object_versions ADD COLUMN tags jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE pending_uploads ADD COLUMN tags jsonb NOT NULL DEFAULT '{}';
+
+CREATE INDEX objects_tenant_owner ON objects (tenant, owner COLLATE "C");
+
+CREATE TABLE key_redirects (
+  tenant text COLLATE "C" NOT NULL,
+  old_key text COLLATE "C" NOT NULL,
+  new_key text NOT NULL,
+  cut_over_at_us bigint NOT NULL,
+  created_at_us bigint NOT NULL,
+  PRIMARY KEY (tenant, old_key)
+);
+)sql";
+
 constexpr std::array kPostgresMigrations{
     Migration{1, kSchemaVersion1},
     Migration{2, kSchemaVersion2},
     Migration{3, kSchemaVersion3},
+    Migration{4, kSchemaVersion4},
 };
 
 // The two-key advisory lock that serializes migrations. The two-key space is separate from the

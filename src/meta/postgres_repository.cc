@@ -5,16 +5,19 @@
 #include <limits>
 #include <utility>
 
+#include "common/encoding.h"
 #include "fmt/format.h"
 #include "meta/audit_cursor.h"
 #include "meta/commit_rules.h"
 #include "meta/connection_pool.h"
 #include "meta/key_range.h"
 #include "meta/list_filter.h"
+#include "meta/object_tags.h"
 #include "meta/pg_connection.h"
 #include "meta/postgres_migrations.h"
 #include "meta/record_validation.h"
 #include "meta/storage_encoding.h"
+#include "meta/usage_cursor.h"
 #include "meta/version_cursor.h"
 
 namespace satchel::meta {
@@ -23,71 +26,74 @@ namespace {
 // Every value is bound to a $n placeholder, and no SQL is ever built from values.
 constexpr std::string_view kSelectObject =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key = $2";
+    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = $1 AND key = $2";
 // created_at_us is left out of the update, so a replaced object keeps its creation time.
 constexpr std::string_view kUpsertObject =
     "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
-    "sha256, revision, created_at_us, updated_at_us) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "sha256, revision, created_at_us, updated_at_us, tags) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb) "
     "ON CONFLICT (tenant, key) DO UPDATE SET owner = excluded.owner, name = excluded.name, "
     "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
-    "revision = excluded.revision, updated_at_us = excluded.updated_at_us";
+    "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = $1 AND key = $2";
 // The filter conditions of FilterParameters follow the key range and the limit: exact content
-// type, content type family, updated since, name search. A NULL parameter turns its condition
-// off. lower() maps ASCII letters only under the "C" collation, as SQLite's does.
+// type, content type family, updated since, name search, required tags (a jsonb object the
+// object's tags must contain). A NULL parameter turns its condition off. lower() maps ASCII letters
+// only under the "C" collation, as SQLite's does.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key >= $2 AND key < $3 "
+    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = $1 AND key >= $2 AND key < $3 "
     "AND ($5::text IS NULL OR lower(content_type COLLATE \"C\") = $5 "
     "OR substr(lower(content_type COLLATE \"C\"), 1, length($5) + 1) = $5 || ';') "
     "AND ($6::text IS NULL OR substr(lower(content_type COLLATE \"C\"), 1, length($6)) = $6) "
     "AND ($7::bigint IS NULL OR updated_at_us >= $7) "
     "AND ($8::text IS NULL OR strpos(lower(name COLLATE \"C\"), $8) > 0) "
+    "AND ($9::jsonb IS NULL OR tags @> $9::jsonb) "
     "ORDER BY key LIMIT $4";
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = $1 AND key >= $2 "
+    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = $1 AND key >= $2 "
     "AND ($4::text IS NULL OR lower(content_type COLLATE \"C\") = $4 "
     "OR substr(lower(content_type COLLATE \"C\"), 1, length($4) + 1) = $4 || ';') "
     "AND ($5::text IS NULL OR substr(lower(content_type COLLATE \"C\"), 1, length($5)) = $5) "
     "AND ($6::bigint IS NULL OR updated_at_us >= $6) "
     "AND ($7::text IS NULL OR strpos(lower(name COLLATE \"C\"), $7) > 0) "
+    "AND ($8::jsonb IS NULL OR tags @> $8::jsonb) "
     "ORDER BY key LIMIT $3";
 
 constexpr std::string_view kInsertUpload =
     "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
-    "if_match_revision, if_none_match, created_at_us, expires_at_us, state) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    "if_match_revision, if_none_match, created_at_us, expires_at_us, state, tags) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)";
 constexpr std::string_view kSelectUploadForUpdate =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads WHERE id = $1 "
+    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads WHERE id = $1 "
     "FOR UPDATE";
 constexpr std::string_view kSelectTenantUpload =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads "
+    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads "
     "WHERE id = $1 AND tenant = $2";
 constexpr std::string_view kSelectTenantUploadForUpdate =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads "
+    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads "
     "WHERE id = $1 AND tenant = $2 FOR UPDATE";
 constexpr std::string_view kUpdateUploadState =
     "UPDATE pending_uploads SET state = $1 WHERE id = $2";
 
 constexpr std::string_view kInsertVersion =
     "INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag, "
-    "content_type, sha256, committed_at_us, deleted, restored_from) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    "content_type, sha256, committed_at_us, deleted, restored_from, tags) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)";
 constexpr std::string_view kSelectLastRevision =
     "SELECT coalesce(max(revision), 0) FROM object_versions WHERE tenant = $1 AND key = $2";
 constexpr std::string_view kListVersions =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags FROM object_versions "
     "WHERE tenant = $1 AND key = $2 AND revision < $3 ORDER BY revision DESC LIMIT $4";
 constexpr std::string_view kSelectVersionById =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags FROM object_versions "
     "WHERE tenant = $1 AND key = $2 AND version_id = $3 ORDER BY revision DESC LIMIT 1";
 
 constexpr std::string_view kInsertAuditEvent =
@@ -103,6 +109,24 @@ constexpr std::string_view kListAuditEvents =
     "AND ($5::bigint IS NULL OR time_us >= $5::bigint) "
     "AND ($6::bigint IS NULL OR time_us < $6::bigint) ORDER BY id DESC LIMIT $7";
 
+// $2 is the owner after which the page starts ('' for the first page, since no owner is empty)
+// and $3 the name prefix (NULL for all names). Owners compare by bytes under the "C" collation,
+// as in SQLite, so both back ends page in the same order.
+constexpr std::string_view kListUsage =
+    "SELECT owner, count(*), coalesce(sum(size), 0)::bigint FROM objects "
+    "WHERE tenant = $1 AND owner COLLATE \"C\" > $2 "
+    "AND ($3::text IS NULL OR starts_with(name, $3::text)) "
+    "GROUP BY owner ORDER BY owner COLLATE \"C\" LIMIT $4";
+
+constexpr std::string_view kUpsertKeyRedirect =
+    "INSERT INTO key_redirects (tenant, old_key, new_key, cut_over_at_us, created_at_us) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, old_key) DO UPDATE SET "
+    "new_key = excluded.new_key, cut_over_at_us = excluded.cut_over_at_us, "
+    "created_at_us = excluded.created_at_us";
+constexpr std::string_view kSelectKeyRedirect =
+    "SELECT tenant, old_key, new_key, cut_over_at_us, created_at_us FROM key_redirects "
+    "WHERE tenant = $1 AND old_key = $2";
+
 // Serializes the writers of one object until their transaction ends. The lock is keyed by a
 // 64-bit hash of "{tenant}/{key}", so two keys share a lock only on a hash collision, which
 // makes them wait for each other but is otherwise harmless.
@@ -116,7 +140,7 @@ MetaError make_error(MetaErrorCode code, std::string message,
 }
 
 // Reads the columns in the order of kSelectObject.
-ObjectRecord read_object(const PgResult& result, int row) {
+Expected<ObjectRecord, MetaError> read_object(const PgResult& result, int row) {
   ObjectRecord record;
   record.tenant = result.text(row, 0);
   record.owner = result.text(row, 1);
@@ -130,11 +154,14 @@ ObjectRecord read_object(const PgResult& result, int row) {
   record.revision = result.int64(row, 9);
   record.created_at = from_unix_us(result.int64(row, 10));
   record.updated_at = from_unix_us(result.int64(row, 11));
+  auto tags = decode_tags(result.text(row, 12));
+  if (!tags) return Unexpected(tags.error());
+  record.tags = std::move(*tags);
   return record;
 }
 
 // Reads the columns in the order of kListVersions.
-ObjectVersion read_version(const PgResult& result, int row) {
+Expected<ObjectVersion, MetaError> read_version(const PgResult& result, int row) {
   ObjectVersion version;
   version.tenant = result.text(row, 0);
   version.owner = result.text(row, 1);
@@ -149,6 +176,9 @@ ObjectVersion read_version(const PgResult& result, int row) {
   version.committed_at = from_unix_us(result.int64(row, 10));
   version.deleted = result.boolean(row, 11);
   version.restored_from = result.optional_text(row, 12);
+  auto tags = decode_tags(result.text(row, 13));
+  if (!tags) return Unexpected(tags.error());
+  version.tags = std::move(*tags);
   return version;
 }
 
@@ -197,6 +227,9 @@ Expected<PendingUpload, MetaError> read_upload(const PgResult& result, int row) 
                    fmt::format("pending upload has unknown state \"{}\"", state_text)));
   }
   upload.state = *state;
+  auto tags = decode_tags(result.text(row, 13));
+  if (!tags) return Unexpected(tags.error());
+  upload.tags = std::move(*tags);
   return upload;
 }
 
@@ -213,7 +246,8 @@ PgParams object_params(const ObjectRecord& record) {
       .optional_text(record.sha256)
       .int64(record.revision)
       .int64(to_unix_us(record.created_at))
-      .int64(to_unix_us(record.updated_at));
+      .int64(to_unix_us(record.updated_at))
+      .text(encode_tags(record.tags));
   return params;
 }
 
@@ -231,7 +265,8 @@ PgParams upload_params(const PendingUpload& upload) {
       .boolean(upload.if_none_match)
       .int64(to_unix_us(upload.created_at))
       .int64(to_unix_us(upload.expires_at))
-      .text(upload_state_text(upload.state));
+      .text(upload_state_text(upload.state))
+      .text(encode_tags(upload.tags));
   return params;
 }
 
@@ -249,7 +284,8 @@ Expected<void, MetaError> insert_version(PgConnection& connection, const ObjectV
       .optional_text(version.sha256)
       .int64(to_unix_us(version.committed_at))
       .boolean(version.deleted)
-      .optional_text(version.restored_from);
+      .optional_text(version.restored_from)
+      .text(encode_tags(version.tags));
   auto inserted = connection.execute(kInsertVersion, params);
   if (!inserted) return Unexpected(inserted.error());
   return {};
@@ -283,7 +319,9 @@ Expected<std::optional<ObjectRecord>, MetaError> select_object(PgConnection& con
   auto selected = connection.execute(kSelectObject, PgParams().text(tenant).text(key));
   if (!selected) return Unexpected(selected.error());
   if (selected->rows() == 0) return std::optional<ObjectRecord>();
-  return std::optional<ObjectRecord>(read_object(*selected, 0));
+  auto record = read_object(*selected, 0);
+  if (!record) return Unexpected(record.error());
+  return std::optional<ObjectRecord>(std::move(*record));
 }
 
 // Selects by id alone when tenant is nullopt. A missing upload is kNotFound.
@@ -361,6 +399,13 @@ class PostgresRepository final : public Repository {
                                                            const AuditFilter& filter,
                                                            std::string_view cursor,
                                                            std::size_t limit) override;
+  Expected<Page<SubjectUsage>, MetaError> list_usage(std::string_view tenant,
+                                                     std::string_view name_prefix,
+                                                     std::string_view cursor,
+                                                     std::size_t limit) override;
+  Expected<KeyRedirect, MetaError> record_key_redirect(const KeyRedirect& redirect) override;
+  Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
+                                                     std::string_view old_key) override;
 
  private:
   // Runs work, which reads without writing, on a pooled connection. The server may have closed
@@ -506,14 +551,19 @@ Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
       .optional_text(conditions->exact_content_type)
       .optional_text(conditions->content_type_family)
       .optional_int64(conditions->updated_since_us)
-      .optional_text(conditions->name_contains);
+      .optional_text(conditions->name_contains)
+      .optional_text(conditions->tags_json);
 
   auto rows = read([&](PgConnection& connection) {
     return connection.execute(bounded ? kListObjectsInRange : kListObjectsFrom, params);
   });
   if (!rows) return Unexpected(rows.error());
   Page<ObjectRecord> page;
-  for (int row = 0; row < rows->rows(); ++row) page.items.push_back(read_object(*rows, row));
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto record = read_object(*rows, row);
+    if (!record) return Unexpected(record.error());
+    page.items.push_back(std::move(*record));
+  }
   if (page.items.size() > page_size) {
     page.items.pop_back();
     page.next_cursor = encode_list_cursor(page.items.back().key);
@@ -577,7 +627,11 @@ Expected<Page<ObjectVersion>, MetaError> PostgresRepository::list_versions(std::
       read([&](PgConnection& connection) { return connection.execute(kListVersions, params); });
   if (!rows) return Unexpected(rows.error());
   Page<ObjectVersion> page;
-  for (int row = 0; row < rows->rows(); ++row) page.items.push_back(read_version(*rows, row));
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto version = read_version(*rows, row);
+    if (!version) return Unexpected(version.error());
+    page.items.push_back(std::move(*version));
+  }
   if (page.items.size() > page_size) {
     page.items.pop_back();
     page.next_cursor = encode_version_cursor(page.items.back().revision);
@@ -700,6 +754,83 @@ Expected<Page<AuditRecord>, MetaError> PostgresRepository::list_audit_events(
     page.next_cursor = encode_audit_cursor(page.items.back().id);
   }
   return page;
+}
+
+Expected<Page<SubjectUsage>, MetaError> PostgresRepository::list_usage(std::string_view tenant,
+                                                                       std::string_view name_prefix,
+                                                                       std::string_view cursor,
+                                                                       std::size_t limit) {
+  if (!is_valid_utf8(name_prefix) || name_prefix.find('\0') != std::string_view::npos) {
+    return Unexpected(
+        make_error(MetaErrorCode::kInvalid, "the name prefix is not valid UTF-8 or contains NUL"));
+  }
+  std::string after_owner;
+  if (!cursor.empty()) {
+    auto decoded = decode_usage_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    after_owner = std::move(*decoded);
+  }
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+  std::optional<std::string> prefix;
+  if (!name_prefix.empty()) prefix = std::string(name_prefix);
+  // Reading one row past the page shows whether another page follows.
+  PgParams params;
+  params.text(tenant)
+      .text(after_owner)
+      .optional_text(prefix)
+      .int64(static_cast<std::int64_t>(page_size + 1));
+
+  auto rows =
+      read([&](PgConnection& connection) { return connection.execute(kListUsage, params); });
+  if (!rows) return Unexpected(rows.error());
+  Page<SubjectUsage> page;
+  for (int row = 0; row < rows->rows(); ++row) {
+    page.items.push_back(SubjectUsage{.owner = rows->text(row, 0),
+                                      .object_count = rows->int64(row, 1),
+                                      .total_bytes = rows->int64(row, 2)});
+  }
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_usage_cursor(page.items.back().owner);
+  }
+  return page;
+}
+
+Expected<KeyRedirect, MetaError> PostgresRepository::record_key_redirect(
+    const KeyRedirect& redirect) {
+  if (auto valid = validate_key_redirect(redirect); !valid) return Unexpected(valid.error());
+  KeyRedirect stored = redirect;
+  stored.cut_over_at = floor_to_us(redirect.cut_over_at);
+  stored.created_at = floor_to_us(redirect.created_at);
+  PgParams params;
+  params.text(stored.tenant)
+      .text(stored.old_key)
+      .text(stored.new_key)
+      .int64(to_unix_us(stored.cut_over_at))
+      .int64(to_unix_us(stored.created_at));
+  auto written = transact([&](PgConnection& connection) -> Expected<KeyRedirect, MetaError> {
+    auto upserted = connection.execute(kUpsertKeyRedirect, params);
+    if (!upserted) return Unexpected(upserted.error());
+    return stored;
+  });
+  return written;
+}
+
+Expected<KeyRedirect, MetaError> PostgresRepository::find_key_redirect(std::string_view tenant,
+                                                                       std::string_view old_key) {
+  auto rows = read([&](PgConnection& connection) {
+    return connection.execute(kSelectKeyRedirect, PgParams().text(tenant).text(old_key));
+  });
+  if (!rows) return Unexpected(rows.error());
+  if (rows->rows() == 0) {
+    return Unexpected(make_error(MetaErrorCode::kNotFound,
+                                 fmt::format("no redirect is recorded for {}", old_key)));
+  }
+  return KeyRedirect{.tenant = rows->text(0, 0),
+                     .old_key = rows->text(0, 1),
+                     .new_key = rows->text(0, 2),
+                     .cut_over_at = from_unix_us(rows->int64(0, 3)),
+                     .created_at = from_unix_us(rows->int64(0, 4))};
 }
 
 PgSessionSettings session_settings(const PostgresOptions& options) {

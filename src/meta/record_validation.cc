@@ -9,6 +9,7 @@
 
 #include "common/encoding.h"
 #include "fmt/format.h"
+#include "meta/object_tags.h"
 
 namespace satchel::meta {
 namespace {
@@ -97,7 +98,7 @@ Expected<void, MetaError> validate_new_upload(const PendingUpload& upload) {
     return invalid("expires_at is not after created_at");
   }
   if (upload.state != UploadState::kPending) return invalid("a new upload must be pending");
-  return {};
+  return validate_tags(upload.tags);
 }
 
 Expected<void, MetaError> validate_observed_object(const ObjectRecord& observed,
@@ -143,6 +144,24 @@ Expected<void, MetaError> validate_audit_filter(const AuditFilter& filter) {
   if (filter.action) {
     if (auto checked = check_text("action", *filter.action, true); !checked) return checked;
   }
+  return {};
+}
+
+Expected<void, MetaError> validate_key_redirect(const KeyRedirect& redirect) {
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {"tenant", &redirect.tenant}, {"old_key", &redirect.old_key}, {"new_key", &redirect.new_key}};
+  for (const auto& [name, value] : fields) {
+    if (auto checked = check_text(name, *value, false); !checked) return checked;
+  }
+  if (redirect.tenant.find('/') != std::string::npos) return invalid("tenant contains '/'");
+  // A redirect never leads out of its tenant, so following one cannot cross tenants.
+  std::string tenant_prefix = redirect.tenant + "/";
+  for (const auto& [name, value] : {fields[1], fields[2]}) {
+    if (!value->starts_with(tenant_prefix) || value->size() == tenant_prefix.size()) {
+      return invalid(fmt::format("{} is not a key inside \"{}\"", name, tenant_prefix));
+    }
+  }
+  if (redirect.old_key == redirect.new_key) return invalid("old_key and new_key are the same");
   return {};
 }
 

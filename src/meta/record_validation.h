@@ -24,4 +24,9 @@ Expected<void, MetaError> validate_audit_record(const AuditRecord& record);
 // Checks the text conditions of an audit listing the same way.
 Expected<void, MetaError> validate_audit_filter(const AuditFilter& filter);
 
+// Checks a redirect before it is recorded: tenant, old and new key non-empty UTF-8 without NUL,
+// both keys inside "{tenant}/", and different from each other. kInvalid naming the first
+// field that fails.
+Expected<void, MetaError> validate_key_redirect(const KeyRedirect& redirect);
+
 }  // namespace satchel::meta

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "common/clock.h"
 
 namespace satchel::meta {
+
+// User-defined key=value labels of an object, ordered by key. validate_tags() (object_tags.h)
+// checks the rules: at most 10 tags, keys of 1 to 128 and values of 0 to 256 characters.
+using ObjectTags = std::map<std::string, std::string>;
 
 // The committed state of one stored object in the metadata index.
 struct ObjectRecord {
@@ -34,6 +39,8 @@ struct ObjectRecord {
   std::int64_t revision = 0;
   SystemTime created_at{};
   SystemTime updated_at{};
+  // The tags given when the upload started. A restore brings back the restored version's tags.
+  ObjectTags tags;
 
   bool operator==(const ObjectRecord&) const = default;
 };
@@ -59,6 +66,8 @@ struct ObjectVersion {
   bool deleted = false;
   // For a restore, the version id that the store copied to make this version.
   std::optional<std::string> restored_from;
+  // The object's tags at this version. Empty for a delete.
+  ObjectTags tags;
 
   bool operator==(const ObjectVersion&) const = default;
 };
@@ -98,6 +107,8 @@ struct PendingUpload {
   SystemTime created_at{};
   SystemTime expires_at{};
   UploadState state = UploadState::kPending;
+  // The tags the committed object gets.
+  ObjectTags tags;
 
   bool operator==(const PendingUpload&) const = default;
 };
@@ -114,8 +125,38 @@ struct ObjectFilter {
   // Objects whose name contains this text, compared without regard to ASCII case (other
   // letters must match exactly).
   std::optional<std::string> name_contains;
+  // Objects that carry every one of these tags with exactly this value. Keys and values are
+  // compared byte for byte, so case matters. Empty matches every object.
+  ObjectTags tags;
 
   bool operator==(const ObjectFilter&) const = default;
+};
+
+// The current objects of one subject (owner) of a tenant, as counted by list_usage(). Older
+// versions and delete markers in the store are not counted.
+struct SubjectUsage {
+  std::string owner;
+  std::int64_t object_count = 0;
+  // The sum of the objects' sizes.
+  std::int64_t total_bytes = 0;
+
+  bool operator==(const SubjectUsage&) const = default;
+};
+
+// A key that moved: requests for old_key may be sent to new_key until cut_over_at, after which
+// the old key is no longer answered. Both keys belong to tenant.
+struct KeyRedirect {
+  std::string tenant;
+  std::string old_key;
+  std::string new_key;
+  SystemTime cut_over_at{};
+  // When the redirect was recorded (or last replaced).
+  SystemTime created_at{};
+
+  // Whether a request at time now is still redirected.
+  bool is_active(SystemTime now) const { return now < cut_over_at; }
+
+  bool operator==(const KeyRedirect&) const = default;
 };
 
 // One audit event as stored: who did what to which key, and what was decided.

@@ -34,7 +34,8 @@ class Repository {
   //   - text that is not UTF-8 or contains NUL,
   //   - a size above INT64_MAX, or a sha256 other than 64 lower-case hex digits,
   //   - an if_match below 1, or if_match together with if_none_match,
-  //   - expires_at not after created_at, or a state other than kPending.
+  //   - expires_at not after created_at, or a state other than kPending,
+  //   - tags that fail validate_tags() (object_tags.h).
   virtual Expected<PendingUpload, MetaError> create_pending_upload(const PendingUpload& upload) = 0;
 
   // Returns the upload in any state. kNotFound unless it exists and belongs to tenant.
@@ -73,7 +74,8 @@ class Repository {
   // the bytes of the key. The prefix is a plain byte prefix as in S3 (no wildcards, and "a/b"
   // matches "a/bc"). Pass an empty cursor for the first page and the returned next_cursor for
   // the following ones. limit is clamped to 1..kMaxListLimit. kInvalid for a cursor this
-  // repository did not issue, and for filter text that is not UTF-8 or contains NUL.
+  // repository did not issue, for filter text that is not UTF-8 or contains NUL, and for filter
+  // tags that validate_tag_filter() rejects.
   //
   // The filter is checked on the rows of the key range in key order, so a selective filter
   // over a large range reads many rows for one page.
@@ -146,6 +148,28 @@ class Repository {
                                                                    const AuditFilter& filter,
                                                                    std::string_view cursor,
                                                                    std::size_t limit) = 0;
+
+  // Counts tenant's current objects and sums their sizes per owner, in the database (one
+  // GROUP BY), ordered by the bytes of the owner. Only objects whose name starts with
+  // name_prefix count (a plain byte prefix, empty for all), and owners with no such object are
+  // left out. Pass an empty cursor for the first page and the returned next_cursor for the
+  // following ones. limit is clamped to 1..kMaxListLimit. kInvalid for a cursor this
+  // repository did not issue, and for a prefix that is not UTF-8 or contains NUL.
+  virtual Expected<Page<SubjectUsage>, MetaError> list_usage(std::string_view tenant,
+                                                             std::string_view name_prefix,
+                                                             std::string_view cursor,
+                                                             std::size_t limit) = 0;
+
+  // Records that redirect.old_key moved to redirect.new_key, replacing any redirect of the same
+  // old key, and returns the stored copy (times rounded down to the microsecond). kInvalid for
+  // a redirect that validate_key_redirect() (record_validation.h) rejects. Redirects are not
+  // followed in chains: each lookup is one step.
+  virtual Expected<KeyRedirect, MetaError> record_key_redirect(const KeyRedirect& redirect) = 0;
+
+  // Returns the redirect of tenant's old_key, whether or not its cut-over time has passed.
+  // kNotFound when there is none.
+  virtual Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
+                                                             std::string_view old_key) = 0;
 };
 
 }  // namespace satchel::meta

@@ -12,16 +12,19 @@
 #include <system_error>
 #include <utility>
 
+#include "common/encoding.h"
 #include "fmt/format.h"
 #include "meta/audit_cursor.h"
 #include "meta/commit_rules.h"
 #include "meta/key_range.h"
 #include "meta/list_filter.h"
 #include "meta/migrations.h"
+#include "meta/object_tags.h"
 #include "meta/record_validation.h"
 #include "meta/sqlite_connection.h"
 #include "meta/sqlite_connection_pool.h"
 #include "meta/storage_encoding.h"
+#include "meta/usage_cursor.h"
 #include "meta/version_cursor.h"
 
 namespace satchel::meta {
@@ -30,64 +33,72 @@ namespace {
 // Every value is bound to a ? placeholder, and no SQL is ever built from values.
 constexpr std::string_view kSelectObject =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = ? AND key = ?";
+    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = ? AND key = ?";
 // created_at_us is left out of the update, so a replaced object keeps its creation time.
 constexpr std::string_view kUpsertObject =
     "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
-    "sha256, revision, created_at_us, updated_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "sha256, revision, created_at_us, updated_at_us, tags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (tenant, key) DO UPDATE SET owner = excluded.owner, name = excluded.name, "
     "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
-    "revision = excluded.revision, updated_at_us = excluded.updated_at_us";
+    "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = ? AND key = ?";
 // The filter conditions of FilterParameters: ?5 exact content type, ?6 content type family,
-// ?7 updated since, ?8 name search. A NULL parameter turns its condition off.
+// ?7 updated since, ?8 name search, ?9 required tags (no member of ?9 may be missing from the
+// object's tags). A NULL parameter turns its condition off.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = ?1 AND key >= ?2 AND key < ?3 "
+    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = ?1 AND key >= ?2 AND key < ?3 "
     "AND (?5 IS NULL OR lower(content_type) = ?5 "
     "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
     "AND (?6 IS NULL OR substr(lower(content_type), 1, length(?6)) = ?6) "
     "AND (?7 IS NULL OR updated_at_us >= ?7) "
     "AND (?8 IS NULL OR instr(lower(name), ?8) > 0) "
+    "AND (?9 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?9) AS wanted WHERE NOT EXISTS ("
+    "SELECT 1 FROM json_each(objects.tags) AS have "
+    "WHERE have.key = wanted.key AND have.value = wanted.value))) "
     "ORDER BY key LIMIT ?4";
 // The same without an upper bound. ?3 is not used, and binding it is harmless.
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us FROM objects WHERE tenant = ?1 AND key >= ?2 "
+    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = ?1 AND key >= ?2 "
     "AND (?5 IS NULL OR lower(content_type) = ?5 "
     "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
     "AND (?6 IS NULL OR substr(lower(content_type), 1, length(?6)) = ?6) "
     "AND (?7 IS NULL OR updated_at_us >= ?7) "
     "AND (?8 IS NULL OR instr(lower(name), ?8) > 0) "
+    "AND (?9 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?9) AS wanted WHERE NOT EXISTS ("
+    "SELECT 1 FROM json_each(objects.tags) AS have "
+    "WHERE have.key = wanted.key AND have.value = wanted.value))) "
     "ORDER BY key LIMIT ?4";
 
 constexpr std::string_view kInsertUpload =
     "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
-    "if_match_revision, if_none_match, created_at_us, expires_at_us, state) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "if_match_revision, if_none_match, created_at_us, expires_at_us, state, tags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kSelectUpload =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads WHERE id = ?";
+    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads WHERE id = ?";
 constexpr std::string_view kSelectTenantUpload =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state FROM pending_uploads "
+    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads "
     "WHERE id = ? AND tenant = ?";
 constexpr std::string_view kUpdateUploadState = "UPDATE pending_uploads SET state = ? WHERE id = ?";
 
 constexpr std::string_view kInsertVersion =
     "INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag, "
-    "content_type, sha256, committed_at_us, deleted, restored_from) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "content_type, sha256, committed_at_us, deleted, restored_from, tags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kSelectLastRevision =
     "SELECT coalesce(max(revision), 0) FROM object_versions WHERE tenant = ? AND key = ?";
 constexpr std::string_view kListVersions =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags FROM object_versions "
     "WHERE tenant = ? AND key = ? AND revision < ? ORDER BY revision DESC LIMIT ?";
 constexpr std::string_view kSelectVersionById =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags FROM object_versions "
     "WHERE tenant = ? AND key = ? AND version_id = ? ORDER BY revision DESC LIMIT 1";
 
 constexpr std::string_view kInsertAuditEvent =
@@ -101,6 +112,23 @@ constexpr std::string_view kListAuditEvents =
     "AND (?5 IS NULL OR time_us >= ?5) AND (?6 IS NULL OR time_us < ?6) "
     "ORDER BY id DESC LIMIT ?7";
 
+// ?2 is the owner after which the page starts ('' for the first page, since no owner is empty)
+// and ?3 the name prefix (NULL for all names). substr() and length() count characters of the
+// same UTF-8 text on both sides, so the comparison is a byte prefix test.
+constexpr std::string_view kListUsage =
+    "SELECT owner, count(*), coalesce(sum(size), 0) FROM objects "
+    "WHERE tenant = ?1 AND owner > ?2 AND (?3 IS NULL OR substr(name, 1, length(?3)) = ?3) "
+    "GROUP BY owner ORDER BY owner LIMIT ?4";
+
+constexpr std::string_view kUpsertKeyRedirect =
+    "INSERT INTO key_redirects (tenant, old_key, new_key, cut_over_at_us, created_at_us) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, old_key) DO UPDATE SET "
+    "new_key = excluded.new_key, cut_over_at_us = excluded.cut_over_at_us, "
+    "created_at_us = excluded.created_at_us";
+constexpr std::string_view kSelectKeyRedirect =
+    "SELECT tenant, old_key, new_key, cut_over_at_us, created_at_us FROM key_redirects "
+    "WHERE tenant = ? AND old_key = ?";
+
 constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 
 MetaError make_error(MetaErrorCode code, std::string message,
@@ -109,7 +137,7 @@ MetaError make_error(MetaErrorCode code, std::string message,
 }
 
 // Reads the columns in the order of kSelectObject.
-ObjectRecord read_object(const SqliteStatement& row) {
+Expected<ObjectRecord, MetaError> read_object(const SqliteStatement& row) {
   ObjectRecord record;
   record.tenant = row.text(0);
   record.owner = row.text(1);
@@ -123,11 +151,14 @@ ObjectRecord read_object(const SqliteStatement& row) {
   record.revision = row.int64(9);
   record.created_at = from_unix_us(row.int64(10));
   record.updated_at = from_unix_us(row.int64(11));
+  auto tags = decode_tags(row.text(12));
+  if (!tags) return Unexpected(tags.error());
+  record.tags = std::move(*tags);
   return record;
 }
 
 // Reads the columns in the order of kListVersions.
-ObjectVersion read_version(const SqliteStatement& row) {
+Expected<ObjectVersion, MetaError> read_version(const SqliteStatement& row) {
   ObjectVersion version;
   version.tenant = row.text(0);
   version.owner = row.text(1);
@@ -142,6 +173,9 @@ ObjectVersion read_version(const SqliteStatement& row) {
   version.committed_at = from_unix_us(row.int64(10));
   version.deleted = row.int64(11) != 0;
   version.restored_from = row.optional_text(12);
+  auto tags = decode_tags(row.text(13));
+  if (!tags) return Unexpected(tags.error());
+  version.tags = std::move(*tags);
   return version;
 }
 
@@ -189,6 +223,9 @@ Expected<PendingUpload, MetaError> read_upload(const SqliteStatement& row) {
                    fmt::format("pending upload has unknown state \"{}\"", row.text(12))));
   }
   upload.state = *state;
+  auto tags = decode_tags(row.text(13));
+  if (!tags) return Unexpected(tags.error());
+  upload.tags = std::move(*tags);
   return upload;
 }
 
@@ -202,7 +239,9 @@ Expected<std::optional<ObjectRecord>, MetaError> select_object(SqliteConnection&
   auto row = select->step();
   if (!row) return Unexpected(row.error());
   if (!*row) return std::optional<ObjectRecord>();
-  return std::optional<ObjectRecord>(read_object(*select));
+  auto record = read_object(*select);
+  if (!record) return Unexpected(record.error());
+  return std::optional<ObjectRecord>(std::move(*record));
 }
 
 // Selects by id alone when tenant is nullopt. A missing upload is kNotFound.
@@ -237,6 +276,7 @@ Expected<void, MetaError> insert_upload(SqliteConnection& connection, const Pend
   insert->bind(11, to_unix_us(upload.created_at));
   insert->bind(12, to_unix_us(upload.expires_at));
   insert->bind(13, upload_state_text(upload.state));
+  insert->bind(14, encode_tags(upload.tags));
   return insert->run();
 }
 
@@ -264,6 +304,7 @@ Expected<void, MetaError> upsert_object(SqliteConnection& connection, const Obje
   upsert->bind(10, record.revision);
   upsert->bind(11, to_unix_us(record.created_at));
   upsert->bind(12, to_unix_us(record.updated_at));
+  upsert->bind(13, encode_tags(record.tags));
   return upsert->run();
 }
 
@@ -284,6 +325,7 @@ Expected<void, MetaError> insert_version(SqliteConnection& connection,
   insert->bind(11, to_unix_us(version.committed_at));
   insert->bind(12, std::int64_t{version.deleted ? 1 : 0});
   insert->bind_optional(13, version.restored_from);
+  insert->bind(14, encode_tags(version.tags));
   return insert->run();
 }
 
@@ -405,6 +447,13 @@ class SqliteRepository final : public Repository {
                                                            const AuditFilter& filter,
                                                            std::string_view cursor,
                                                            std::size_t limit) override;
+  Expected<Page<SubjectUsage>, MetaError> list_usage(std::string_view tenant,
+                                                     std::string_view name_prefix,
+                                                     std::string_view cursor,
+                                                     std::size_t limit) override;
+  Expected<KeyRedirect, MetaError> record_key_redirect(const KeyRedirect& redirect) override;
+  Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
+                                                     std::string_view old_key) override;
 
  private:
   // Serializes this process's writes, so they queue here instead of polling SQLite's lock
@@ -513,13 +562,16 @@ Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::stri
   select->bind_optional(6, conditions->content_type_family);
   select->bind_optional(7, conditions->updated_since_us);
   select->bind_optional(8, conditions->name_contains);
+  select->bind_optional(9, conditions->tags_json);
 
   Page<ObjectRecord> page;
   while (true) {
     auto row = select->step();
     if (!row) return Unexpected(row.error());
     if (!*row) break;
-    page.items.push_back(read_object(*select));
+    auto record = read_object(*select);
+    if (!record) return Unexpected(record.error());
+    page.items.push_back(std::move(*record));
   }
   if (page.items.size() > page_size) {
     page.items.pop_back();
@@ -586,7 +638,9 @@ Expected<Page<ObjectVersion>, MetaError> SqliteRepository::list_versions(std::st
     auto row = select->step();
     if (!row) return Unexpected(row.error());
     if (!*row) break;
-    page.items.push_back(read_version(*select));
+    auto version = read_version(*select);
+    if (!version) return Unexpected(version.error());
+    page.items.push_back(std::move(*version));
   }
   if (page.items.size() > page_size) {
     page.items.pop_back();
@@ -714,6 +768,88 @@ Expected<Page<AuditRecord>, MetaError> SqliteRepository::list_audit_events(
     page.next_cursor = encode_audit_cursor(page.items.back().id);
   }
   return page;
+}
+
+Expected<Page<SubjectUsage>, MetaError> SqliteRepository::list_usage(std::string_view tenant,
+                                                                     std::string_view name_prefix,
+                                                                     std::string_view cursor,
+                                                                     std::size_t limit) {
+  if (!is_valid_utf8(name_prefix) || name_prefix.find('\0') != std::string_view::npos) {
+    return Unexpected(
+        make_error(MetaErrorCode::kInvalid, "the name prefix is not valid UTF-8 or contains NUL"));
+  }
+  std::string after_owner;
+  if (!cursor.empty()) {
+    auto decoded = decode_usage_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    after_owner = std::move(*decoded);
+  }
+  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListUsage);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, std::string_view(after_owner));
+  if (!name_prefix.empty()) select->bind(3, name_prefix);
+  // Reading one row past the page shows whether another page follows.
+  select->bind(4, static_cast<std::int64_t>(page_size + 1));
+
+  Page<SubjectUsage> page;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    page.items.push_back(SubjectUsage{.owner = select->text(0),
+                                      .object_count = select->int64(1),
+                                      .total_bytes = select->int64(2)});
+  }
+  if (page.items.size() > page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_usage_cursor(page.items.back().owner);
+  }
+  return page;
+}
+
+Expected<KeyRedirect, MetaError> SqliteRepository::record_key_redirect(
+    const KeyRedirect& redirect) {
+  if (auto valid = validate_key_redirect(redirect); !valid) return Unexpected(valid.error());
+  KeyRedirect stored = redirect;
+  stored.cut_over_at = floor_to_us(redirect.cut_over_at);
+  stored.created_at = floor_to_us(redirect.created_at);
+
+  std::lock_guard lock(write_mutex_);
+  auto upsert = writer_->prepare(kUpsertKeyRedirect);
+  if (!upsert) return Unexpected(upsert.error());
+  upsert->bind(1, stored.tenant);
+  upsert->bind(2, stored.old_key);
+  upsert->bind(3, stored.new_key);
+  upsert->bind(4, to_unix_us(stored.cut_over_at));
+  upsert->bind(5, to_unix_us(stored.created_at));
+  if (auto written = upsert->run(); !written) return Unexpected(written.error());
+  return stored;
+}
+
+Expected<KeyRedirect, MetaError> SqliteRepository::find_key_redirect(std::string_view tenant,
+                                                                     std::string_view old_key) {
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kSelectKeyRedirect);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, old_key);
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  if (!*row) {
+    return Unexpected(make_error(MetaErrorCode::kNotFound,
+                                 fmt::format("no redirect is recorded for {}", old_key)));
+  }
+  return KeyRedirect{.tenant = select->text(0),
+                     .old_key = select->text(1),
+                     .new_key = select->text(2),
+                     .cut_over_at = from_unix_us(select->int64(3)),
+                     .created_at = from_unix_us(select->int64(4))};
 }
 
 }  // namespace

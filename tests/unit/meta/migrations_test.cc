@@ -164,6 +164,34 @@ TEST_P(MigrationsTest, UpgradeStartsHistoryAtCurrentRevision) {
   EXPECT_FALSE(page->items[0].deleted);
 }
 
+// Objects, history entries and uploads written before tags existed read back with no tags, and
+// can be tagged by the next write.
+TEST_P(MigrationsTest, UpgradeGivesExistingRowsNoTags) {
+  std::span<const Migration> all = backend_->migrations();
+  ASSERT_GE(all.size(), 4u);
+  ASSERT_TRUE(backend_->apply(all.first(3)).has_value());
+  auto inserted = backend_->execute(
+      "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
+      "sha256, revision, created_at_us, updated_at_us) VALUES ('acme', 'user-1', 'a.json', "
+      "'acme/user-1/a.json', 'v1', 3, '\"e\"', 'application/json', NULL, 1, 1000, 1000)");
+  ASSERT_TRUE(inserted.has_value()) << inserted.error().message;
+
+  auto repository = backend_->open();
+  ASSERT_TRUE(repository.has_value()) << repository.error().message;
+  auto record = (*repository)->get_object("acme", "acme/user-1/a.json");
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  EXPECT_TRUE(record->tags.empty());
+  auto usage = (*repository)->list_usage("acme", "", "", 10);
+  ASSERT_TRUE(usage.has_value()) << usage.error().message;
+  ASSERT_EQ(usage->items.size(), 1u);
+  EXPECT_EQ(usage->items[0].total_bytes, 3);
+  ObjectFilter filter;
+  filter.tags = {{"team", "blue"}};
+  auto tagged = (*repository)->list_objects("acme", "acme/", "", 10, filter);
+  ASSERT_TRUE(tagged.has_value()) << tagged.error().message;
+  EXPECT_TRUE(tagged->items.empty());
+}
+
 // Processes that start together on a new database must apply each step exactly once.
 TEST_P(MigrationsTest, ConcurrentOpensMigrateOnce) {
   constexpr int kOpeners = 4;

@@ -1,0 +1,30 @@
+#include "meta/usage_cursor.h"
+
+#include <optional>
+
+#include "common/encoding.h"
+
+namespace satchel::meta {
+namespace {
+
+// Identifies the cursor's kind, so a listing or audit cursor is not taken for this one.
+constexpr std::string_view kUsageCursorPrefix = "usage:";
+
+}  // namespace
+
+std::string encode_usage_cursor(std::string_view last_owner) {
+  return base64url_encode(std::string(kUsageCursorPrefix) + std::string(last_owner));
+}
+
+Expected<std::string, MetaError> decode_usage_cursor(std::string_view cursor) {
+  std::optional<std::string> text = base64url_decode(cursor);
+  if (!text.has_value() || !text->starts_with(kUsageCursorPrefix) ||
+      text->size() == kUsageCursorPrefix.size() || !is_valid_utf8(*text) ||
+      text->find('\0') != std::string::npos) {
+    return Unexpected(
+        MetaError{MetaErrorCode::kInvalid, "the usage cursor is malformed", std::nullopt});
+  }
+  return text->substr(kUsageCursorPrefix.size());
+}
+
+}  // namespace satchel::meta
