@@ -139,6 +139,7 @@ RequestHandler::Awaitable RequestHandler::copy_object(Exchange& exchange) {
 
   auto response = xml_response(copy_result_document("CopyObjectResult", copied->etag,
                                                     copied->last_modified, copied->checksum));
+  add_encryption_header(response.base());
   add_version_headers(response.base(), *copied);
   if (source->version_id != kNullVersionId) {
     response.set("x-amz-copy-source-version-id", source->version_id);

@@ -15,7 +15,6 @@
 namespace satchel::store {
 namespace {
 
-constexpr size_t kFileIdBytes = 16;
 constexpr size_t kVersionIdBytes = 16;
 constexpr size_t kMaxVersionIdLength = 128;
 constexpr size_t kReadChunkBytes = 256 * 1024;
@@ -90,46 +89,19 @@ Expected<void, StoreError> PendingPut::append(std::string_view bytes) {
   return writer_.append(bytes);
 }
 
-Expected<void, StoreError> append_file(int fd, PendingPut& pending, uint64_t offset,
-                                       std::optional<uint64_t> length) {
-  std::string chunk(kReadChunkBytes, '\0');
-  uint64_t remaining = length.value_or(std::numeric_limits<uint64_t>::max());
-  while (remaining > 0) {
-    size_t wanted = static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()));
-    ssize_t count = ::pread(fd, chunk.data(), wanted, static_cast<off_t>(offset));
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) {
-      obs::error("cannot read object file", {{"error", std::strerror(errno)}});
-      return Unexpected(StoreError::kInternal);
-    }
-    if (count == 0) {
-      // The end of the file came before length bytes: the caller's range
-      // was checked against the index, so the file is damaged.
-      if (length) return Unexpected(StoreError::kInternal);
-      return {};
-    }
-    auto appended = pending.append(std::string_view(chunk.data(), static_cast<size_t>(count)));
+Expected<void, StoreError> append_object(ObjectReader& reader, PendingPut& pending, uint64_t first,
+                                         uint64_t length) {
+  uint64_t end = first + length;
+  for (uint64_t position = first; position < end;) {
+    auto piece = reader.read_at(position, std::min<uint64_t>(end - position, kReadChunkBytes));
+    if (!piece) return Unexpected(StoreError::kInternal);
+    // An empty piece before the end: the file is shorter than its version.
+    if (piece->empty()) return Unexpected(StoreError::kInternal);
+    auto appended = pending.append(*piece);
     if (!appended) return appended;
-    offset += static_cast<uint64_t>(count);
-    remaining -= static_cast<uint64_t>(count);
+    position += piece->size();
   }
   return {};
-}
-
-OpenObject::OpenObject(OpenObject&& other) noexcept
-    : version_(std::move(other.version_)), fd_(std::exchange(other.fd_, -1)) {}
-
-OpenObject& OpenObject::operator=(OpenObject&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    version_ = std::move(other.version_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-OpenObject::~OpenObject() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 Expected<std::unique_ptr<Engine>, std::string> Engine::open(EngineOptions options) {
@@ -138,6 +110,11 @@ Expected<std::unique_ptr<Engine>, std::string> Engine::open(EngineOptions option
     if (!made) return Unexpected(made.error());
   }
   remove_leftover_temp_files(options.root / "tmp");
+  if (!options.master_keys) {
+    auto keys = MasterKeyRing::from_file(options.root / "master-keys.json", *options.clock);
+    if (!keys) return Unexpected(keys.error());
+    options.master_keys = std::move(*keys);
+  }
   auto index = StoreIndex::open(options.root / "index.db");
   if (!index) return Unexpected(index.error());
   std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(*index)));
@@ -211,9 +188,14 @@ Expected<PendingPut, StoreError> Engine::begin_put(const std::string& bucket,
     if (!allowed) return Unexpected(allowed.error());
   }
 
-  auto writer = ObjectWriter::create(temp_dir_, max_bytes, request.checksum_algorithm);
+  auto writer = new_writer(max_bytes, request.checksum_algorithm);
   if (!writer) return Unexpected(writer.error());
   return PendingPut(bucket, key, std::move(request), std::move(*writer));
+}
+
+Expected<ObjectWriter, StoreError> Engine::new_writer(uint64_t max_bytes,
+                                                      std::optional<ChecksumAlgorithm> checksum) {
+  return ObjectWriter::create(temp_dir_, max_bytes, options_.master_keys->current(), checksum);
 }
 
 Expected<ObjectVersion, StoreError> Engine::publish_body(ObjectWriter& writer,
@@ -236,7 +218,7 @@ Expected<ObjectVersion, StoreError> Engine::publish_body(ObjectWriter& writer,
   }
 
   ObjectVersion version;
-  version.file_id = hex_encode(random_bytes(kFileIdBytes));
+  version.file_id = writer.file_id();
   version.size = writer.size();
   version.etag = hex_encode(md5);
   version.sha256_hex = hex_encode(sha256);
@@ -278,18 +260,13 @@ Expected<ObjectVersion, StoreError> Engine::copy_version(const ObjectVersion& so
                                                          PutRequest request) {
   auto opened = open_version(source);
   if (!opened) return Unexpected(opened.error());
-  int fd = opened->release_fd();
   request.content_length = source.size;
   if (!request.checksum_algorithm && source.checksum) {
     request.checksum_algorithm = source.checksum->algorithm;
   }
   auto pending = begin_put(bucket, key, std::move(request));
-  if (!pending) {
-    ::close(fd);
-    return Unexpected(pending.error());
-  }
-  auto copied = append_file(fd, *pending);
-  ::close(fd);
+  if (!pending) return Unexpected(pending.error());
+  auto copied = append_object(opened->reader(), *pending, 0, source.size);
   if (!copied) return Unexpected(copied.error());
   return commit_put(std::move(*pending));
 }
@@ -344,7 +321,13 @@ Expected<OpenObject, StoreError> Engine::open_object(const std::string& bucket,
 
 Expected<OpenObject, StoreError> Engine::open_version(const ObjectVersion& version) {
   if (version.delete_marker) return Unexpected(StoreError::kVersionIsDeleteMarker);
-  auto path = object_path(version.file_id);
+  auto reader = open_data(version.file_id, version.size);
+  if (!reader) return Unexpected(reader.error());
+  return OpenObject(version, std::move(*reader));
+}
+
+Expected<ObjectReader, StoreError> Engine::open_data(const std::string& file_id, uint64_t size) {
+  auto path = object_path(file_id);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     // A delete that committed after the version was looked up has unlinked
@@ -354,7 +337,17 @@ Expected<OpenObject, StoreError> Engine::open_version(const ObjectVersion& versi
                {{"path", path.string()}, {"error", std::strerror(errno)}});
     return Unexpected(StoreError::kInternal);
   }
-  return OpenObject(version, fd);
+  auto reader = ObjectReader::open(fd, file_id, size, *options_.master_keys);
+  if (!reader && reader.error() == EncryptionError::kUnknownMasterKey) {
+    // `satchel keys rotate` may have added the key since the last reload.
+    auto reloaded = options_.master_keys->reload();
+    if (!reloaded) obs::error("cannot reload the master keys", {{"error", reloaded.error()}});
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Unexpected(errno == ENOENT ? StoreError::kNoSuchKey : StoreError::kInternal);
+    reader = ObjectReader::open(fd, file_id, size, *options_.master_keys);
+  }
+  if (!reader) return Unexpected(StoreError::kInternal);
+  return std::move(*reader);
 }
 
 Expected<std::string, StoreError> Engine::read_object(
@@ -362,19 +355,15 @@ Expected<std::string, StoreError> Engine::read_object(
     const std::optional<std::string>& version_id) {
   auto opened = open_object(bucket, key, version_id);
   if (!opened) return Unexpected(opened.error());
-  int fd = opened->release_fd();
+  ObjectReader& reader = opened->reader();
+  if (!reader.verify_empty()) return Unexpected(StoreError::kInternal);
   std::string bytes;
-  std::string chunk(kReadChunkBytes, '\0');
-  for (;;) {
-    ssize_t count = ::read(fd, chunk.data(), chunk.size());
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) {
-      ::close(fd);
-      if (count < 0) return Unexpected(StoreError::kInternal);
-      return bytes;
-    }
-    bytes.append(chunk.data(), static_cast<size_t>(count));
+  while (bytes.size() < reader.size()) {
+    auto piece = reader.read_at(bytes.size(), reader.size() - bytes.size());
+    if (!piece || piece->empty()) return Unexpected(StoreError::kInternal);
+    bytes += *piece;
   }
+  return bytes;
 }
 
 Expected<DeleteResult, StoreError> Engine::delete_object(

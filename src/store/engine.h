@@ -4,7 +4,9 @@
 //
 // Layout under the root folder:
 //   index.db          SQLite index of buckets and versions (WAL)
-//   objects/ab/cd/ID  one file per object version, named by a random id
+//   master-keys.json  master keys, unless one is configured (master_keys.h)
+//   objects/ab/cd/ID  one encrypted file per object version or multipart
+//                     part, named by a random id (encryption.h)
 //   tmp/              bodies being received; emptied at start-up
 //
 // NOTE: a crash between renaming a body into objects/ and committing its
@@ -24,6 +26,8 @@
 #include "common/clock.h"
 #include "common/expected.h"
 #include "store/index.h"
+#include "store/master_keys.h"
+#include "store/object_reader.h"
 #include "store/object_writer.h"
 #include "store/records.h"
 #include "store/store_error.h"
@@ -46,6 +50,16 @@ struct EngineOptions {
   // abort_stale_uploads().
   std::chrono::seconds max_upload_age{std::chrono::hours(24 * 7)};
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+  // Null: the key file <root>/master-keys.json, created when missing.
+  std::shared_ptr<MasterKeyRing> master_keys;
+};
+
+// The outcome of Engine::rewrap_data_keys().
+struct RewrapReport {
+  size_t rewrapped = 0;
+  // Files still under another key because their key is unknown or their
+  // header is damaged; each is logged.
+  size_t failed = 0;
 };
 
 // A write in progress, from Engine::begin_put() to Engine::commit_put().
@@ -83,24 +97,19 @@ class PendingPut {
   int part_number_ = 0;
 };
 
-// An object version opened for reading. Owns the file descriptor, so the
-// bytes stay readable even if the version is deleted meanwhile.
+// An object version opened for reading. The reader owns the descriptor, so
+// the bytes stay readable even if the version is deleted meanwhile.
 class OpenObject {
  public:
-  OpenObject(ObjectVersion version, int fd) : version_(std::move(version)), fd_(fd) {}
-  OpenObject(OpenObject&& other) noexcept;
-  OpenObject& operator=(OpenObject&& other) noexcept;
-  OpenObject(const OpenObject&) = delete;
-  OpenObject& operator=(const OpenObject&) = delete;
-  ~OpenObject();
+  OpenObject(ObjectVersion version, ObjectReader reader)
+      : version_(std::move(version)), reader_(std::move(reader)) {}
 
   const ObjectVersion& version() const { return version_; }
-  // Gives up ownership of the descriptor.
-  int release_fd() { return std::exchange(fd_, -1); }
+  ObjectReader& reader() { return reader_; }
 
  private:
   ObjectVersion version_;
-  int fd_ = -1;
+  ObjectReader reader_;
 };
 
 // Thread-safe: the index serializes its own calls, and each write has its
@@ -147,8 +156,10 @@ class Engine {
   // head() plus an open descriptor on the data file.
   Expected<OpenObject, StoreError> open_object(const std::string& bucket, const std::string& key,
                                                const std::optional<std::string>& version_id);
-  // Opens the data file of a version found earlier. Fails with kNoSuchKey
-  // when a delete has removed it since.
+  // Opens the data file of a version found earlier and checks its
+  // encryption header. Fails with kNoSuchKey when a delete has removed it
+  // since, and with kInternal (logged) when the file is damaged or its
+  // master key is missing.
   Expected<OpenObject, StoreError> open_version(const ObjectVersion& version);
   // Reads a whole object into memory; for tests and small objects only.
   Expected<std::string, StoreError> read_object(const std::string& bucket, const std::string& key,
@@ -219,6 +230,13 @@ class Engine {
   // how many there were.
   Expected<size_t, StoreError> abort_stale_uploads();
 
+  // Master keys (engine_keys.cc). Rewraps the data key of every data file
+  // not under the current master key, without touching its segments: each
+  // file is copied with a new header and renamed over the old one, so a
+  // reader holding the old file keeps reading it. Safe while requests run.
+  Expected<RewrapReport, StoreError> rewrap_data_keys();
+  MasterKeyRing& master_keys() { return *options_.master_keys; }
+
   // Bucket CORS configurations (engine_cors.cc). They are cached in memory,
   // so cors_rules() never blocks and may run on an I/O thread.
   std::shared_ptr<const std::vector<CorsRule>> cors_rules(const std::string& bucket) const;
@@ -242,6 +260,12 @@ class Engine {
   // checking it against the request. Returns the published version's
   // fields: file id, size, ETag, SHA-256 and checksum.
   Expected<ObjectVersion, StoreError> publish_body(ObjectWriter& writer, const PutRequest& request);
+  // Opens the data file file_id holding size plaintext bytes.
+  Expected<ObjectReader, StoreError> open_data(const std::string& file_id, uint64_t size);
+  Expected<ObjectWriter, StoreError> new_writer(uint64_t max_bytes,
+                                                std::optional<ChecksumAlgorithm> checksum);
+  Expected<bool, StoreError> rewrap_file(const std::filesystem::path& path,
+                                         const MasterKey& current);
   Expected<MultipartUpload, StoreError> find_upload(const std::string& bucket,
                                                     const std::string& key,
                                                     const std::string& upload_id);
@@ -255,10 +279,15 @@ class Engine {
   std::map<std::string, std::shared_ptr<const std::vector<CorsRule>>, std::less<>> cors_;
 };
 
-// Appends length bytes of fd from offset to pending, or everything from
-// offset to the end when length is nullopt.
-Expected<void, StoreError> append_file(int fd, PendingPut& pending, uint64_t offset = 0,
-                                       std::optional<uint64_t> length = std::nullopt);
+// Appends length plaintext bytes of reader from offset first to pending.
+Expected<void, StoreError> append_object(ObjectReader& reader, PendingPut& pending, uint64_t first,
+                                         uint64_t length);
+
+// Data files under a store root (objects/ and the uploads in progress in
+// tmp/) per master key id; plain files count under "". Reads headers only,
+// so it is safe beside a running store. Files that vanish meanwhile are
+// skipped.
+std::map<std::string, size_t> data_files_by_key(const std::filesystem::path& root);
 
 // S3 bucket naming rules: 3-63 characters of lower-case letters, digits,
 // dots and hyphens, starting and ending with a letter or digit, no "..",

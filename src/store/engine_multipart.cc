@@ -1,11 +1,7 @@
 // Multipart upload: parts are received and made durable one by one like PUT
-// bodies, then assembled into one object file when the upload completes.
-#include <fcntl.h>
-#include <unistd.h>
-
+// bodies, each encrypted under its own data key, then assembled into one
+// object file when the upload completes.
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -120,7 +116,7 @@ Expected<PendingPut, StoreError> Engine::begin_part(const std::string& bucket,
     if (*request.content_length > max_bytes) return Unexpected(StoreError::kEntityTooLarge);
     max_bytes = *request.content_length;
   }
-  auto writer = ObjectWriter::create(temp_dir_, max_bytes, request.checksum_algorithm);
+  auto writer = new_writer(max_bytes, request.checksum_algorithm);
   if (!writer) return Unexpected(writer.error());
   PendingPut pending(bucket, key, std::move(request), std::move(*writer));
   pending.upload_ = std::move(*upload);
@@ -156,16 +152,11 @@ Expected<UploadedPart, StoreError> Engine::copy_part(const ObjectVersion& source
                                                      int part_number) {
   auto opened = open_version(source);
   if (!opened) return Unexpected(opened.error());
-  int fd = opened->release_fd();
   PutRequest request;
   request.content_length = length;
   auto pending = begin_part(bucket, key, upload_id, part_number, std::move(request));
-  if (!pending) {
-    ::close(fd);
-    return Unexpected(pending.error());
-  }
-  auto copied = append_file(fd, *pending, first, length);
-  ::close(fd);
+  if (!pending) return Unexpected(pending.error());
+  auto copied = append_object(opened->reader(), *pending, first, length);
   if (!copied) return Unexpected(copied.error());
   return commit_part(std::move(*pending));
 }
@@ -210,19 +201,16 @@ Expected<ObjectVersion, StoreError> Engine::complete_upload(const std::string& b
   for (const auto& part : *parts) total += part.size;
   assembly.content_length = total;
 
-  auto writer = ObjectWriter::create(temp_dir_, total, assembly.checksum_algorithm);
+  // The object gets its own data key and one segment sequence: its parts
+  // are decrypted, verified and sealed again under the new file id.
+  auto writer = new_writer(total, assembly.checksum_algorithm);
   if (!writer) return Unexpected(writer.error());
   PendingPut pending(bucket, key, assembly, std::move(*writer));
   for (const auto& part : *parts) {
-    auto path = object_path(part.file_id);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      obs::error("cannot open part file",
-                 {{"path", path.string()}, {"error", std::strerror(errno)}});
-      return Unexpected(StoreError::kInternal);
-    }
-    auto appended = append_file(fd, pending);
-    ::close(fd);
+    auto reader = open_data(part.file_id, part.size);
+    // A part file gone missing is the store's failure, not a missing key.
+    if (!reader) return Unexpected(StoreError::kInternal);
+    auto appended = append_object(*reader, pending, 0, part.size);
     if (!appended) return Unexpected(appended.error());
   }
 

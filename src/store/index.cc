@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS versions (
   UNIQUE (bucket, key, version_id)
 );
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq);
+CREATE INDEX IF NOT EXISTS versions_by_file ON versions (file_id);
 CREATE TABLE IF NOT EXISTS uploads (
   upload_id TEXT PRIMARY KEY,
   bucket TEXT NOT NULL REFERENCES buckets(name),
@@ -71,6 +72,7 @@ CREATE TABLE IF NOT EXISTS parts (
   last_modified_ms INTEGER NOT NULL,
   PRIMARY KEY (upload_id, part_number)
 );
+CREATE INDEX IF NOT EXISTS parts_by_file ON parts (file_id);
 )sql";
 
 // Brings a version 1 database to the version 2 columns; kSchema then adds
@@ -90,15 +92,18 @@ constexpr const char* kSelectBuckets =
 constexpr const char* kUpdateVersioning = "UPDATE buckets SET versioning = ?2 WHERE name = ?1";
 constexpr const char* kBucketHasVersions = "SELECT 1 FROM versions WHERE bucket = ?1 LIMIT 1";
 constexpr const char* kBucketHasUploads = "SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1";
+constexpr const char* kFileInUse =
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM versions WHERE file_id = ?1) "
+    "OR EXISTS (SELECT 1 FROM parts WHERE file_id = ?1)";
 constexpr const char* kDeleteBucket = "DELETE FROM buckets WHERE name = ?1";
 constexpr const char* kUpdateCors = "UPDATE buckets SET cors = ?2 WHERE name = ?1";
 constexpr const char* kSelectCors = "SELECT name, cors FROM buckets WHERE cors != ''";
 
 int versioning_code(Versioning versioning) { return static_cast<int>(versioning); }
 
-Expected<bool, StoreError> has_row(sqlite3* database, const char* sql, const std::string& bucket) {
+Expected<bool, StoreError> has_row(sqlite3* database, const char* sql, const std::string& value) {
   Statement check(database, sql);
-  check.bind(1, bucket);
+  check.bind(1, value);
   return check.step();
 }
 
@@ -236,6 +241,11 @@ Expected<void, StoreError> StoreIndex::delete_bucket(const std::string& name) {
   if (!done) return done;
   if (sqlite3_changes(database_) == 0) return Unexpected(StoreError::kNoSuchBucket);
   return transaction.commit();
+}
+
+Expected<bool, StoreError> StoreIndex::file_in_use(const std::string& file_id) {
+  std::lock_guard lock(mutex_);
+  return has_row(database_, kFileInUse, file_id);
 }
 
 Expected<void, StoreError> StoreIndex::set_cors(const std::string& bucket,

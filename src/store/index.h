@@ -146,6 +146,8 @@ class StoreIndex {
   // initiation time, then id.
   Expected<std::vector<MultipartUpload>, StoreError> list_uploads(const std::string& bucket,
                                                                   const std::string& prefix);
+  // Whether a version or an uploaded part names the data file.
+  Expected<bool, StoreError> file_in_use(const std::string& file_id);
   // Uploads of every bucket initiated before the given time.
   Expected<std::vector<MultipartUpload>, StoreError> uploads_initiated_before(SystemTime time);
 

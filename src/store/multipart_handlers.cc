@@ -121,6 +121,7 @@ RequestHandler::Awaitable RequestHandler::create_multipart_upload(Exchange& exch
   });
   if (!upload) co_return error(exchange, upload.error());
   auto response = xml_response(initiate_upload_document(*upload));
+  add_encryption_header(response.base());
   add_upload_checksum_headers(response.base(), *upload);
   co_return finish(exchange, std::move(response));
 }
@@ -150,6 +151,7 @@ RequestHandler::Awaitable RequestHandler::upload_part(Exchange& exchange) {
 
   bhttp::response<bhttp::empty_body> response{Status::ok, 11};
   response.set(Field::etag, quote_etag(part->etag));
+  add_encryption_header(response.base());
   if (algorithm && !part->checksum.empty()) {
     response.set(checksum_header(*algorithm), part->checksum);
   }
@@ -202,6 +204,7 @@ RequestHandler::Awaitable RequestHandler::complete_multipart_upload(Exchange& ex
   std::string location =
       "http://" + std::string(request.header_value(Field::host)) + std::string(request.path());
   auto response = xml_response(complete_upload_document(location, *version));
+  add_encryption_header(response.base());
   add_version_headers(response.base(), *version);
   co_return finish(exchange, std::move(response));
 }

@@ -193,6 +193,7 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
 
   bhttp::response<bhttp::empty_body> response{Status::ok, 11};
   response.set(Field::etag, quote_etag(committed->etag));
+  add_encryption_header(response.base());
   add_version_headers(response.base(), *committed);
   add_checksum_headers(response.base(), committed->checksum);
   response.content_length(0);
@@ -251,8 +252,23 @@ RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool he
   uint64_t length = partial ? range.length : found->size;
   Status status = partial ? Status::partial_content : Status::ok;
 
+  // The first segment of the range is read and verified before the status
+  // line goes out, so a damaged file or a missing master key gets a 500 with
+  // no object bytes; a later segment that fails aborts the connection.
+  auto opened = co_await run_blocking([&]() -> Expected<OpenObject, StoreError> {
+    auto object = engine_.open_version(*found);
+    if (!object || head) return object;
+    ObjectReader& reader = object->reader();
+    bool verified =
+        length == 0 ? reader.verify_empty().has_value() : reader.read_at(first, length).has_value();
+    if (!verified) return Unexpected(StoreError::kInternal);
+    return object;
+  });
+  if (!opened) co_return error(exchange, opened.error());
+
   auto describe_object = [&](bhttp::fields& fields) {
     add_object_headers(fields, *found);
+    if (opened->reader().encrypted()) add_encryption_header(fields);
     if (partial) fields.set(Field::content_range, content_range(first, length, found->size));
     // A checksum covers the whole object, so S3 omits it from ranged reads.
     if (!partial && checksum_mode_enabled(request)) add_checksum_headers(fields, found->checksum);
@@ -270,11 +286,9 @@ RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool he
     co_return finish(exchange, std::move(response));
   }
 
-  auto opened = co_await run_blocking([&] { return engine_.open_version(*found); });
-  if (!opened) co_return error(exchange, opened.error());
   bhttp::response<ObjectFileBody> response{status, 11};
   describe_object(response.base());
-  response.body() = ObjectFileBody::value_type(opened->release_fd(), first, length);
+  response.body() = ObjectFileBody::value_type(std::move(opened->reader()), first, length);
   response.content_length(length);
   co_return finish(exchange, std::move(response));
 }

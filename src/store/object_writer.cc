@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -16,6 +17,7 @@ namespace satchel::store {
 namespace {
 
 constexpr size_t kTempNameBytes = 16;
+constexpr size_t kFileIdBytes = 16;
 
 void log_errno(std::string_view message, const std::filesystem::path& path, int error) {
   obs::error(message, {{"path", path.string()}, {"error", std::strerror(error)}});
@@ -62,7 +64,7 @@ void remove_file_logged(const std::filesystem::path& path) {
 }
 
 Expected<ObjectWriter, StoreError> ObjectWriter::create(const std::filesystem::path& temp_dir,
-                                                        uint64_t max_bytes,
+                                                        uint64_t max_bytes, const MasterKey& master,
                                                         std::optional<ChecksumAlgorithm> checksum) {
   auto path = temp_dir / hex_encode(random_bytes(kTempNameBytes));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -70,23 +72,44 @@ Expected<ObjectWriter, StoreError> ObjectWriter::create(const std::filesystem::p
     log_errno("cannot create temporary object file", path, errno);
     return Unexpected(StoreError::kInternal);
   }
-  return ObjectWriter(fd, std::move(path), max_bytes, checksum);
+  std::string file_id = hex_encode(random_bytes(kFileIdBytes));
+  Secret data_key(random_bytes(kDataKeyBytes));
+  EncryptionHeader header;
+  header.nonce_prefix = random_bytes(kNoncePrefixBytes);
+  header.key_id = master.id;
+  header.wrapped_key = wrap_key(master.key, data_key);
+  SegmentCipher cipher(std::move(data_key), header.nonce_prefix, file_id);
+  ObjectWriter writer(fd, std::move(path), std::move(file_id), max_bytes, std::move(cipher),
+                      checksum);
+  auto written = writer.write_raw(encode_header(header));
+  if (!written) return Unexpected(written.error());
+  return writer;
 }
 
-ObjectWriter::ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes,
+ObjectWriter::ObjectWriter(int fd, std::filesystem::path temp_path, std::string file_id,
+                           uint64_t max_bytes, SegmentCipher cipher,
                            std::optional<ChecksumAlgorithm> checksum)
-    : fd_(fd), temp_path_(std::move(temp_path)), max_bytes_(max_bytes) {
+    : fd_(fd),
+      file_id_(std::move(file_id)),
+      temp_path_(std::move(temp_path)),
+      max_bytes_(max_bytes),
+      cipher_(std::move(cipher)) {
   if (checksum) checksum_.emplace(*checksum);
+  segment_.reserve(kSegmentPlaintextBytes);
 }
 
 ObjectWriter::ObjectWriter(ObjectWriter&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
+      file_id_(std::move(other.file_id_)),
       temp_path_(std::exchange(other.temp_path_, {})),
       max_bytes_(other.max_bytes_),
       size_(other.size_),
       md5_(std::move(other.md5_)),
       sha256_(std::move(other.sha256_)),
-      checksum_(std::move(other.checksum_)) {}
+      checksum_(std::move(other.checksum_)),
+      cipher_(std::move(other.cipher_)),
+      segment_(std::move(other.segment_)),
+      segment_index_(other.segment_index_) {}
 
 ObjectWriter::~ObjectWriter() { discard(); }
 
@@ -96,6 +119,29 @@ Expected<void, StoreError> ObjectWriter::append(std::string_view bytes) {
   md5_.update(bytes);
   sha256_.update(bytes);
   if (checksum_) checksum_->update(bytes);
+  size_ += bytes.size();
+  while (!bytes.empty()) {
+    // A full segment is sealed only once more bytes arrive, because until
+    // then it may be the last one.
+    if (segment_.size() == kSegmentPlaintextBytes) {
+      auto sealed = seal_segment(false);
+      if (!sealed) return sealed;
+    }
+    size_t take = std::min(bytes.size(), kSegmentPlaintextBytes - segment_.size());
+    segment_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+  }
+  return {};
+}
+
+Expected<void, StoreError> ObjectWriter::seal_segment(bool last) {
+  auto written = write_raw(cipher_.seal(segment_index_, last, segment_));
+  ++segment_index_;
+  segment_.clear();
+  return written;
+}
+
+Expected<void, StoreError> ObjectWriter::write_raw(std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t written = ::write(fd_, bytes.data(), bytes.size());
     if (written < 0) {
@@ -104,7 +150,6 @@ Expected<void, StoreError> ObjectWriter::append(std::string_view bytes) {
       return Unexpected(StoreError::kInternal);
     }
     bytes.remove_prefix(static_cast<size_t>(written));
-    size_ += static_cast<uint64_t>(written);
   }
   return {};
 }
@@ -112,6 +157,11 @@ Expected<void, StoreError> ObjectWriter::append(std::string_view bytes) {
 Expected<void, StoreError> ObjectWriter::publish(const std::filesystem::path& root,
                                                  const std::filesystem::path& final_path) {
   if (fd_ < 0) return Unexpected(StoreError::kInternal);
+  auto sealed = seal_segment(true);
+  if (!sealed) {
+    discard();
+    return sealed;
+  }
   if (::fsync(fd_) != 0) {
     log_errno("temporary object file fsync failed", temp_path_, errno);
     discard();

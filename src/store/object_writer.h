@@ -1,6 +1,7 @@
 // Writing an object's bytes durably: a temporary file in the store's own
 // tmp/ folder (the same filesystem as objects/, so rename is atomic),
-// hashed as it grows, then synced and renamed into place.
+// hashed as it grows, encrypted segment by segment (see encryption.h), then
+// synced and renamed into place.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include "common/crypto.h"
 #include "common/expected.h"
 #include "store/checksum.h"
+#include "store/encryption.h"
+#include "store/master_keys.h"
 #include "store/store_error.h"
 
 namespace satchel::store {
@@ -21,11 +24,13 @@ namespace satchel::store {
 // closes and unlinks its file, so a failed write leaves nothing behind.
 class ObjectWriter {
  public:
-  // Creates a new file (O_EXCL, mode 0600) with a random name in temp_dir.
-  // Writes that would grow it past max_bytes fail with kEntityTooLarge. With
-  // a checksum algorithm, that checksum is computed too.
+  // Creates a new file (O_EXCL, mode 0600) with a random name in temp_dir,
+  // picks the data file id and a fresh data key wrapped by master, and
+  // writes the encryption header. Writes that would grow the plaintext past
+  // max_bytes fail with kEntityTooLarge. With a checksum algorithm, that
+  // checksum is computed too.
   static Expected<ObjectWriter, StoreError> create(
-      const std::filesystem::path& temp_dir, uint64_t max_bytes,
+      const std::filesystem::path& temp_dir, uint64_t max_bytes, const MasterKey& master,
       std::optional<ChecksumAlgorithm> checksum = std::nullopt);
   ObjectWriter(ObjectWriter&& other) noexcept;
   ObjectWriter& operator=(ObjectWriter&& other) = delete;
@@ -33,9 +38,12 @@ class ObjectWriter {
   ObjectWriter& operator=(const ObjectWriter&) = delete;
   ~ObjectWriter();
 
-  // Appends bytes to the file and to every digest. Blocks on disk.
+  // Appends plaintext bytes to the file and to every digest. Blocks on disk.
   Expected<void, StoreError> append(std::string_view bytes);
+  // Plaintext bytes appended so far.
   uint64_t size() const { return size_; }
+  // The name the file gets in objects/, bound into every segment.
+  const std::string& file_id() const { return file_id_; }
   const std::filesystem::path& temp_path() const { return temp_path_; }
 
   // Returns the raw MD5 and SHA-256 of everything appended. Call once.
@@ -45,7 +53,7 @@ class ObjectWriter {
   // once.
   std::optional<std::string> finish_checksum();
 
-  // Syncs the file, renames it to final_path (creating its parent folders
+  // Seals the last segment, syncs the file, renames it to final_path (creating its parent folders
   // below root) and syncs every folder whose entries changed, so the file
   // survives a crash once this returns. On failure the temporary file is
   // removed.
@@ -56,16 +64,22 @@ class ObjectWriter {
   void discard();
 
  private:
-  ObjectWriter(int fd, std::filesystem::path temp_path, uint64_t max_bytes,
-               std::optional<ChecksumAlgorithm> checksum);
+  ObjectWriter(int fd, std::filesystem::path temp_path, std::string file_id, uint64_t max_bytes,
+               SegmentCipher cipher, std::optional<ChecksumAlgorithm> checksum);
+  Expected<void, StoreError> write_raw(std::string_view bytes);
+  Expected<void, StoreError> seal_segment(bool last);
 
   int fd_ = -1;
+  std::string file_id_;
   std::filesystem::path temp_path_;  // empty once published or discarded
   uint64_t max_bytes_ = 0;
   uint64_t size_ = 0;
   Digest md5_ = Digest::md5();
   Digest sha256_ = Digest::sha256();
   std::optional<ChecksumState> checksum_;
+  SegmentCipher cipher_;
+  std::string segment_;  // plaintext of the segment being filled
+  uint64_t segment_index_ = 0;
 };
 
 // Creates path's missing folders up to (not including) root, syncing the

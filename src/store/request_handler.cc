@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "obs/log.h"
+#include "store/request_parsing.h"
 #include "store/s3_xml.h"
 
 namespace satchel::store {
@@ -150,12 +151,10 @@ RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
     co_return error(exchange, "NotImplemented", Status::not_implemented,
                     "This object operation is not implemented by the embedded store.");
   }
-  // Storing such an object unencrypted while the client believes otherwise
-  // would be worse than refusing it.
-  if (exchange.request.has_header("x-amz-server-side-encryption") ||
-      exchange.request.has_header("x-amz-server-side-encryption-customer-algorithm")) {
-    co_return error(exchange, "NotImplemented", Status::not_implemented,
-                    "Server-side encryption headers are not implemented by the embedded store.");
+  // Storing an object under another scheme than the client asked for would
+  // be worse than refusing it.
+  if (auto encryption = check_encryption_headers(exchange.request); !encryption) {
+    co_return error(exchange, encryption.error());
   }
   if (has_param(query, "uploads") || has_param(query, "uploadId")) {
     co_return co_await dispatch_multipart(exchange);

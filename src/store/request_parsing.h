@@ -51,6 +51,16 @@ Expected<PutPlan, S3Failure> plan_body(const http::Request& request,
 // nullopt when no trailer checksum was declared.
 Expected<std::optional<std::string>, S3Failure> trailer_checksum(const PutPlan& plan);
 
+// The server-side encryption headers of a request. Every object is
+// encrypted with AES256 (SSE-S3), so on writes x-amz-server-side-encryption
+// may be absent or "AES256"; "aws:kms" and "aws:kms:dsse" (SSE-KMS) and the
+// customer-key headers (SSE-C) get 501 NotImplemented, other values 400
+// InvalidArgument. Reads (GET, HEAD) may carry none of them, as on S3 for
+// an object that is not encrypted with a customer key.
+Expected<void, S3Failure> check_encryption_headers(const http::Request& request);
+// x-amz-server-side-encryption: AES256.
+void add_encryption_header(http::bhttp::fields& fields);
+
 // The versionId query parameter, if present.
 std::optional<std::string> version_id_param(const http::QueryParams& query);
 

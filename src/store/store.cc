@@ -35,7 +35,12 @@ Expected<std::unique_ptr<Store>, std::string> Store::open(
   if (!credentials) return Unexpected(credentials.error());
 
   EngineOptions engine_options{options.data_dir / "store", options.max_object_bytes,
-                               options.max_upload_age, options.clock};
+                               options.max_upload_age, options.clock, nullptr};
+  if (!options.master_key.empty()) {
+    auto keys = MasterKeyRing::from_base64(options.master_key);
+    if (!keys) return Unexpected(keys.error());
+    engine_options.master_keys = std::move(*keys);
+  }
   auto engine = Engine::open(std::move(engine_options));
   if (!engine) return Unexpected(engine.error());
   auto bucket = create_default_bucket(**engine, options.default_bucket);
@@ -59,7 +64,34 @@ Store::Store(StoreOptions options, StoreCredentials credentials, std::unique_ptr
       authenticator_(std::move(authenticator)),
       handler_(std::make_unique<RequestHandler>(
           *engine_, pool, *authenticator_, CorsPolicy(options_.cors_allowed_origins),
-          options_.region, options_.stale_upload_sweep_interval)) {}
+          options_.region, options_.stale_upload_sweep_interval)),
+      key_rotation_([this](const std::stop_token& stop) { follow_key_rotation(stop); }) {}
+
+void Store::follow_key_rotation(const std::stop_token& stop) {
+  // Data keys left under an older master key by a rotation that a stop
+  // interrupted are rewrapped at start-up.
+  bool rewrap = true;
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    if (rewrap) {
+      auto report = engine_->rewrap_data_keys();
+      if (report && (report->rewrapped > 0 || report->failed > 0)) {
+        obs::info("rewrapped data keys under the current master key",
+                  {{"key_id", engine_->master_keys().current().id},
+                   {"rewrapped", report->rewrapped},
+                   {"failed", report->failed}});
+      }
+    }
+    if (options_.key_check_interval.count() == 0) return;
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, options_.key_check_interval, [] { return false; });
+    if (stop.stop_requested()) return;
+    auto changed = engine_->master_keys().reload();
+    if (!changed) obs::error("cannot reread the master key file", {{"error", changed.error()}});
+    rewrap = changed && *changed;
+  }
+}
 
 Store::~Store() = default;
 

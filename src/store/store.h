@@ -3,8 +3,11 @@
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "common/expected.h"
 #include "http/server.h"
@@ -20,8 +23,10 @@ class RequestHandler;
 class Store {
  public:
   // Opens the store under <options.data_dir>/store, creating on first start
-  // the layout, the credentials file and the default bucket (versioning
-  // enabled). Blocking work of requests runs on pool, which must outlive
+  // the layout, the credentials file, the master key file (unless
+  // options.master_key is set) and the default bucket (versioning enabled).
+  // Starts the background thread that rewraps data keys after a master key
+  // rotation. Blocking work of requests runs on pool, which must outlive
   // the store. Returns a message naming the file or folder on failure.
   static Expected<std::unique_ptr<Store>, std::string> open(StoreOptions options,
                                                             boost::asio::thread_pool& pool);
@@ -50,12 +55,15 @@ class Store {
  private:
   Store(StoreOptions options, StoreCredentials credentials, std::unique_ptr<Engine> engine,
         std::unique_ptr<Authenticator> authenticator, boost::asio::thread_pool& pool);
+  void follow_key_rotation(const std::stop_token& stop);
 
   StoreOptions options_;
   StoreCredentials credentials_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<RequestHandler> handler_;
+  // Declared last so that it stops before the engine it uses is destroyed.
+  std::jthread key_rotation_;
 };
 
 }  // namespace satchel::store

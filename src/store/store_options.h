@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/secret.h"
 
 namespace satchel::store {
 
@@ -31,6 +32,13 @@ struct StoreOptions {
   // stale_upload_sweep_interval.
   std::chrono::seconds max_upload_age{std::chrono::hours(24 * 7)};
   std::chrono::seconds stale_upload_sweep_interval{std::chrono::hours(1)};
+  // Base64 of a 32-byte master key (store.master_key). Empty: the key file
+  // <data_dir>/store/master-keys.json, created at first start.
+  Secret master_key;
+  // How often a running store rereads the key file; when the current key
+  // has changed (`satchel keys rotate`) it rewraps every data key in the
+  // background. Zero: only at start-up.
+  std::chrono::seconds key_check_interval{60};
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
 };
 

@@ -443,14 +443,6 @@ TEST_F(StoreServerTest, UnsupportedSubresourceIsNotImplemented) {
   EXPECT_EQ(xml_element(response.body(), "Code"), "NotImplemented");
 }
 
-TEST_F(StoreServerTest, EncryptionHeadersAreNotImplemented) {
-  auto sse = put("a.txt", "x", {{"x-amz-server-side-encryption", "AES256"}});
-  EXPECT_EQ(sse.result(), Status::not_implemented);
-  auto customer_key = get("a.txt", {{"x-amz-server-side-encryption-customer-algorithm", "AES256"}});
-  EXPECT_EQ(customer_key.result(), Status::not_implemented);
-  EXPECT_FALSE(store_->engine().head("satchel", "a.txt", std::nullopt));
-}
-
 TEST_F(StoreServerTest, InvalidMetadataIsRejected) {
   auto binary = put("a.txt", "x", {{"x-amz-meta-name", "\xff\xfe"}});
   EXPECT_EQ(binary.result(), Status::bad_request);
