@@ -1,5 +1,6 @@
-// GET /v1/admin/audit: the audit events of the caller's tenant, for callers
-// the policy allows admin:audit (the admin role in the default policy).
+// GET /v1/admin/audit and GET /v1/admin/usage: the audit events and the
+// storage use of the caller's tenant, for callers the policy allows
+// admin:audit or admin:usage (the admin role in the default policy).
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -59,7 +60,60 @@ Expected<obs::AuditQuery, std::string> parse_audit_query(const http::QueryParams
   return query;
 }
 
+constexpr size_t kDefaultUsagePageSize = 100;
+
+// Reads the limit parameter of a usage listing. nullopt when it is not an
+// integer from 1 to meta::kMaxListLimit.
+std::optional<size_t> parse_usage_limit(const std::string* text) {
+  if (text == nullptr) return kDefaultUsagePageSize;
+  size_t value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size() || value == 0 ||
+      value > meta::kMaxListLimit) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 }  // namespace
+
+Api::Reply Api::get_usage(http::Request& request) {
+  auto principal = co_await authenticate(request);
+  if (!principal) co_return std::move(principal).error();
+  auto params = http::parse_query(request.raw_query());
+  if (!params) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_query",
+                          "query string has a malformed percent escape");
+  }
+  auto decision =
+      authorize(request, *principal, {policy::Action::kAdminUsage, principal->tenant + "/", {}});
+  if (!decision) co_return std::move(decision).error();
+
+  const std::string* prefix = http::find_param(*params, "prefix");
+  const std::string* cursor = http::find_param(*params, "cursor");
+  auto limit = parse_usage_limit(http::find_param(*params, "limit"));
+  if (!limit) {
+    co_return error_reply(
+        request, http::Status::bad_request, "invalid_limit",
+        "limit must be an integer from 1 to " + std::to_string(meta::kMaxListLimit));
+  }
+  // Only the caller's tenant is ever counted: the tenant comes from the
+  // verified token, never from the query.
+  auto page = co_await http::offload(workers_, [&] {
+    return repository_.list_usage(principal->tenant, prefix ? *prefix : "", cursor ? *cursor : "",
+                                  *limit);
+  });
+  if (!page) co_return meta_error_reply(request, page.error());
+  nlohmann::json subjects = nlohmann::json::array();
+  for (const meta::SubjectUsage& usage : page->items) {
+    subjects.push_back(
+        {{"subject", usage.owner}, {"objects", usage.object_count}, {"bytes", usage.total_bytes}});
+  }
+  nlohmann::json reply = {
+      {"tenant", principal->tenant}, {"subjects", std::move(subjects)}, {"next_cursor", nullptr}};
+  if (page->next_cursor) reply["next_cursor"] = *page->next_cursor;
+  co_return json_reply(request, http::Status::ok, reply);
+}
 
 Api::Reply Api::list_audit_events(http::Request& request) {
   auto principal = co_await authenticate(request);

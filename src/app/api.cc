@@ -97,6 +97,7 @@ void Api::register_routes(http::Router& router) {
   router.add(Verb::post, "/presign/upload", bind(&Api::tutorial_presign_upload));
   router.add(Verb::get, "/presign/download", bind(&Api::tutorial_presign_download));
   router.add(Verb::get, "/v1/admin/audit", bind(&Api::list_audit_events));
+  router.add(Verb::get, "/v1/admin/usage", bind(&Api::get_usage));
   router.add(Verb::get, "/v1/schemas/preferences", bind(&Api::get_preferences_schema));
 }
 

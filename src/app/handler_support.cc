@@ -1,15 +1,48 @@
 #include "app/handler_support.h"
 
+#include <set>
+#include <vector>
+
 #include "app/object_names.h"
 #include "app/responses.h"
 #include "common/time_format.h"
 #include "http/url.h"
+#include "meta/object_tags.h"
 
 namespace satchel::app {
 namespace {
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
 constexpr std::string_view kBareChallenge = R"(Bearer realm="satchel")";
+
+// Parses text as JSON and reports the first member name that repeats
+// within one object, which nlohmann::json would otherwise overwrite.
+struct ParsedBody {
+  nlohmann::json value;
+  std::optional<std::string> repeated_name;
+};
+
+ParsedBody parse_json_body(std::string_view text) {
+  ParsedBody parsed;
+  // One set of names per object that is open at the current position.
+  std::vector<std::set<std::string>> open_objects;
+  auto check_names = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& value) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Event::object_end && !open_objects.empty()) {
+      open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty()) {
+      std::string name = value.get<std::string>();
+      if (!open_objects.back().insert(name).second && !parsed.repeated_name) {
+        parsed.repeated_name = std::move(name);
+      }
+    }
+    return true;
+  };
+  parsed.value = nlohmann::json::parse(text, check_names, false);
+  return parsed;
+}
 
 }  // namespace
 
@@ -59,12 +92,17 @@ http::asio::awaitable<Expected<nlohmann::json, Generator>> read_json_object(http
   auto body = co_await request.read_body(max_bytes);
   if (!body) co_return Unexpected(body_error_reply(request, body.error()));
   if (body->empty()) co_return nlohmann::json::object();
-  auto parsed = nlohmann::json::parse(*body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  ParsedBody parsed = parse_json_body(*body);
+  if (parsed.value.is_discarded() || !parsed.value.is_object()) {
     co_return Unexpected(error_reply(request, http::Status::bad_request, "invalid_json",
                                      "body must be a JSON object"));
   }
-  co_return parsed;
+  if (parsed.repeated_name) {
+    co_return Unexpected(error_reply(
+        request, http::Status::bad_request, "invalid_json",
+        "the member \"" + *parsed.repeated_name + "\" appears twice in one JSON object"));
+  }
+  co_return std::move(parsed.value);
 }
 
 Expected<std::optional<std::string>, std::string> optional_string(const nlohmann::json& object,
@@ -73,6 +111,23 @@ Expected<std::optional<std::string>, std::string> optional_string(const nlohmann
   if (it == object.end() || it->is_null()) return std::optional<std::string>{};
   if (!it->is_string()) return Unexpected(std::string(name) + " must be a string");
   return std::optional<std::string>(it->get<std::string>());
+}
+
+Expected<meta::ObjectTags, std::string> optional_tags(const nlohmann::json& object) {
+  auto it = object.find("tags");
+  if (it == object.end() || it->is_null()) return meta::ObjectTags{};
+  if (!it->is_object()) {
+    return Unexpected(std::string(R"(tags must be a JSON object such as {"team": "blue"})"));
+  }
+  meta::ObjectTags tags;
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_string()) {
+      return Unexpected("the value of tag \"" + key + "\" must be a string");
+    }
+    tags.emplace(key, value.get<std::string>());
+  }
+  if (auto valid = meta::validate_tags(tags); !valid) return Unexpected(valid.error().message);
+  return tags;
 }
 
 nlohmann::json record_json(const meta::ObjectRecord& record) {
@@ -89,6 +144,8 @@ nlohmann::json record_json(const meta::ObjectRecord& record) {
       {"updated_at", format_iso8601(record.updated_at)},
   };
   if (record.sha256) json["sha256"] = *record.sha256;
+  json["tags"] = nlohmann::json::object();
+  for (const auto& [key, value] : record.tags) json["tags"][key] = value;
   return json;
 }
 

@@ -29,7 +29,8 @@ http::asio::awaitable<Expected<policy::Principal, AuthRejection>> authenticate(
     http::Request& request, const Authenticator& authenticator);
 
 // Reads a JSON object body of at most max_bytes. On failure the error is the
-// 400 or 413 reply to send.
+// 400 or 413 reply to send. A member name repeated within one object is a
+// 400, because parsers disagree on which of the values counts.
 http::asio::awaitable<Expected<nlohmann::json, Generator>> read_json_object(http::Request& request,
                                                                             uint64_t max_bytes);
 
@@ -37,6 +38,13 @@ http::asio::awaitable<Expected<nlohmann::json, Generator>> read_json_object(http
 Expected<std::optional<std::string>, std::string> optional_string(const nlohmann::json& object,
                                                                   const char* name);
 
+// Reads the optional "tags" member: a JSON object of string values, checked
+// with meta::validate_tags. Absent or null is no tags. Errors are the
+// message of the 400 reply.
+Expected<meta::ObjectTags, std::string> optional_tags(const nlohmann::json& object);
+
+// The record as the API shows it, with "tags" always present (an empty
+// object when the record has none).
 nlohmann::json record_json(const meta::ObjectRecord& record);
 
 Generator meta_error_reply(http::Request& request, const meta::MetaError& error);

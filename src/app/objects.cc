@@ -6,9 +6,11 @@
 #include "app/handler_support.h"
 #include "app/object_names.h"
 #include "app/responses.h"
+#include "common/encoding.h"
 #include "common/time_format.h"
 #include "http/offload.h"
 #include "http/url.h"
+#include "meta/object_tags.h"
 #include "obs/log.h"
 
 namespace satchel::app {
@@ -25,6 +27,50 @@ std::optional<size_t> parse_limit(const std::string* text) {
     return std::nullopt;
   }
   return value;
+}
+
+// Reads every "tag=key:value" parameter of a listing. The key ends at the
+// first ':', so a value may contain ':' and a key may not. Errors are the
+// message of the 400 reply.
+Expected<meta::ObjectTags, std::string> parse_tag_filter(const http::QueryParams& params) {
+  meta::ObjectTags tags;
+  for (const auto& [name, value] : params) {
+    if (name != "tag") continue;
+    std::size_t colon = value.find(':');
+    if (colon == std::string::npos) {
+      return Unexpected("tag must look like key:value, such as tag=team:blue, not \"" + value +
+                        "\"");
+    }
+    std::string key = value.substr(0, colon);
+    std::string tag_value = value.substr(colon + 1);
+    auto [existing, inserted] = tags.emplace(key, tag_value);
+    if (!inserted && existing->second != tag_value) {
+      return Unexpected("tag \"" + key + "\" is given with two different values");
+    }
+  }
+  if (auto valid = meta::validate_tag_filter(tags); !valid) {
+    return Unexpected(valid.error().message);
+  }
+  return tags;
+}
+
+// The API path of a key's object, for the Location of a moved key, or
+// nullopt when key is not "{tenant}/{owner}/{name}" in tenant. The subject
+// parameter names the owner when it is not the caller.
+std::optional<std::string> object_location(std::string_view key, std::string_view tenant,
+                                           std::string_view caller) {
+  if (!key.starts_with(tenant) || key.size() <= tenant.size() || key[tenant.size()] != '/') {
+    return std::nullopt;
+  }
+  std::string_view rest = key.substr(tenant.size() + 1);
+  std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
+    return std::nullopt;
+  }
+  std::string_view owner = rest.substr(0, slash);
+  std::string location = "/v1/objects/" + uri_encode(rest.substr(slash + 1), true);
+  if (owner != caller) location += "?subject=" + uri_encode(owner);
+  return location;
 }
 
 bool wants_redirect(http::Request& request) {
@@ -65,6 +111,11 @@ Api::Reply Api::list_objects(http::Request& request) {
   if (const std::string* search = http::find_param(*params, "search")) {
     filter.name_contains = *search;
   }
+  auto tags = parse_tag_filter(*params);
+  if (!tags) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_tag_filter", tags.error());
+  }
+  filter.tags = std::move(*tags);
   std::string key_prefix = make_object_key(principal->tenant, *subject, prefix ? *prefix : "");
   auto decision = authorize(request, *principal, {policy::Action::kObjectList, key_prefix, {}});
   if (!decision) co_return std::move(decision).error();
@@ -102,6 +153,11 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
 
   auto record = co_await http::offload(
       workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  if (!record && record.error().code == meta::MetaErrorCode::kNotFound) {
+    if (auto moved = co_await redirect_moved_key(request, *principal, key)) {
+      co_return std::move(*moved);
+    }
+  }
   if (!record) co_return meta_error_reply(request, record.error());
   if (!redirect) co_return json_reply(request, http::Status::ok, record_json(*record));
 
@@ -112,6 +168,45 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
   response.set(http::Field::location, presigned.url);
   response.set(http::Field::cache_control, "no-store");
   co_return http::respond(request, std::move(response));
+}
+
+http::asio::awaitable<std::optional<Api::Generator>> Api::redirect_moved_key(
+    http::Request& request, const policy::Principal& principal, const std::string& old_key) {
+  auto moved = co_await http::offload(
+      workers_, [&] { return repository_.find_key_redirect(principal.tenant, old_key); });
+  if (!moved) {
+    if (moved.error().code == meta::MetaErrorCode::kNotFound) co_return std::nullopt;
+    co_return meta_error_reply(request, moved.error());
+  }
+  if (!moved->is_active(clock_.now())) co_return std::nullopt;
+  std::optional<std::string> location =
+      object_location(moved->new_key, principal.tenant, principal.subject);
+  if (!location) {
+    obs::warn("ignoring a key redirect whose new key is not an object key",
+              {{"request_id", request.request_id()}, {"tenant", principal.tenant}});
+    co_return std::nullopt;
+  }
+  // The new key is named only to a caller who may read it, so a redirect
+  // never reveals a key the caller could not list.
+  if (!policy_->evaluate(principal, {policy::Action::kObjectRead, moved->new_key, {}}).allowed) {
+    co_return std::nullopt;
+  }
+  std::string_view query = request.raw_query();
+  if (auto params = http::parse_query(query); params && http::find_param(*params, "download")) {
+    *location += location->find('?') == std::string::npos ? "?" : "&";
+    *location += "download=" + uri_encode(*http::find_param(*params, "download"));
+  }
+  obs::info("moved key redirected", {{"request_id", request.request_id()},
+                                     {"tenant", principal.tenant},
+                                     {"subject", principal.subject},
+                                     {"old_key", old_key}});
+  audit(request, &principal, "object:read", old_key, true, "redirected to " + moved->new_key);
+  co_return error_reply(request, http::Status::permanent_redirect, "moved",
+                        "the object moved to a new name; follow the Location header",
+                        {{"location", *location},
+                         {"key", moved->new_key},
+                         {"cut_over_at", format_iso8601(moved->cut_over_at)}},
+                        {{"Location", *location}, {"Cache-Control", "no-store"}});
 }
 
 Api::Reply Api::create_download(http::Request& request) {

@@ -77,6 +77,7 @@ struct UploadRequest {
   std::optional<std::string> sha256;
   std::optional<std::string> if_match;
   bool if_none_match = false;
+  meta::ObjectTags tags;
 };
 
 Expected<UploadRequest, std::pair<http::Status, std::string>> parse_upload_request(
@@ -131,6 +132,9 @@ Expected<UploadRequest, std::pair<http::Status, std::string>> parse_upload_reque
   if (upload.if_match && upload.if_none_match) {
     return bad("if_match and if_none_match cannot be combined");
   }
+  auto tags = optional_tags(body);
+  if (!tags) return bad(tags.error());
+  upload.tags = std::move(*tags);
   return upload;
 }
 
@@ -181,6 +185,8 @@ Api::Reply Api::create_upload(http::Request& request) {
       .if_none_match = upload->if_none_match,
       .created_at = now,
       .expires_at = now + config_.upload_ttl,
+      .state = meta::UploadState::kPending,
+      .tags = upload->tags,
   };
 
   // An ETag precondition becomes the revision the record must still have
