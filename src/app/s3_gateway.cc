@@ -93,11 +93,6 @@ PresignedRequest S3Gateway::presign_put(const std::string& key, const PutConditi
   if (conditions.content_length) headers.push_back({"Content-Length", length});
   if (conditions.sha256_hex) headers.push_back({"x-amz-content-sha256", *conditions.sha256_hex});
   if (conditions.upload_id) headers.push_back({kUploadIdHeader, *conditions.upload_id});
-  // NOTE: the store compares with its latest version, which can be the bytes
-  // of an upload that was PUT but never completed. Until an upload without a
-  // precondition replaces them, conditional uploads of that key get 412 from
-  // the store; store.conditional_writes = "off" trades that for a 409 at
-  // complete.
   if (capabilities_.conditional_writes) {
     if (conditions.if_none_match) headers.push_back({"If-None-Match", "*"});
     if (conditions.if_match) headers.push_back({"If-Match", *conditions.if_match});
@@ -175,8 +170,8 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::head_version(
   s3::Header checksum_mode{"x-amz-checksum-mode", "ENABLED"};
   std::span<const s3::Header> extra_headers;
   if (capabilities_.checksums) extra_headers = std::span<const s3::Header>(&checksum_mode, 1);
-  auto response = co_await send_signed(http::Verb::head, object_path(key), "head_object", query,
-                                       extra_headers);
+  auto response =
+      co_await send_signed(http::Verb::head, object_path(key), "head_object", query, extra_headers);
   if (!response) co_return Unexpected(response.error());
   switch (response->result()) {
     case http::Status::ok:
@@ -288,8 +283,8 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::put_object(
     const std::string& upload_id) {
   std::vector<s3::Header> headers{{"Content-Type", content_type}};
   if (!upload_id.empty()) headers.push_back({kUploadIdHeader, upload_id});
-  auto response = co_await send_signed(http::Verb::put, object_path(key), "put_object", "",
-                                       headers, std::move(body));
+  auto response = co_await send_signed(http::Verb::put, object_path(key), "put_object", "", headers,
+                                       std::move(body));
   if (!response) co_return Unexpected(response.error());
   unsigned status = response->result_int();
   if (status == 403) {

@@ -44,9 +44,10 @@ class S3Gateway final : public StoreGateway {
   http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
   http::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
       const std::string& key, const std::string& source_version_id) override;
-  http::asio::awaitable<Expected<std::string, StoreError>> get_range(
-      const std::string& key, const std::string& version_id, uint64_t first_byte,
-      uint64_t max_bytes) override;
+  http::asio::awaitable<Expected<std::string, StoreError>> get_range(const std::string& key,
+                                                                     const std::string& version_id,
+                                                                     uint64_t first_byte,
+                                                                     uint64_t max_bytes) override;
   http::asio::awaitable<Expected<ObjectHead, StoreError>> put_object(
       const std::string& key, std::string body, const std::string& content_type,
       const std::string& upload_id) override;
@@ -76,6 +77,7 @@ class S3Gateway final : public StoreGateway {
   // and never again.
   void set_capabilities(StoreCapabilities capabilities) { capabilities_ = capabilities; }
   const StoreCapabilities& capabilities() const { return capabilities_; }
+  bool conditional_writes() const override { return capabilities_.conditional_writes; }
 
  private:
   S3Gateway(S3Endpoint endpoint, s3::Presigner presigner, http::asio::any_io_executor executor,

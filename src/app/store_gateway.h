@@ -64,6 +64,9 @@ class StoreGateway {
  public:
   virtual ~StoreGateway() = default;
 
+  // Whether presign_put signs the If-Match / If-None-Match of its conditions
+  // (the store honours them).
+  virtual bool conditional_writes() const = 0;
   virtual PresignedRequest presign_put(const std::string& key, const PutConditions& conditions,
                                        std::chrono::seconds ttl, SystemTime now) const = 0;
   // Presigns a GET of one version; an empty version id means the latest.

@@ -145,6 +145,20 @@ std::string unquote(std::string_view etag) {
   return std::string(etag);
 }
 
+// Returns whether the store's latest version of key is the committed one
+// (for a create: whether the key has none). The store compares a signed
+// precondition with its latest version, and that can be the bytes of an
+// upload that was PUT but never completed. A precondition signed then would
+// fail every later conditional upload of the key, so none is signed, and
+// complete still checks the revision.
+boost::asio::awaitable<bool> store_latest_is_committed(StoreGateway& store, std::string key,
+                                                       bool create_only,
+                                                       std::string committed_version_id) {
+  auto latest = co_await store.head(key);
+  if (create_only) co_return !latest && latest.error().code == StoreErrorCode::kNotFound;
+  co_return latest && latest->version_id == committed_version_id;
+}
+
 }  // namespace
 
 Api::Reply Api::create_upload(http::Request& request) {
@@ -191,6 +205,7 @@ Api::Reply Api::create_upload(http::Request& request) {
 
   // An ETag precondition becomes the revision the record must still have
   // when the upload completes.
+  std::string committed_version_id;
   if (upload->if_match) {
     auto current = co_await http::offload(
         workers_, [&] { return repository_.get_object(principal->tenant, key); });
@@ -207,7 +222,11 @@ Api::Reply Api::create_upload(http::Request& request) {
                             {{"current", record_json(*current)}});
     }
     pending.if_match = current->revision;
+    committed_version_id = current->version_id;
   }
+  bool store_precondition =
+      (upload->if_match || upload->if_none_match) && store_.conditional_writes() &&
+      co_await store_latest_is_committed(store_, key, upload->if_none_match, committed_version_id);
 
   auto stored =
       co_await http::offload(workers_, [&] { return repository_.create_pending_upload(pending); });
@@ -217,10 +236,11 @@ Api::Reply Api::create_upload(http::Request& request) {
                            .content_length = upload->size,
                            .sha256_hex = upload->sha256,
                            .upload_id = pending.id,
-                           .if_none_match = upload->if_none_match};
-  if (upload->if_match) conditions.if_match = "\"" + unquote(*upload->if_match) + "\"";
-  PresignedRequest presigned =
-      store_.presign_put(key, conditions, config_.presign_ttl, now);
+                           .if_none_match = upload->if_none_match && store_precondition};
+  if (upload->if_match && store_precondition) {
+    conditions.if_match = "\"" + unquote(*upload->if_match) + "\"";
+  }
+  PresignedRequest presigned = store_.presign_put(key, conditions, config_.presign_ttl, now);
   nlohmann::json reply = presigned_json(presigned);
   reply["upload_id"] = pending.id;
   reply["method"] = "PUT";

@@ -139,3 +139,38 @@ def test_sha256_upload_signs_checksum_only_when_enabled(server):
     assert put(ticket, data).status == 200
     assert complete(client, ticket).status == 200
     assert client.download("checked.json").body == data
+
+
+def test_abandoned_put_does_not_block_later_replaces(server):
+    client = signed_in(server)
+    _, _, completed = client.upload("kept.json", b'{"v":0}', "application/json")
+    etag = completed.json()["etag"]
+    # Bytes PUT for an upload that is never completed become the store's
+    # latest version of the key.
+    abandoned = start(client, "kept.json", b'{"v":1}', if_match=etag)
+    assert put(abandoned, b'{"v":1}').status == 200
+
+    retry = start(client, "kept.json", b'{"v":2}', if_match=etag)
+    # No store precondition is signed while uncommitted bytes are on top.
+    assert "If-Match" not in retry["headers"]
+    assert put(retry, b'{"v":2}').status == 200
+    assert complete(client, retry).status == 200
+    assert client.download("kept.json").body == b'{"v":2}'
+
+    # Once the committed version is on top again, the precondition is back.
+    following = start(client, "kept.json", b'{"v":3}',
+                      if_match=client.call("POST", "/v1/downloads",
+                                           {"name": "kept.json"}).json()["object"]["etag"])
+    assert ("If-Match" in following["headers"]) is CONDITIONAL_WRITES
+
+
+def test_abandoned_create_does_not_block_later_creates(server):
+    client = signed_in(server)
+    abandoned = start(client, "new.json", b'{"a":1}', if_none_match="*")
+    assert put(abandoned, b'{"a":1}').status == 200
+
+    retry = start(client, "new.json", b'{"b":2}', if_none_match="*")
+    assert "If-None-Match" not in retry["headers"]
+    assert put(retry, b'{"b":2}').status == 200
+    assert complete(client, retry).status == 200
+    assert client.download("new.json").body == b'{"b":2}'
