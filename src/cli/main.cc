@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/config_flags.h"
+#include "cli/keys_command.h"
 #include "cli/migrate_db.h"
 #include "cli/options.h"
 #include "cli/policy_check.h"
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
   satchel::cli::PolicyCheckOptions policy_check;
   auto* policy_check_command = satchel::cli::add_policy_check_command(app, policy_check);
 
+  satchel::cli::KeysOptions keys_options;
+  auto* master_keys_command = satchel::cli::add_keys_command(app, keys_options);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) {
@@ -107,5 +111,8 @@ int main(int argc, char** argv) {
     return satchel::cli::run_store_credentials(store_data_dir, store_listen);
   }
   if (policy_check_command->parsed()) return satchel::cli::run_policy_check(policy_check);
+  if (master_keys_command->parsed()) {
+    return satchel::cli::run_keys(*master_keys_command, keys_options);
+  }
   return 2;
 }

@@ -302,6 +302,8 @@ int run_serve(const config::Config& config) {
                                       .max_upload_age = config.store.max_upload_age,
                                       .stale_upload_sweep_interval =
                                           config.store.stale_upload_sweep_interval,
+                                      .master_key = config.store.master_key,
+                                      .key_check_interval = config.store.key_check_interval,
                                       .clock = clock};
     auto opened = store::Store::open(store_options, workers);
     if (!opened) return fail("cannot open the embedded store", opened.error());

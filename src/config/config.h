@@ -80,6 +80,9 @@ struct StoreConfig {
   // sweep interval.
   std::chrono::seconds max_upload_age{7 * 24 * 3600};
   std::chrono::seconds stale_upload_sweep_interval{3600};
+  // Base64 of the master key; empty: the key file in the data folder.
+  Secret master_key;
+  std::chrono::seconds key_check_interval{60};
   // External store only: the endpoint URL and the API's key pair.
   std::string endpoint;
   std::string access_key_id;

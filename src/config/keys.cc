@@ -349,6 +349,16 @@ std::vector<Key> build_keys() {
       "most once per interval, when a multipart upload is created)",
       1, kMaxInt,
       [](auto& config) -> auto& { return config.store.stale_upload_sweep_interval; }));
+  all.push_back(secret(
+      "store.master_key",
+      "Embedded store: base64 of a 32-byte master key that wraps the data keys (empty: the key "
+      "file DATA_DIR/store/master-keys.json, created at first start)",
+      [](auto& config) -> auto& { return config.store.master_key; }));
+  all.push_back(integer(
+      "store.key_check_interval_seconds", "60", "seconds", "",
+      "Embedded store: how often the master key file is reread; after `satchel keys rotate` the "
+      "data keys are rewrapped in the background",
+      1, kMaxInt, [](auto& config) -> auto& { return config.store.key_check_interval; }));
   all.push_back(text(
       "store.endpoint", "", "",
       "URL of an external S3 service, such as https://s3.eu-west-1.amazonaws.com "

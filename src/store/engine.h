@@ -60,6 +60,9 @@ struct RewrapReport {
   // Files still under another key because their key is unknown or their
   // header is damaged; each is logged.
   size_t failed = 0;
+  // Uploads in progress under an older key. Their files are published after
+  // this pass, so another pass has to follow.
+  size_t uploads_in_progress = 0;
 };
 
 // A write in progress, from Engine::begin_put() to Engine::commit_put().

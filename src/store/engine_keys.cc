@@ -110,6 +110,12 @@ Expected<RewrapReport, StoreError> Engine::rewrap_data_keys() {
     obs::error("cannot list the object files", {{"error", error.message()}});
     return Unexpected(StoreError::kInternal);
   }
+  for (const auto& entry : std::filesystem::directory_iterator(temp_dir_, error)) {
+    FileDescriptor fd(::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) continue;
+    auto header = read_header(fd.get());
+    if (header && *header && (*header)->key_id != current.id) ++report.uploads_in_progress;
+  }
   return report;
 }
 

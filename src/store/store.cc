@@ -74,14 +74,19 @@ void Store::follow_key_rotation(const std::stop_token& stop) {
   std::mutex mutex;
   std::condition_variable_any wake;
   while (!stop.stop_requested()) {
+    // Passes repeat while they find work, because an upload that began
+    // under the old key publishes its file after the pass that saw it.
+    bool more = false;
     if (rewrap) {
       auto report = engine_->rewrap_data_keys();
       if (report && (report->rewrapped > 0 || report->failed > 0)) {
         obs::info("rewrapped data keys under the current master key",
                   {{"key_id", engine_->master_keys().current().id},
                    {"rewrapped", report->rewrapped},
-                   {"failed", report->failed}});
+                   {"failed", report->failed},
+                   {"uploads_in_progress", report->uploads_in_progress}});
       }
+      more = report && (report->rewrapped > 0 || report->uploads_in_progress > 0);
     }
     if (options_.key_check_interval.count() == 0) return;
     std::unique_lock lock(mutex);
@@ -89,7 +94,7 @@ void Store::follow_key_rotation(const std::stop_token& stop) {
     if (stop.stop_requested()) return;
     auto changed = engine_->master_keys().reload();
     if (!changed) obs::error("cannot reread the master key file", {{"error", changed.error()}});
-    rewrap = changed && *changed;
+    rewrap = more || (changed && *changed);
   }
 }
 
