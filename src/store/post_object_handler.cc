@@ -60,6 +60,19 @@ const std::string* form_value(const std::vector<s3::FormField>& fields, std::str
 // The object's representation from the form: Content-Type, the stored
 // headers and x-amz-meta-* fields.
 Expected<PutRequest, S3Failure> plan_form_put(const FormHead& head) {
+  EncryptionRequest encryption;
+  if (const std::string* method = form_value(head.fields, kEncryptionField)) {
+    encryption.method = *method;
+  }
+  for (auto name : kCustomerKeyFields) {
+    encryption.customer_key = encryption.customer_key || form_value(head.fields, name) != nullptr;
+  }
+  for (auto name : kKmsOptionFields) {
+    encryption.kms_options = encryption.kms_options || form_value(head.fields, name) != nullptr;
+  }
+  auto encryption_allowed = check_write_encryption(encryption);
+  if (!encryption_allowed) return Unexpected(encryption_allowed.error());
+
   PutRequest put;
   if (const std::string* type = form_value(head.fields, "Content-Type")) put.content_type = *type;
   for (const auto& [name, field] : kStoredFormFields) {

@@ -199,60 +199,57 @@ S3Failure malformed_xml() {
                    "published schema."};
 }
 
-Expected<void, S3Failure> check_encryption_headers(const http::Request& request) {
-  constexpr std::string_view kCustomerKeyHeaders[] = {
-      "x-amz-server-side-encryption-customer-algorithm",
-      "x-amz-server-side-encryption-customer-key",
-      "x-amz-server-side-encryption-customer-key-MD5",
-      "x-amz-copy-source-server-side-encryption-customer-algorithm",
-      "x-amz-copy-source-server-side-encryption-customer-key",
-      "x-amz-copy-source-server-side-encryption-customer-key-MD5",
-  };
-  constexpr std::string_view kKmsHeaders[] = {
-      "x-amz-server-side-encryption-aws-kms-key-id",
-      "x-amz-server-side-encryption-context",
-      "x-amz-server-side-encryption-bucket-key-enabled",
-  };
-  bool read = request.method() == http::Verb::get || request.method() == http::Verb::head;
-  for (auto name : kCustomerKeyHeaders) {
-    if (!request.has_header(name)) continue;
-    if (read) {
-      return Unexpected(
-          invalid_request("The encryption parameters are not applicable to this "
-                          "object."));
-    }
+Expected<void, S3Failure> check_write_encryption(const EncryptionRequest& request) {
+  if (request.customer_key) {
     return Unexpected(S3Failure{"NotImplemented", Status::not_implemented,
                                 "Server-side encryption with customer-provided keys (SSE-C) is "
                                 "not implemented by the embedded store; it encrypts every object "
                                 "with AES256."});
   }
-  std::string_view method = request.header_value("x-amz-server-side-encryption");
-  if (request.has_header("x-amz-server-side-encryption") && read) {
-    return Unexpected(invalid_argument(
-        "x-amz-server-side-encryption header is not supported for this operation."));
-  }
-  if (method == "aws:kms" || method == "aws:kms:dsse") {
+  if (request.method == "aws:kms" || request.method == "aws:kms:dsse") {
     return Unexpected(S3Failure{"NotImplemented", Status::not_implemented,
                                 "Server-side encryption with AWS KMS keys (SSE-KMS) is not "
                                 "implemented by the embedded store; it encrypts every object "
                                 "with AES256."});
   }
-  if (request.has_header("x-amz-server-side-encryption") && method != "AES256") {
+  if (request.method && *request.method != "AES256") {
     return Unexpected(invalid_argument("The encryption method specified is not supported"));
   }
-  for (auto name : kKmsHeaders) {
-    if (request.has_header(name)) {
-      return Unexpected(
-          invalid_argument("Server Side Encryption with AWS KMS managed key requires HTTP header "
-                           "x-amz-server-side-encryption : aws:kms"));
-    }
+  if (request.kms_options) {
+    return Unexpected(
+        invalid_argument("Server Side Encryption with AWS KMS managed key requires HTTP header "
+                         "x-amz-server-side-encryption : aws:kms"));
   }
   return {};
 }
 
-void add_encryption_header(bhttp::fields& fields) {
-  fields.set("x-amz-server-side-encryption", "AES256");
+Expected<void, S3Failure> check_encryption_headers(const http::Request& request) {
+  EncryptionRequest encryption;
+  for (auto name : kCustomerKeyFields) {
+    encryption.customer_key = encryption.customer_key || request.has_header(name);
+  }
+  for (auto name : kKmsOptionFields) {
+    encryption.kms_options = encryption.kms_options || request.has_header(name);
+  }
+  if (request.has_header(kEncryptionField)) {
+    encryption.method = request.header_value(kEncryptionField);
+  }
+  bool read = request.method() == http::Verb::get || request.method() == http::Verb::head;
+  if (!read) return check_write_encryption(encryption);
+  // S3 answers these on a read of an object stored without a customer key.
+  if (encryption.customer_key) {
+    return Unexpected(
+        invalid_request("The encryption parameters are not applicable to this "
+                        "object."));
+  }
+  if (encryption.method) {
+    return Unexpected(invalid_argument(
+        "x-amz-server-side-encryption header is not supported for this operation."));
+  }
+  return {};
 }
+
+void add_encryption_header(bhttp::fields& fields) { fields.set(kEncryptionField, "AES256"); }
 
 Expected<void, S3Failure> read_representation(const http::Request& request, PutRequest& put) {
   if (auto type = request.header_value(Field::content_type); !type.empty()) {

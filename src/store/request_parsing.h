@@ -51,14 +51,38 @@ Expected<PutPlan, S3Failure> plan_body(const http::Request& request,
 // nullopt when no trailer checksum was declared.
 Expected<std::optional<std::string>, S3Failure> trailer_checksum(const PutPlan& plan);
 
-// The server-side encryption headers of a request. Every object is
-// encrypted with AES256 (SSE-S3), so on writes x-amz-server-side-encryption
-// may be absent or "AES256"; "aws:kms" and "aws:kms:dsse" (SSE-KMS) and the
-// customer-key headers (SSE-C) get 501 NotImplemented, other values 400
-// InvalidArgument. Reads (GET, HEAD) may carry none of them, as on S3 for
-// an object that is not encrypted with a customer key.
+// Server-side encryption fields, as headers or as POST form fields.
+inline constexpr std::string_view kEncryptionField = "x-amz-server-side-encryption";
+inline constexpr std::string_view kCustomerKeyFields[] = {
+    "x-amz-server-side-encryption-customer-algorithm",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-MD5",
+    "x-amz-copy-source-server-side-encryption-customer-algorithm",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key-MD5",
+};
+inline constexpr std::string_view kKmsOptionFields[] = {
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-context",
+    "x-amz-server-side-encryption-bucket-key-enabled",
+};
+
+// The encryption a write requests.
+struct EncryptionRequest {
+  std::optional<std::string_view> method;  // x-amz-server-side-encryption
+  bool customer_key = false;               // any SSE-C field
+  bool kms_options = false;                // any SSE-KMS option field
+};
+
+// Every object is encrypted with AES256 (SSE-S3), so a write may request
+// no method or "AES256". SSE-KMS ("aws:kms", "aws:kms:dsse") and SSE-C get
+// 501 NotImplemented, other methods and KMS options alone 400
+// InvalidArgument.
+Expected<void, S3Failure> check_write_encryption(const EncryptionRequest& request);
+// The same for a request's headers. Reads (GET, HEAD) may carry none of
+// them, as on S3 for an object that was not stored with a customer key.
 Expected<void, S3Failure> check_encryption_headers(const http::Request& request);
-// x-amz-server-side-encryption: AES256.
+// Sets x-amz-server-side-encryption: AES256.
 void add_encryption_header(http::bhttp::fields& fields);
 
 // The versionId query parameter, if present.

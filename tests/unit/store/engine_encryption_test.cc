@@ -440,6 +440,23 @@ TEST_F(EngineKeyRotationTest, UnknownKeyIdRereadsTheKeyFile) {
   EXPECT_EQ(read("a"), body);
 }
 
+TEST_F(EngineKeyRotationTest, RewrapRemovesAFileItsDeleteRaced) {
+  auto version = stored("a", "bytes");
+  auto path = engine_->object_path(version.file_id);
+  std::string bytes = read_file(path);
+  ASSERT_TRUE(engine_->delete_object(std::string(kBucket), "a", version.version_id));
+  // The state a delete that committed during the copy leaves behind: the
+  // rename brought the unlinked name back.
+  write_file(path, bytes);
+  ASSERT_TRUE(rotate_key_file(key_file(), *clock_));
+  ASSERT_TRUE(engine_->master_keys().reload());
+
+  auto report = engine_->rewrap_data_keys();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->rewrapped, 0u);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 TEST_F(EngineKeyRotationTest, CurrentKeyCannotBeRemoved) {
   std::string current = engine_->master_keys().current().id;
   EXPECT_FALSE(remove_key_from_file(key_file(), current));

@@ -21,8 +21,8 @@ class StorePostObjectTest : public StoreServerTest {
 
   // A policy for keys under uploads/u1/, image types and files of
   // 1 byte to 1 MiB.
-  std::vector<s3::FormField> policy_fields(
-      std::chrono::seconds expires = std::chrono::seconds(300)) {
+  std::vector<s3::FormField> policy_fields(std::chrono::seconds expires = std::chrono::seconds(300),
+                                           std::vector<s3::PostPolicyCondition> extra = {}) {
     const AccessKey& key = store_->credentials().api;
     s3::RequestSigner signer(
         s3::Credentials{key.access_key_id, key.secret_access_key, std::nullopt}, "us-east-1", "s3");
@@ -30,6 +30,7 @@ class StorePostObjectTest : public StoreServerTest {
         {s3::PostPolicyCondition::Kind::kStartsWith, "key", "uploads/u1/"},
         {s3::PostPolicyCondition::Kind::kStartsWith, "Content-Type", "image/"},
         {s3::PostPolicyCondition::Kind::kStartsWith, "success_action_status", ""}};
+    conditions.insert(conditions.end(), extra.begin(), extra.end());
     s3::PostPolicyRequest request{.bucket = kDefaultBucket,
                                   .conditions = conditions,
                                   .content_length_range = s3::ContentLengthRange{1, kMaxFileBytes},
@@ -94,6 +95,26 @@ TEST_F(StorePostObjectTest, ImageUnderPrefixIsStored) {
   ASSERT_EQ(stored.result(), Status::ok);
   EXPECT_TRUE(stored.body() == file);
   EXPECT_EQ(header(stored, "Content-Type"), "image/png");
+}
+
+TEST_F(StorePostObjectTest, KmsEncryptionFieldIsNotImplemented) {
+  auto fields =
+      with(policy_fields(std::chrono::seconds(300), {{s3::PostPolicyCondition::Kind::kStartsWith,
+                                                      "x-amz-server-side-encryption", ""}}),
+           "uploads/u1/a.png", "image/png");
+  fields.push_back({"x-amz-server-side-encryption", "aws:kms"});
+  auto response = post(fields, png(100));
+  EXPECT_EQ(response.result(), Status::not_implemented);
+  expect_nothing_stored();
+}
+
+TEST_F(StorePostObjectTest, Aes256EncryptionFieldIsAccepted) {
+  auto fields =
+      with(policy_fields(std::chrono::seconds(300), {{s3::PostPolicyCondition::Kind::kStartsWith,
+                                                      "x-amz-server-side-encryption", ""}}),
+           "uploads/u1/a.png", "image/png");
+  fields.push_back({"x-amz-server-side-encryption", "AES256"});
+  EXPECT_EQ(post(fields, png(100)).result(), Status::no_content);
 }
 
 TEST_F(StorePostObjectTest, OtherPrefixIsForbidden) {
