@@ -1,9 +1,9 @@
 // `satchel keys`: master keys of the embedded store (store/master_keys.h).
-//   rotate  adds a new master key to the key file and makes it current
-//   status  lists the master keys and how many data files each one wraps
-//   retire  removes a key that no data file needs any more
-// They work on the key file and read data file headers only, so they are
-// safe beside a running server, which rereads the key file every
+// `rotate` adds a new master key to the key file and makes it current.
+// `status` lists the master keys and how many data files each one wraps.
+// `retire` removes a key that no data file needs any more.
+// The commands change the key file and read data file headers only, so they
+// are safe beside a running server. The server rereads the key file every
 // store.key_check_interval_seconds and then rewraps the data keys itself.
 #pragma once
 

@@ -13,7 +13,7 @@ constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kCipherSuite = 1;
 constexpr size_t kNonceBytes = 12;
 constexpr std::string_view kAdditionalDataLabel = "satchel/object-data/v1";
-// Offsets of the header fields; see the layout in encryption.h.
+// Offsets of the header fields, as in the layout in encryption.h.
 constexpr size_t kVersionOffset = 8;
 constexpr size_t kSuiteOffset = 9;
 constexpr size_t kKeyIdLengthOffset = 10;
@@ -30,7 +30,7 @@ using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, FreeCipherContext>;
 
 CipherContext new_context() {
   CipherContext context(EVP_CIPHER_CTX_new());
-  // Only allocation fails here; nothing can continue without memory.
+  // Only allocation fails here, and nothing can continue without memory.
   if (!context) std::abort();
   return context;
 }
@@ -124,7 +124,8 @@ std::string wrap_key(const Secret& master_key, const Secret& data_key) {
             EVP_EncryptUpdate(context.get(), buffer, &written, bytes_of(data_key.reveal()),
                               static_cast<int>(data_key.reveal().size())) == 1 &&
             EVP_EncryptFinal_ex(context.get(), buffer + written, &final_bytes) == 1;
-  // Wrapping a well-sized key cannot fail short of a broken OpenSSL.
+  // Wrapping a 32-byte key under a 32-byte key fails only in a broken
+  // OpenSSL, and no caller could recover from that.
   if (!ok) std::abort();
   out.resize(static_cast<size_t>(written + final_bytes));
   return out;
@@ -200,7 +201,8 @@ std::string SegmentCipher::seal(uint64_t index, bool last, std::string_view plai
             EVP_EncryptFinal_ex(context.get(), buffer + written, &final_bytes) == 1 &&
             EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kSegmentTagBytes,
                                 buffer + plaintext.size()) == 1;
-  // GCM encryption of a bounded segment cannot fail short of a broken OpenSSL.
+  // GCM encryption of at most one segment fails only in a broken OpenSSL,
+  // and no caller could recover from that.
   if (!ok) std::abort();
   return out;
 }

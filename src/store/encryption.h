@@ -18,9 +18,9 @@
 //   96      ...    segments: ciphertext of up to segment-size plaintext
 //                  bytes followed by its 16-byte GCM tag
 //
-// Every segment but the last holds exactly segment-size plaintext bytes; the
-// last holds the rest, possibly none, so an empty object has one empty
-// segment. Segment i uses the nonce prefix || uint32(i) and the additional
+// Every segment but the last contains exactly segment-size plaintext bytes.
+// The last contains the rest, possibly none, so an empty object has one
+// empty segment. Segment i uses the nonce prefix || uint32(i) and the additional
 // data "satchel/object-data/v1" || uint8(length of file id) || file id ||
 // uint64(i) || uint8(1 if last else 0). The file id names the data file in
 // objects/, so a segment moved to another position, another file or past
@@ -78,7 +78,7 @@ Expected<EncryptionHeader, EncryptionError> decode_header(std::string_view bytes
 std::string wrap_key(const Secret& master_key, const Secret& data_key);
 Expected<Secret, EncryptionError> unwrap_key(const Secret& master_key, std::string_view wrapped);
 
-// Where each segment lies in a file holding plaintext_bytes.
+// The position and size of each segment in a file of plaintext_bytes.
 struct SegmentLayout {
   uint64_t plaintext_bytes = 0;
   uint32_t segment_bytes = kSegmentPlaintextBytes;
@@ -102,8 +102,8 @@ class SegmentCipher {
   // Returns ciphertext followed by the tag.
   std::string seal(uint64_t index, bool last, std::string_view plaintext) const;
   // Verifies sealed (ciphertext and tag) and writes the plaintext to out,
-  // which must hold sealed.size() - kSegmentTagBytes bytes. Nothing written
-  // to out may be used when this fails.
+  // which must have room for sealed.size() - kSegmentTagBytes bytes. When
+  // this fails, the bytes written to out must not be used.
   Expected<void, EncryptionError> open(uint64_t index, bool last, std::string_view sealed,
                                        char* out) const;
 

@@ -234,9 +234,10 @@ class Engine {
   Expected<size_t, StoreError> abort_stale_uploads();
 
   // Master keys (engine_keys.cc). Rewraps the data key of every data file
-  // not under the current master key, without touching its segments: each
-  // file is copied with a new header and renamed over the old one, so a
-  // reader holding the old file keeps reading it. Safe while requests run.
+  // that is not under the current master key, and leaves its segments
+  // unchanged. Each file is copied with a new header and renamed over the
+  // old one, so a reader that opened the old file keeps reading it. Safe
+  // while requests run.
   Expected<RewrapReport, StoreError> rewrap_data_keys();
   MasterKeyRing& master_keys() { return *options_.master_keys; }
 

@@ -81,7 +81,8 @@ std::map<std::string, size_t> data_files_by_key(const std::filesystem::path& roo
       FileDescriptor fd(::open(it->path().c_str(), O_RDONLY | O_CLOEXEC));
       if (fd.get() < 0) continue;
       auto header = read_header(fd.get());
-      // A damaged header counts as a file nobody can read: under its own name.
+      // No key can read a file with a damaged header, so it is counted
+      // under a name of its own.
       if (!header) {
         ++counts["(damaged)"];
       } else {

@@ -254,7 +254,7 @@ RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool he
 
   // The first segment of the range is read and verified before the status
   // line goes out, so a damaged file or a missing master key gets a 500 with
-  // no object bytes; a later segment that fails aborts the connection.
+  // no object bytes. A later segment that fails aborts the connection.
   auto opened = co_await run_blocking([&]() -> Expected<OpenObject, StoreError> {
     auto object = engine_.open_version(*found);
     if (!object || head) return object;

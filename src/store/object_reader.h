@@ -1,5 +1,5 @@
-// Reading an object's bytes from its data file: encrypted files (see
-// encryption.h) are verified and decrypted one segment at a time; plain
+// Reading an object's bytes from its data file. Encrypted files (see
+// encryption.h) are verified and decrypted one segment at a time. Plain
 // files written before encryption existed are read as they are.
 #pragma once
 
@@ -32,7 +32,7 @@ class ObjectReader {
   const std::string& file_id() const { return file_id_; }
 
   // Verified plaintext from position on: at most max_bytes, and never past
-  // the end of the segment that holds position. The view stays valid until
+  // the end of the segment that contains position. The view stays valid until
   // the next call. Blocks on disk. A failure is logged here, once per
   // reader.
   Expected<std::string_view, EncryptionError> read_at(uint64_t position, uint64_t max_bytes);

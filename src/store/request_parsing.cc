@@ -236,7 +236,8 @@ Expected<void, S3Failure> check_encryption_headers(const http::Request& request)
   }
   bool read = request.method() == http::Verb::get || request.method() == http::Verb::head;
   if (!read) return check_write_encryption(encryption);
-  // S3 answers these on a read of an object stored without a customer key.
+  // S3 returns these errors on a read of an object stored without a
+  // customer key.
   if (encryption.customer_key) {
     return Unexpected(
         invalid_request("The encryption parameters are not applicable to this "

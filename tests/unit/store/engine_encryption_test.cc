@@ -82,7 +82,7 @@ class EngineEncryptionTest : public EngineTest {
   }
 };
 
-TEST_F(EngineEncryptionTest, RoundTripsEverySizeAroundSegmentBorders) {
+TEST_F(EngineEncryptionTest, RoundTripsSizesAroundBorders) {
   for (uint64_t size : {uint64_t{0}, uint64_t{1}, kSegment - 1, kSegment, kSegment + 1,
                         3 * kSegment, uint64_t{5 << 20} + 7}) {
     std::string body = random_bytes(size);
@@ -92,14 +92,14 @@ TEST_F(EngineEncryptionTest, RoundTripsEverySizeAroundSegmentBorders) {
   }
 }
 
-TEST_F(EngineEncryptionTest, DataFileLengthFollowsTheLayout) {
+TEST_F(EngineEncryptionTest, FileLengthFollowsLayout) {
   std::string body = random_bytes(kSegment + 1);
   stored("a", body);
   SegmentLayout layout{body.size(), kSegmentPlaintextBytes};
   EXPECT_EQ(std::filesystem::file_size(data_file("a")), layout.file_bytes());
 }
 
-TEST_F(EngineEncryptionTest, EtagAndChecksumAreThoseOfThePlaintext) {
+TEST_F(EngineEncryptionTest, EtagAndChecksumArePlaintexts) {
   std::string body = random_bytes(kSegment + 5);
   PutRequest request;
   request.checksum_algorithm = ChecksumAlgorithm::kSha256;
@@ -109,7 +109,7 @@ TEST_F(EngineEncryptionTest, EtagAndChecksumAreThoseOfThePlaintext) {
   EXPECT_EQ(version->checksum->value, base64_encode(sha256(body)));
 }
 
-TEST_F(EngineEncryptionTest, RangesAcrossSegmentBordersReadTheRightBytes) {
+TEST_F(EngineEncryptionTest, RangesAcrossBordersRead) {
   std::string body = random_bytes(3 * kSegment + 100);
   stored("a", body);
   struct Range {
@@ -124,7 +124,7 @@ TEST_F(EngineEncryptionTest, RangesAcrossSegmentBordersReadTheRightBytes) {
   }
 }
 
-TEST_F(EngineEncryptionTest, MultipartObjectRoundTripsAcrossPartBorders) {
+TEST_F(EngineEncryptionTest, MultipartObjectRoundTrips) {
   auto upload = engine_->create_upload(std::string(kBucket), "big", {});
   ASSERT_TRUE(upload);
   std::string first = random_bytes(kMinPartBytes);
@@ -153,7 +153,7 @@ TEST_F(EngineEncryptionTest, CopyRoundTrips) {
   EXPECT_EQ(read("b"), body);
 }
 
-TEST_F(EngineEncryptionTest, NoFileUnderTheDataFolderHoldsThePlaintext) {
+TEST_F(EngineEncryptionTest, DataFolderHasNoPlaintext) {
   std::string pattern = random_bytes(64);
   std::string large = random_bytes(kSegment - 10) + pattern + random_bytes(kSegment);
   stored("small", pattern);
@@ -186,7 +186,7 @@ TEST_F(EngineEncryptionTest, FlippedCiphertextByteIsRefused) {
   EXPECT_EQ(read_range("a", kSegment + 1, 10), "<refused>");
 }
 
-TEST_F(EngineEncryptionTest, UntouchedSegmentOfADamagedFileStillReads) {
+TEST_F(EngineEncryptionTest, UntouchedSegmentStillReads) {
   std::string body = random_bytes(2 * kSegment);
   stored("a", body);
   auto path = data_file("a");
@@ -206,7 +206,7 @@ TEST_F(EngineEncryptionTest, FlippedTagByteIsRefused) {
   EXPECT_EQ(read("a"), refused());
 }
 
-TEST_F(EngineEncryptionTest, EmptyObjectWithAlteredTagIsRefused) {
+TEST_F(EngineEncryptionTest, AlteredEmptyObjectIsRefused) {
   stored("empty", "");
   auto path = data_file("empty");
   std::string bytes = read_file(path);
@@ -239,7 +239,7 @@ TEST_F(EngineEncryptionTest, TruncatedLastSegmentIsRefused) {
   EXPECT_EQ(read("a"), refused());
 }
 
-TEST_F(EngineEncryptionTest, SegmentThatWasNotLastCannotEndTheObject) {
+TEST_F(EngineEncryptionTest, NonLastSegmentCannotEndObject) {
   // Both objects hold a first segment of the same plaintext length; a's
   // first segment was sealed as not last. Dropping the rest of a's file and
   // its size in the index would still need a segment sealed as last.
@@ -255,7 +255,7 @@ TEST_F(EngineEncryptionTest, SegmentThatWasNotLastCannotEndTheObject) {
   EXPECT_FALSE(opened->reader().read_at(0, kSegment));
 }
 
-TEST_F(EngineEncryptionTest, SwappedDataFilesBetweenObjectsAreRefused) {
+TEST_F(EngineEncryptionTest, SwappedDataFilesAreRefused) {
   stored("a", random_bytes(kSegment + 1));
   stored("b", random_bytes(kSegment + 1));
   auto path_a = data_file("a");
@@ -269,7 +269,7 @@ TEST_F(EngineEncryptionTest, SwappedDataFilesBetweenObjectsAreRefused) {
   EXPECT_EQ(read("b"), refused());
 }
 
-TEST_F(EngineEncryptionTest, UnknownMasterKeyIsRefusedWithItsReason) {
+TEST_F(EngineEncryptionTest, UnknownMasterKeyIsRefused) {
   std::string body = random_bytes(100);
   auto version = stored("a", body);
   engine_.reset();
@@ -284,7 +284,7 @@ TEST_F(EngineEncryptionTest, UnknownMasterKeyIsRefusedWithItsReason) {
   EXPECT_EQ(reader.error(), EncryptionError::kUnknownMasterKey);
 }
 
-TEST_F(EngineEncryptionTest, OtherKeyUnderTheSameIdIsRefusedAsWrongMasterKey) {
+TEST_F(EngineEncryptionTest, SameIdOtherKeyIsWrongKey) {
   auto version = stored("a", random_bytes(100));
   auto file = read_key_file(key_file());
   ASSERT_TRUE(file);
@@ -321,7 +321,7 @@ TEST_F(EngineEncryptionTest, KeyFileIsCreatedPrivate) {
   EXPECT_EQ(info.st_mode & 0777, 0600u);
 }
 
-TEST_F(EngineEncryptionTest, ReadableKeyFileStopsTheEngine) {
+TEST_F(EngineEncryptionTest, ReadableKeyFileStopsEngine) {
   engine_.reset();
   ASSERT_EQ(::chmod(key_file().c_str(), 0640), 0);
   EngineOptions options;
@@ -338,7 +338,7 @@ TEST_F(EngineEncryptionTest, MasterKeyFormatsAsRedacted) {
   EXPECT_EQ(fmt::format("{}", (*keys)->current().key), "[redacted]");
 }
 
-TEST_F(EngineEncryptionTest, ConfiguredKeyMustBe32BytesOfBase64) {
+TEST_F(EngineEncryptionTest, ConfiguredKeyMustBe32Bytes) {
   EXPECT_FALSE(MasterKeyRing::from_base64(Secret(base64_encode(random_bytes(16)))));
   EXPECT_FALSE(MasterKeyRing::from_base64(Secret("not base64!")));
 }
@@ -347,11 +347,12 @@ TEST_F(EngineEncryptionTest, ConfiguredKeyGetsAStableId) {
   std::string key = base64_encode(random_bytes(kMasterKeyBytes));
   auto first = MasterKeyRing::from_base64(Secret(key));
   auto second = MasterKeyRing::from_base64(Secret(key));
-  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(second);
   EXPECT_EQ((*first)->current().id, (*second)->current().id);
 }
 
-TEST_F(EngineEncryptionTest, ConfiguredKeyReadsBackAfterRestart) {
+TEST_F(EngineEncryptionTest, ConfiguredKeySurvivesRestart) {
   std::string key = base64_encode(random_bytes(kMasterKeyBytes));
   engine_.reset();
   engine_ = open_with_key(key);
@@ -364,7 +365,7 @@ TEST_F(EngineEncryptionTest, ConfiguredKeyReadsBackAfterRestart) {
 
 class EngineKeyRotationTest : public EngineEncryptionTest {};
 
-TEST_F(EngineKeyRotationTest, OldAndNewObjectsReadAfterRotation) {
+TEST_F(EngineKeyRotationTest, OldAndNewObjectsReadAfterRotate) {
   std::string old_body = random_bytes(kSegment + 3);
   stored("old", old_body);
   auto rotated = rotate_key_file(key_file(), *clock_);
@@ -379,7 +380,7 @@ TEST_F(EngineKeyRotationTest, OldAndNewObjectsReadAfterRotation) {
   EXPECT_EQ(counts[*rotated], 1u);
 }
 
-TEST_F(EngineKeyRotationTest, RewrapMovesEveryFileToTheCurrentKey) {
+TEST_F(EngineKeyRotationTest, RewrapMovesFilesToCurrentKey) {
   stored("a", random_bytes(kSegment * 2));
   stored("b", "");
   auto upload = engine_->create_upload(std::string(kBucket), "c", {});
@@ -401,7 +402,7 @@ TEST_F(EngineKeyRotationTest, RewrapMovesEveryFileToTheCurrentKey) {
   EXPECT_EQ(counts[*rotated], 3u);
 }
 
-TEST_F(EngineKeyRotationTest, OldKeyCanBeRemovedOnceRewrapped) {
+TEST_F(EngineKeyRotationTest, OldKeyRemovableAfterRewrap) {
   std::string body = random_bytes(kSegment + 3);
   stored("a", body);
   std::string old_id = engine_->master_keys().current().id;
@@ -415,7 +416,7 @@ TEST_F(EngineKeyRotationTest, OldKeyCanBeRemovedOnceRewrapped) {
   EXPECT_EQ(read("a"), body);
 }
 
-TEST_F(EngineKeyRotationTest, ReaderHoldingTheOldFileKeepsReadingDuringRewrap) {
+TEST_F(EngineKeyRotationTest, OpenReaderSurvivesRewrap) {
   std::string body = random_bytes(3 * kSegment);
   stored("a", body);
   auto opened = engine_->open_object(std::string(kBucket), "a", std::nullopt);
@@ -429,7 +430,7 @@ TEST_F(EngineKeyRotationTest, ReaderHoldingTheOldFileKeepsReadingDuringRewrap) {
   EXPECT_EQ(*piece, body.substr(2 * kSegment));
 }
 
-TEST_F(EngineKeyRotationTest, UnknownKeyIdRereadsTheKeyFile) {
+TEST_F(EngineKeyRotationTest, UnknownKeyIdRereadsKeyFile) {
   std::string body = random_bytes(10);
   // A second engine on the same folder stands for the running server, which
   // has not reread the key file since `satchel keys rotate` ran.
@@ -440,7 +441,7 @@ TEST_F(EngineKeyRotationTest, UnknownKeyIdRereadsTheKeyFile) {
   EXPECT_EQ(read("a"), body);
 }
 
-TEST_F(EngineKeyRotationTest, RewrapRemovesAFileItsDeleteRaced) {
+TEST_F(EngineKeyRotationTest, RewrapRemovesFileOfRacedDelete) {
   auto version = stored("a", "bytes");
   auto path = engine_->object_path(version.file_id);
   std::string bytes = read_file(path);
@@ -462,7 +463,7 @@ TEST_F(EngineKeyRotationTest, CurrentKeyCannotBeRemoved) {
   EXPECT_FALSE(remove_key_from_file(key_file(), current));
 }
 
-TEST_F(EngineKeyRotationTest, RemovedKeyLeavesItsFilesUnreadable) {
+TEST_F(EngineKeyRotationTest, RemovedKeyMakesFilesUnreadable) {
   stored("a", "bytes");
   std::string old_id = engine_->master_keys().current().id;
   ASSERT_TRUE(rotate_key_file(key_file(), *clock_));
