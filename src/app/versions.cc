@@ -59,6 +59,8 @@ nlohmann::json version_json(const meta::ObjectVersion& version) {
     json["etag"] = version.etag;
     json["content_type"] = version.content_type;
     if (version.sha256) json["sha256"] = *version.sha256;
+    json["tags"] = nlohmann::json::object();
+    for (const auto& [key, value] : version.tags) json["tags"][key] = value;
   }
   if (version.restored_from) json["restored_from"] = *version.restored_from;
   return json;

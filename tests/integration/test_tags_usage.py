@@ -107,6 +107,8 @@ def test_rewrite_replaces_tags(server):
     assert alice.upload("a.txt", b"2", "text/plain", tags={"stage": "final"})[2].status == 200
     assert alice.call("GET", "/v1/objects/a.txt").json()["tags"] == {"stage": "final"}
     assert listed(alice, "tag=stage:draft") == []
+    versions = alice.call("GET", "/v1/objects/a.txt/versions").json()["versions"]
+    assert [version["tags"] for version in versions] == [{"stage": "final"}, {"stage": "draft"}]
 
 
 @pytest.mark.parametrize("tags", [
