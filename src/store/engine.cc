@@ -38,6 +38,22 @@ void remove_leftover_temp_files(const std::filesystem::path& temp_dir) {
   if (removed > 0) obs::info("removed leftover temporary uploads", {{"count", removed}});
 }
 
+// A new key file would make every encrypted file unreadable, so a missing
+// key file is created only while no data file needs one.
+Expected<void, std::string> check_key_file_present(const std::filesystem::path& root,
+                                                   const std::filesystem::path& key_path) {
+  std::error_code error;
+  if (std::filesystem::exists(key_path, error)) return {};
+  size_t encrypted = 0;
+  for (const auto& [key_id, count] : data_files_by_key(root)) {
+    if (!key_id.empty()) encrypted += count;
+  }
+  if (encrypted == 0) return {};
+  return Unexpected(key_path.string() + " is missing but " + std::to_string(encrypted) +
+                    " data files are encrypted; restore the key file from a backup, or set "
+                    "store.master_key if the key came from there");
+}
+
 bool is_bucket_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
@@ -111,7 +127,10 @@ Expected<std::unique_ptr<Engine>, std::string> Engine::open(EngineOptions option
   }
   remove_leftover_temp_files(options.root / "tmp");
   if (!options.master_keys) {
-    auto keys = MasterKeyRing::from_file(options.root / "master-keys.json", *options.clock);
+    auto key_path = options.root / "master-keys.json";
+    auto missing = check_key_file_present(options.root, key_path);
+    if (!missing) return Unexpected(missing.error());
+    auto keys = MasterKeyRing::from_file(key_path, *options.clock);
     if (!keys) return Unexpected(keys.error());
     options.master_keys = std::move(*keys);
   }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -238,7 +239,8 @@ class Engine {
   // unchanged. Each file is copied with a new header and renamed over the
   // old one, so a reader that opened the old file keeps reading it. Safe
   // while requests run.
-  Expected<RewrapReport, StoreError> rewrap_data_keys();
+  // A stop request ends the pass early.
+  Expected<RewrapReport, StoreError> rewrap_data_keys(const std::stop_token& stop = {});
   MasterKeyRing& master_keys() { return *options_.master_keys; }
 
   // Bucket CORS configurations (engine_cors.cc). They are cached in memory,

@@ -93,12 +93,12 @@ std::map<std::string, size_t> data_files_by_key(const std::filesystem::path& roo
   return counts;
 }
 
-Expected<RewrapReport, StoreError> Engine::rewrap_data_keys() {
+Expected<RewrapReport, StoreError> Engine::rewrap_data_keys(const std::stop_token& stop) {
   MasterKey current = options_.master_keys->current();
   RewrapReport report;
   std::error_code error;
   for (std::filesystem::recursive_directory_iterator it(objects_dir_, error), end;
-       !error && it != end; it.increment(error)) {
+       !error && it != end && !stop.stop_requested(); it.increment(error)) {
     if (!it->is_regular_file(error)) continue;
     auto rewrapped = rewrap_file(it->path(), current);
     if (!rewrapped) {

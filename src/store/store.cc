@@ -78,7 +78,7 @@ void Store::follow_key_rotation(const std::stop_token& stop) {
     // under the old key publishes its file after the pass that saw it.
     bool more = false;
     if (rewrap) {
-      auto report = engine_->rewrap_data_keys();
+      auto report = engine_->rewrap_data_keys(stop);
       if (report && (report->rewrapped > 0 || report->failed > 0)) {
         obs::info("rewrapped data keys under the current master key",
                   {{"key_id", engine_->master_keys().current().id},

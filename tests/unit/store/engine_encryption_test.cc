@@ -332,6 +332,20 @@ TEST_F(EngineEncryptionTest, ReadableKeyFileStopsEngine) {
   EXPECT_NE(engine.error().find("chmod 600"), std::string::npos) << engine.error();
 }
 
+TEST_F(EngineEncryptionTest, MissingKeyFileStopsEngine) {
+  stored("a", "bytes");
+  engine_.reset();
+  std::filesystem::remove(key_file());
+  EngineOptions options;
+  options.root = dir_.path() / "store";
+  options.clock = clock_;
+  auto engine = Engine::open(options);
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().find("is missing but 1 data files are encrypted"), std::string::npos)
+      << engine.error();
+  EXPECT_FALSE(std::filesystem::exists(key_file()));
+}
+
 TEST_F(EngineEncryptionTest, MasterKeyFormatsAsRedacted) {
   auto keys = MasterKeyRing::from_file(key_file(), *clock_);
   ASSERT_TRUE(keys);
