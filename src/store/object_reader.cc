@@ -13,6 +13,9 @@ namespace satchel::store {
 namespace {
 
 constexpr size_t kPlainChunkBytes = 256 * 1024;
+// Segments read and verified per disk read, so a response is written in
+// chunks as large as for a plain file.
+constexpr uint64_t kMaxSegmentsPerRead = kPlainChunkBytes / kSegmentPlaintextBytes;
 
 // Reads exactly out.size() bytes at offset; fewer means the file is short.
 Expected<void, EncryptionError> read_exactly(int fd, std::string& out, uint64_t offset) {
@@ -42,7 +45,8 @@ ObjectReader::ObjectReader(ObjectReader&& other) noexcept
       cipher_(std::move(other.cipher_)),
       sealed_(std::move(other.sealed_)),
       plaintext_(std::move(other.plaintext_)),
-      loaded_segment_(std::exchange(other.loaded_segment_, std::nullopt)),
+      loaded_first_(other.loaded_first_),
+      loaded_count_(std::exchange(other.loaded_count_, 0)),
       failure_logged_(other.failure_logged_) {}
 
 ObjectReader& ObjectReader::operator=(ObjectReader&& other) noexcept {
@@ -54,7 +58,8 @@ ObjectReader& ObjectReader::operator=(ObjectReader&& other) noexcept {
     cipher_ = std::move(other.cipher_);
     sealed_ = std::move(other.sealed_);
     plaintext_ = std::move(other.plaintext_);
-    loaded_segment_ = std::exchange(other.loaded_segment_, std::nullopt);
+    loaded_first_ = other.loaded_first_;
+    loaded_count_ = std::exchange(other.loaded_count_, 0);
     failure_logged_ = other.failure_logged_;
   }
   return *this;
@@ -109,21 +114,39 @@ EncryptionError ObjectReader::fail(EncryptionError error, uint64_t segment) {
   return error;
 }
 
-Expected<void, EncryptionError> ObjectReader::load_segment(uint64_t index) {
-  if (loaded_segment_ == index) return {};
-  loaded_segment_.reset();
-  uint64_t plaintext_bytes = layout_.segment_plaintext_bytes(index);
-  sealed_.resize(static_cast<size_t>(plaintext_bytes) + kSegmentTagBytes);
+Expected<void, EncryptionError> ObjectReader::load_segments(uint64_t index, uint64_t count) {
+  loaded_count_ = 0;
+  uint64_t sealed_bytes = 0;
+  uint64_t plaintext_bytes = 0;
+  for (uint64_t i = index; i < index + count; ++i) {
+    sealed_bytes += layout_.segment_plaintext_bytes(i) + kSegmentTagBytes;
+    plaintext_bytes += layout_.segment_plaintext_bytes(i);
+  }
+  sealed_.resize(static_cast<size_t>(sealed_bytes));
   auto read = read_exactly(fd_, sealed_, layout_.segment_offset(index));
   if (!read) return Unexpected(fail(read.error(), index));
   plaintext_.resize(static_cast<size_t>(plaintext_bytes));
-  auto opened = cipher_->open(index, layout_.is_last(index), sealed_, plaintext_.data());
-  if (!opened) {
-    // Unverified bytes must not linger where a later call could return them.
-    std::fill(plaintext_.begin(), plaintext_.end(), '\0');
-    return Unexpected(fail(opened.error(), index));
+
+  size_t sealed_offset = 0;
+  size_t plaintext_offset = 0;
+  for (uint64_t i = index; i < index + count; ++i) {
+    size_t segment_bytes = static_cast<size_t>(layout_.segment_plaintext_bytes(i));
+    std::string_view sealed(sealed_.data() + sealed_offset, segment_bytes + kSegmentTagBytes);
+    auto opened =
+        cipher_->open(i, layout_.is_last(i), sealed, plaintext_.data() + plaintext_offset);
+    if (!opened) {
+      // Unverified bytes must not linger where a later call could return them.
+      std::fill(plaintext_.begin() + static_cast<std::ptrdiff_t>(plaintext_offset),
+                plaintext_.end(), '\0');
+      if (i == index) return Unexpected(fail(opened.error(), i));
+      break;
+    }
+    sealed_offset += sealed.size();
+    plaintext_offset += segment_bytes;
+    ++loaded_count_;
   }
-  loaded_segment_ = index;
+  loaded_first_ = index;
+  plaintext_.resize(plaintext_offset);
   return {};
 }
 
@@ -146,16 +169,21 @@ Expected<std::string_view, EncryptionError> ObjectReader::read_at(uint64_t posit
   if (!cipher_) return read_plain(position, max_bytes);
   if (position >= layout_.plaintext_bytes || max_bytes == 0) return std::string_view();
   uint64_t index = position / layout_.segment_bytes;
-  auto loaded = load_segment(index);
-  if (!loaded) return Unexpected(loaded.error());
-  size_t offset = static_cast<size_t>(position - index * layout_.segment_bytes);
+  if (index < loaded_first_ || index >= loaded_first_ + loaded_count_) {
+    uint64_t end = std::min(layout_.plaintext_bytes, position + max_bytes);
+    uint64_t last = (end - 1) / layout_.segment_bytes;
+    uint64_t count = std::min<uint64_t>(last - index + 1, kMaxSegmentsPerRead);
+    auto loaded = load_segments(index, count);
+    if (!loaded) return Unexpected(loaded.error());
+  }
+  size_t offset = static_cast<size_t>(position - loaded_first_ * layout_.segment_bytes);
   size_t count = static_cast<size_t>(std::min<uint64_t>(max_bytes, plaintext_.size() - offset));
   return std::string_view(plaintext_.data() + offset, count);
 }
 
 Expected<void, EncryptionError> ObjectReader::verify_empty() {
   if (!cipher_ || layout_.plaintext_bytes != 0) return {};
-  return load_segment(0);
+  return load_segments(0, 1);
 }
 
 }  // namespace satchel::store

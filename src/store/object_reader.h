@@ -42,7 +42,10 @@ class ObjectReader {
 
  private:
   ObjectReader(int fd, std::string file_id, uint64_t size);
-  Expected<void, EncryptionError> load_segment(uint64_t index);
+  // Reads and verifies up to count segments from index on. Keeps the
+  // verified ones before a segment that fails, and fails only when the
+  // first one does, so the failure surfaces at the read that reaches it.
+  Expected<void, EncryptionError> load_segments(uint64_t index, uint64_t count);
   Expected<std::string_view, EncryptionError> read_plain(uint64_t position, uint64_t max_bytes);
   EncryptionError fail(EncryptionError error, uint64_t segment);
 
@@ -50,9 +53,10 @@ class ObjectReader {
   std::string file_id_;
   SegmentLayout layout_;
   std::optional<SegmentCipher> cipher_;
-  std::string sealed_;     // the ciphertext of the segment being read
-  std::string plaintext_;  // its verified plaintext, or plain bytes read
-  std::optional<uint64_t> loaded_segment_;
+  std::string sealed_;         // the ciphertext of the segments being read
+  std::string plaintext_;      // their verified plaintext, or plain bytes read
+  uint64_t loaded_first_ = 0;  // the segments in plaintext_
+  uint64_t loaded_count_ = 0;
   bool failure_logged_ = false;
 };
 
