@@ -160,5 +160,33 @@ TEST_F(StoreEncryptionTest, UntamperedRangeStillReads) {
   EXPECT_EQ(response.body(), body.substr(0, kSegment));
 }
 
+Expected<std::unique_ptr<Store>, std::string> open_with_key(const std::filesystem::path& data_dir,
+                                                            boost::asio::thread_pool& pool,
+                                                            std::string base64_key) {
+  StoreOptions options;
+  options.data_dir = data_dir;
+  options.master_key = Secret(std::move(base64_key));
+  options.key_check_interval = std::chrono::seconds(0);
+  return Store::open(options, pool);
+}
+
+TEST(StoreMasterKey, ConfiguredKeyCreatesNoKeyFile) {
+  TempDir dir;
+  boost::asio::thread_pool pool(1);
+  auto store = open_with_key(dir.path(), pool, base64_encode(random_bytes(kMasterKeyBytes)));
+  ASSERT_TRUE(store) << store.error();
+  ASSERT_TRUE((*store)->engine().put("satchel", "a", "bytes"));
+  EXPECT_EQ(*(*store)->engine().read_object("satchel", "a", std::nullopt), "bytes");
+  EXPECT_FALSE(std::filesystem::exists(master_key_path(dir.path())));
+}
+
+TEST(StoreMasterKey, ShortConfiguredKeyStopsStore) {
+  TempDir dir;
+  boost::asio::thread_pool pool(1);
+  auto store = open_with_key(dir.path(), pool, base64_encode(random_bytes(16)));
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), "store.master_key must be base64 of 32 bytes");
+}
+
 }  // namespace
 }  // namespace satchel::store
