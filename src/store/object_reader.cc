@@ -152,15 +152,15 @@ Expected<void, EncryptionError> ObjectReader::load_segments(uint64_t index, uint
 
 Expected<std::string_view, EncryptionError> ObjectReader::read_plain(uint64_t position,
                                                                      uint64_t max_bytes) {
-  size_t wanted = static_cast<size_t>(std::min<uint64_t>(max_bytes, kPlainChunkBytes));
-  plaintext_.resize(wanted);
+  size_t requested = static_cast<size_t>(std::min<uint64_t>(max_bytes, kPlainChunkBytes));
+  plaintext_.resize(requested);
   ssize_t count;
   do {
-    count = ::pread(fd_, plaintext_.data(), wanted, static_cast<off_t>(position));
+    count = ::pread(fd_, plaintext_.data(), requested, static_cast<off_t>(position));
   } while (count < 0 && errno == EINTR);
   if (count < 0) return Unexpected(fail(EncryptionError::kIo, 0));
   // The file is shorter than the index records.
-  if (count == 0 && wanted > 0) return Unexpected(fail(EncryptionError::kWrongLength, 0));
+  if (count == 0 && requested > 0) return Unexpected(fail(EncryptionError::kWrongLength, 0));
   return std::string_view(plaintext_.data(), static_cast<size_t>(count));
 }
 
