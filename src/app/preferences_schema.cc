@@ -33,6 +33,45 @@ constexpr std::uintmax_t kMaxSchemaFileBytes = 1 << 20;
 // valijson recurses once per level and a worker thread's stack is finite.
 constexpr size_t kMaxDocumentDepth = 64;
 
+// Strings (values and member names) longer than this are rejected before
+// validation, because libstdc++'s std::regex, which valijson applies for
+// "pattern", recurses once per character: 30,000 characters overflowed a
+// worker thread's stack.
+constexpr size_t kMaxStringBytes = 1024;
+
+// Returns the JSON Pointer of the first string in value longer than
+// kMaxStringBytes, or nullopt when there is none. Recursion is bounded by
+// kMaxDocumentDepth, checked before.
+std::optional<std::string> overlong_string(const nlohmann::json& value, const std::string& path) {
+  auto escaped = [](std::string_view token) {
+    std::string out;
+    for (char c : token) {
+      if (c == '~') {
+        out += "~0";
+      } else if (c == '/') {
+        out += "~1";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  if (value.is_string()) {
+    if (value.get_ref<const std::string&>().size() > kMaxStringBytes) return path;
+  } else if (value.is_object()) {
+    for (const auto& [name, member] : value.items()) {
+      std::string member_path = path + "/" + escaped(name);
+      if (name.size() > kMaxStringBytes) return member_path;
+      if (auto found = overlong_string(member, member_path)) return found;
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (auto found = overlong_string(value[i], path + "/" + std::to_string(i))) return found;
+    }
+  }
+  return std::nullopt;
+}
+
 // Returns the deepest nesting of arrays and objects in JSON text, counting
 // only brackets outside strings.
 size_t nesting_depth(std::string_view text) {
@@ -217,6 +256,9 @@ std::vector<SchemaViolation> PreferencesSchema::validate(std::string_view docume
   }
   nlohmann::json parsed = nlohmann::json::parse(document, nullptr, false);
   if (parsed.is_discarded()) return {{"", "the document is not valid JSON"}};
+  if (auto path = overlong_string(parsed, "")) {
+    return {{*path, "the string is longer than " + std::to_string(kMaxStringBytes) + " bytes"}};
+  }
 
   // A Validator keeps a cache of compiled patterns, so each call makes its
   // own and the schema stays shared and read-only.

@@ -119,6 +119,16 @@ def test_missing_and_extra_properties_are_rejected(server):
     assert completed.json()["error"]["code"] == "schema_violation"
 
 
+def test_huge_string_gets_422_and_server_stays_up(server):
+    # A pattern over 30,000 characters once crashed the process in std::regex.
+    client = signed_in(server)
+    document = {**VALID, "time_zone": "A" * 60_000}
+    completed = client.upload("preferences.json", encode(document), "application/json")[2]
+    assert completed.status == 422, completed
+    assert completed.json()["error"]["path"] == "/time_zone"
+    assert request("GET", server.api + "/healthz").status == 200
+
+
 @pytest.mark.parametrize("data", [b"{not json", b'{"theme": "\xff\xfe"}', b"", b"[]"])
 def test_bytes_that_are_no_preferences_get_422(server, data):
     client = signed_in(server)

@@ -69,6 +69,25 @@ TEST(PreferencesSchema, RejectsLongTimeZone) {
   EXPECT_EQ(only_path(default_schema()->validate(document)), "/time_zone");
 }
 
+// A pattern applied to a very long string overflowed the stack inside
+// std::regex; such strings are rejected before any pattern runs.
+TEST(PreferencesSchema, RejectsHugeStringBeforePattern) {
+  std::string document = R"({"theme": "dark", "language": "en", "time_zone": ")" +
+                         std::string(100'000, 'A') + R"(", "email_notifications": true})";
+  EXPECT_EQ(only_path(default_schema()->validate(document)), "/time_zone");
+}
+
+TEST(PreferencesSchema, RejectsHugeMemberNameAndArrayString) {
+  auto schema = PreferencesSchema::parse(R"({"type": "object"})", "test");
+  ASSERT_TRUE(schema) << schema.error();
+  std::string name = std::string(1025, 'n');
+  EXPECT_EQ(only_path((*schema)->validate(R"({")" + name + R"(": 1})")), "/" + name);
+  std::string array = R"({"a/b": ["x", ")" + std::string(1025, 'y') + R"("]})";
+  EXPECT_EQ(only_path((*schema)->validate(array)), "/a~1b/1");
+  std::string fits = R"({"k": ")" + std::string(1024, 'z') + R"("})";
+  EXPECT_TRUE((*schema)->validate(fits).empty());
+}
+
 TEST(PreferencesSchema, ReportsEachMissingPropertyAtRoot) {
   auto violations = default_schema()->validate(R"({"theme": "dark"})");
   ASSERT_EQ(violations.size(), 3U);
