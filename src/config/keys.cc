@@ -235,8 +235,8 @@ std::vector<Key> build_keys() {
       [](auto& config) -> auto& { return config.server.max_connections; }));
   all.push_back(integer(
       "server.max_connections_per_client", "256", "connections", "",
-      "Open connections one client address may hold on each listener (0: no limit; raise it "
-      "behind a proxy, where every connection comes from the proxy's address)",
+      "Open connections one client address (IPv6: one /64) may hold on each listener; loopback "
+      "clients are not limited (0: no limit; raise it behind a remote proxy)",
       0, 1'000'000,
       [](auto& config) -> auto& { return config.server.max_connections_per_client; }));
   all.push_back(integer(

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/address.hpp>
 
@@ -44,6 +45,9 @@ struct Server::Session {
   beast::flat_buffer buffer;
   std::shared_ptr<obs::RequestContext> context = std::make_shared<obs::RequestContext>();
   std::string remote;
+  // The key the connection counts under in connections_per_client_, empty
+  // when it is not counted.
+  std::string client;
   bool idle = false;  // waiting for the next request header; only touched on the strand
 };
 
@@ -98,11 +102,22 @@ void Server::stop() {
   }
 }
 
-std::string_view Server::admission_limit(const std::string& remote) {
+std::string Server::client_key(const asio::ip::address& address) const {
+  if (address.is_loopback() && options_.exempt_loopback_clients) return {};
+  if (address.is_v6() && !address.to_v6().is_v4_mapped()) {
+    // One IPv6 client usually holds a whole /64.
+    auto bytes = address.to_v6().to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+  }
+  return address.to_string();
+}
+
+std::string_view Server::admission_limit(const std::string& client) {
   if (active_.load() >= options_.max_connections) return "max_connections";
-  if (options_.max_connections_per_client == 0) return {};
+  if (options_.max_connections_per_client == 0 || client.empty()) return {};
   std::lock_guard lock(sessions_mutex_);
-  auto counted = connections_per_client_.find(remote);
+  auto counted = connections_per_client_.find(client);
   if (counted != connections_per_client_.end() &&
       counted->second >= options_.max_connections_per_client) {
     return "max_connections_per_client";
@@ -121,7 +136,8 @@ asio::awaitable<void> Server::accept_loop() {
     boost::system::error_code endpoint_error;
     auto remote_endpoint = socket.remote_endpoint(endpoint_error);
     std::string remote = endpoint_error ? "unknown" : remote_endpoint.address().to_string();
-    if (std::string_view limit = admission_limit(remote); !limit.empty()) {
+    std::string client = endpoint_error ? remote : client_key(remote_endpoint.address());
+    if (std::string_view limit = admission_limit(client); !limit.empty()) {
       obs::catalog::http_rejected_connections().labels({options_.name}).increment();
       auto now = std::chrono::steady_clock::now();
       if (now - last_rejection_log_ >= kRejectionLogInterval) {
@@ -136,10 +152,11 @@ asio::awaitable<void> Server::accept_loop() {
     socket.set_option(tcp::no_delay(true), error);
     auto session = std::make_shared<Session>(std::move(socket), options_.tls.get());
     session->remote = std::move(remote);
+    session->client = std::move(client);
     {
       std::lock_guard lock(sessions_mutex_);
       sessions_.insert(session);
-      ++connections_per_client_[session->remote];
+      if (!session->client.empty()) ++connections_per_client_[session->client];
     }
     ++active_;
     obs::catalog::http_open_connections().labels({options_.name}).add(1);
@@ -174,7 +191,7 @@ asio::awaitable<void> Server::run_session(std::shared_ptr<Session> session) {
   {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(session);
-    auto counted = connections_per_client_.find(session->remote);
+    auto counted = connections_per_client_.find(session->client);
     if (counted != connections_per_client_.end() && --counted->second == 0) {
       connections_per_client_.erase(counted);
     }

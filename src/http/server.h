@@ -42,9 +42,13 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};   // keep-alive wait for the next request
   std::chrono::seconds write_timeout{60};  // per response write
   uint32_t max_connections = 4096;         // further connections are closed at once
-  // Open connections one client address may hold, so one client cannot take
-  // every slot of max_connections. 0: no per-client limit.
+  // Open connections one client address (an IPv6 client: its /64) may hold,
+  // so one client cannot take every slot of max_connections. 0: no limit.
   uint32_t max_connections_per_client = 256;
+  // Loopback clients are this machine's own processes, such as the API's
+  // client of the embedded store or a local proxy, so they are not limited
+  // per client by default.
+  bool exempt_loopback_clients = true;
   bool log_requests = true;  // one access log line per request
   // TLS for every connection when set; the handshake must finish within
   // request.read_timeout.
@@ -77,9 +81,12 @@ class Server {
  private:
   struct Session;
 
+  // Returns the key a connection from address counts under per client, or
+  // an empty string when it is exempt.
+  std::string client_key(const asio::ip::address& address) const;
   // Returns the name of the limit a new connection from remote would exceed,
   // or an empty view when it may be served.
-  std::string_view admission_limit(const std::string& remote);
+  std::string_view admission_limit(const std::string& client);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> run_session(std::shared_ptr<Session> session);
   asio::awaitable<bool> serve_one(Session& session);

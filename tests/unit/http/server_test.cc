@@ -136,7 +136,7 @@ std::optional<Status> get_from(tcp::socket& socket, asio::io_context& io, uint16
 }
 
 TEST_F(ServerTest, PerClientLimitClosesExtraConnections) {
-  start({.max_connections_per_client = 2}, echo_trace_handler());
+  start({.max_connections_per_client = 2, .exempt_loopback_clients = false}, echo_trace_handler());
   std::vector<tcp::socket> sockets;
   for (int i = 0; i < 4; ++i) sockets.emplace_back(io_);
 
@@ -152,6 +152,15 @@ TEST_F(ServerTest, PerClientLimitClosesExtraConnections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(get_from(sockets[2], io_, server_->port(), "127.0.0.1"), Status::ok);
+}
+
+TEST_F(ServerTest, LoopbackClientsAreExemptByDefault) {
+  start({.max_connections_per_client = 1}, echo_trace_handler());
+  std::vector<tcp::socket> sockets;
+  for (int i = 0; i < 3; ++i) sockets.emplace_back(io_);
+  for (auto& socket : sockets) {
+    EXPECT_EQ(get_from(socket, io_, server_->port(), "127.0.0.1"), Status::ok);
+  }
 }
 
 TEST_F(ServerTest, StopClosesIdleConnections) {
