@@ -23,7 +23,11 @@ int run_store_credentials(const std::filesystem::path& data_dir, const std::stri
     std::cerr << "satchel store credentials: " << credentials.error() << "\n";
     return 1;
   }
-  std::cout << "export AWS_ENDPOINT_URL='http://" << address->to_string() << "'\n"
+  // AWS CLI releases before 2.13 (Debian 12 ships 2.9) ignore AWS_ENDPOINT_URL and would send
+  // the signed request to AWS, so the output says to pass the endpoint explicitly.
+  std::cout << "# AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: run aws --endpoint-url "
+               "\"$AWS_ENDPOINT_URL\" ...\n"
+            << "export AWS_ENDPOINT_URL='http://" << address->to_string() << "'\n"
             << "export AWS_ACCESS_KEY_ID='" << credentials->admin.access_key_id << "'\n"
             << "export AWS_SECRET_ACCESS_KEY='" << credentials->admin.secret_access_key.reveal()
             << "'\n"
