@@ -131,6 +131,10 @@ Rejection thumbnail_rejection(media::ThumbnailError error) {
     case media::ThumbnailError::kTooManyPixels:
       return {http::Status::payload_too_large, "too_large",
               reason + ": at most " + std::to_string(media::kMaxSourcePixels) + " are accepted"};
+    case media::ThumbnailError::kBusy:
+      return {http::Status::service_unavailable, "media_busy",
+              reason + "; complete the upload again in a few seconds", nlohmann::json::object(),
+              false};
     case media::ThumbnailError::kEncodeFailed:
       break;
   }

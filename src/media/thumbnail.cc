@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <memory>
 #include <mutex>
@@ -66,8 +67,25 @@ std::string_view describe(ThumbnailError error) {
       return "the image has too many pixels";
     case ThumbnailError::kEncodeFailed:
       return "the thumbnail could not be encoded";
+    case ThumbnailError::kBusy:
+      return "another image is being processed";
   }
   return "unknown thumbnail error";
+}
+
+namespace {
+std::atomic<bool> decode_slot_taken{false};
+}  // namespace
+
+std::optional<DecodeSlot> DecodeSlot::try_acquire() {
+  if (decode_slot_taken.exchange(true)) return std::nullopt;
+  return DecodeSlot();
+}
+
+DecodeSlot::DecodeSlot(DecodeSlot&& other) noexcept : owned_(other.owned_) { other.owned_ = false; }
+
+DecodeSlot::~DecodeSlot() {
+  if (owned_) decode_slot_taken.store(false);
 }
 
 Expected<void, std::string> initialize_image_library(const char* program_name) {
@@ -80,6 +98,8 @@ Expected<void, std::string> initialize_image_library(const char* program_name) {
       return;
     }
     vips_cache_set_max(0);
+    // One thread per decode, so a thumbnail never takes both cores.
+    vips_concurrency_set(1);
     vips_block_untrusted_set(TRUE);
     g_log_set_handler("VIPS",
                       static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
@@ -108,6 +128,8 @@ Expected<Thumbnail, ThumbnailError> make_thumbnail(std::string_view image_bytes,
   uint64_t pixels =
       uint64_t(vips_image_get_width(header.get())) * uint64_t(vips_image_get_height(header.get()));
   if (pixels > kMaxSourcePixels) return Unexpected(ThumbnailError::kTooManyPixels);
+  auto slot = DecodeSlot::try_acquire();
+  if (!slot) return Unexpected(ThumbnailError::kBusy);
 
   // "fail_on=error" makes a truncated or corrupt file an error instead of a
   // partly grey picture. libvips does not write to the buffer.

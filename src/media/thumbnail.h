@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,23 @@ enum class ThumbnailError {
   kUndecodable,        // the bytes are damaged or not an image at all
   kTooManyPixels,      // over kMaxSourcePixels
   kEncodeFailed,       // libvips could not encode the result
+  kBusy,               // another image is being decoded; retry later
+};
+
+// The right to decode one image. One decode can need several hundred MB (a
+// progressive JPEG of kMaxSourcePixels keeps every coefficient in memory),
+// so the process decodes one image at a time.
+class DecodeSlot {
+ public:
+  // Returns the slot, or nullopt while another decode holds it.
+  static std::optional<DecodeSlot> try_acquire();
+  DecodeSlot(DecodeSlot&& other) noexcept;
+  DecodeSlot& operator=(DecodeSlot&&) = delete;
+  ~DecodeSlot();
+
+ private:
+  DecodeSlot() = default;
+  bool owned_ = true;
 };
 
 std::string_view describe(ThumbnailError error);
@@ -44,7 +62,8 @@ Expected<void, std::string> initialize_image_library(const char* program_name);
 // so the shorter side fits, then cropped around the centre, rotated upright
 // by the EXIF orientation, converted to sRGB, and saved with all metadata
 // stripped. Blocking and CPU-bound: call it on a worker thread. Thread-safe
-// after initialize_image_library.
+// after initialize_image_library. Fails with kBusy at once, without waiting,
+// while another call decodes.
 Expected<Thumbnail, ThumbnailError> make_thumbnail(std::string_view image_bytes,
                                                    int edge_pixels = kThumbnailEdgePixels);
 

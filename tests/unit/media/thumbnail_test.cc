@@ -94,6 +94,19 @@ TEST(Thumbnail, RejectsHugeDeclaredDimensions) {
   EXPECT_EQ(thumbnail.error(), ThumbnailError::kTooManyPixels);
 }
 
+TEST(Thumbnail, DecodesOneImageAtATime) {
+  std::string image = test_images::jpeg_with_gps(64, 64);
+  {
+    auto held = DecodeSlot::try_acquire();
+    ASSERT_TRUE(held.has_value());
+    EXPECT_FALSE(DecodeSlot::try_acquire().has_value());
+    auto thumbnail = make_thumbnail(image);
+    ASSERT_FALSE(thumbnail);
+    EXPECT_EQ(thumbnail.error(), ThumbnailError::kBusy);
+  }
+  EXPECT_TRUE(make_thumbnail(image).has_value());
+}
+
 }  // namespace
 }  // namespace satchel::media
 
