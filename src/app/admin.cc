@@ -140,8 +140,10 @@ Api::Reply Api::list_audit_events(http::Request& request) {
     co_return error_reply(request, http::Status::service_unavailable, "audit_unavailable",
                           "the audit log cannot be read now; retry later");
   }
+  // The store rejects a malformed cursor and filter values it cannot hold
+  // (such as a subject that is not UTF-8); its message names which.
   if (!page) {
-    co_return error_reply(request, http::Status::bad_request, "invalid_cursor",
+    co_return error_reply(request, http::Status::bad_request, "invalid_query",
                           page.error().message);
   }
   nlohmann::json events = nlohmann::json::array();

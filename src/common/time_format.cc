@@ -30,6 +30,11 @@ std::string format_with(SystemTime time, const char* pattern) {
 std::optional<SystemTime> from_fields(int year, int month, int day, int hour, int minute,
                                       int second) {
   using namespace std::chrono;
+  // SystemTime counts nanoseconds in 64 bits, which covers 1677-09-21 to
+  // 2262-04-11; whole years inside that span are accepted, so no date wraps.
+  constexpr int kFirstYear = 1678;
+  constexpr int kLastYear = 2261;
+  if (year < kFirstYear || year > kLastYear) return std::nullopt;
   year_month_day date{std::chrono::year(year), std::chrono::month(unsigned(month)),
                       std::chrono::day(unsigned(day))};
   if (!date.ok() || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
@@ -124,8 +129,6 @@ int64_t to_unix_seconds(SystemTime time) {
   return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
-SystemTime from_unix_seconds(int64_t seconds) {
-  return SystemTime(std::chrono::seconds(seconds));
-}
+SystemTime from_unix_seconds(int64_t seconds) { return SystemTime(std::chrono::seconds(seconds)); }
 
 }  // namespace satchel

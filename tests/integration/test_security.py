@@ -113,8 +113,11 @@ def test_audit_filters_and_pages(server, alice, admin):
     assert len(seen) == 6
     future = admin.call("GET", "/v1/admin/audit?since=2100-01-01T00:00:00Z")
     assert future.json()["events"] == []
-    bad = admin.call("GET", "/v1/admin/audit?since=yesterday")
-    assert bad.status == 400
+    for query in ("since=yesterday", "until=2262-04-12T00:00:00Z", "since=1600-01-01T00:00:00Z",
+                  "subject=%00", "cursor=!!!"):
+        bad = admin.call("GET", "/v1/admin/audit?" + query)
+        assert bad.status == 400, (query, bad)
+        assert bad.json()["error"]["code"] == "invalid_query", (query, bad)
 
 
 def test_audit_is_for_admins_of_the_same_tenant(server, alice):

@@ -34,5 +34,16 @@ TEST(TimeFormat, RoundTripsIso8601WithMilliseconds) {
   EXPECT_FALSE(parse_iso8601("2015-08-30T12:36:00+02:00").has_value());
 }
 
+TEST(TimeFormat, RejectsYearsOutsideTheClockRange) {
+  for (const char* text : {"2262-04-12T00:00:00Z", "9999-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
+                           "0000-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(parse_iso8601(text).has_value()) << text;
+  }
+  EXPECT_FALSE(parse_amz_date("99991231T000000Z").has_value());
+  auto last = parse_iso8601("2261-12-31T23:59:59Z");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(format_iso8601(*last), "2261-12-31T23:59:59.000Z");
+}
+
 }  // namespace
 }  // namespace satchel
