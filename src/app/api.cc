@@ -37,6 +37,10 @@ namespace {
 // User agents longer than this are cut in audit events.
 constexpr size_t kMaxAuditedUserAgentBytes = 256;
 
+// Rejected tokens from one client address that become audit events: 20 at
+// once, then one per second.
+constexpr policy::RateLimit kRejectedTokenAuditLimit{.burst = 20, .rate_per_second = 1};
+
 std::shared_ptr<obs::AuditLog> make_default_audit_log() {
   std::vector<std::shared_ptr<obs::AuditSink>> sinks;
   if (auto stdout_sink = obs::JsonLinesAuditSink::open("stdout")) {
@@ -70,6 +74,7 @@ Api::Api(ApiConfig config, Authenticator authenticator, meta::Repository& reposi
                                                           &policy::Policy::default_policy())),
       audit_(audit ? std::move(audit) : make_default_audit_log()),
       presign_limiter_(config_.presign_rate_limit, clock),
+      rejected_token_audit_limiter_(kRejectedTokenAuditLimit, clock),
       repository_(repository),
       store_(store),
       workers_(workers),
@@ -107,10 +112,12 @@ http::asio::awaitable<Expected<policy::Principal, Api::Generator>> Api::authenti
   if (principal) co_return std::move(*principal);
   // The tenant lets that tenant's admins see failed sign-ins against it. The
   // subject stays empty, because nothing about the caller was verified.
-  policy::Principal claimed;
-  claimed.tenant = principal.error().unverified_tenant;
-  audit(request, claimed.tenant.empty() ? nullptr : &claimed, "auth:token", "", false,
-        principal.error().reason);
+  if (rejected_token_audit_limiter_.acquire(request.remote_address()).allowed) {
+    policy::Principal claimed;
+    claimed.tenant = principal.error().unverified_tenant;
+    audit(request, claimed.tenant.empty() ? nullptr : &claimed, "auth:token", "", false,
+          principal.error().reason);
+  }
   co_return Unexpected(std::move(principal).error().reply);
 }
 

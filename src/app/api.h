@@ -173,6 +173,10 @@ class Api {
   std::shared_ptr<const policy::Policy> policy_;
   std::shared_ptr<obs::AuditLog> audit_;
   policy::RateLimiter presign_limiter_;
+  // Per client address: how many rejected tokens become audit events. Anyone
+  // can send tokens that name a tenant, so without a bound one client could
+  // flood that tenant's audit log. The token_rejections metric counts all.
+  policy::RateLimiter rejected_token_audit_limiter_;
   meta::Repository& repository_;
   StoreGateway& store_;
   boost::asio::thread_pool& workers_;

@@ -163,6 +163,18 @@ def test_sign_in_failure_audit_names_tenant(server, alice, admin):
     assert lines[-1]["tenant"] == ""
 
 
+def test_rejected_token_flood_is_bounded_in_the_audit_log(server, alice, admin):
+    header, payload, signature = alice.token.split(".")
+    forged = Client(server, f"{header}.{payload}.{signature[:-4]}AAAA")
+    for _ in range(100):
+        assert forged.call("GET", "/v1/objects").status == 401
+    listed = admin.call("GET", "/v1/admin/audit?action=auth:token&limit=200")
+    assert listed.status == 200, listed
+    # A burst of 20 per client address, plus the tokens the bucket regained
+    # while the loop ran.
+    assert 20 <= len(listed.json()["events"]) < 60, len(listed.json()["events"])
+
+
 def test_audit_events_survive_restart(tmp_path):
     data_dir = str(tmp_path)
     first = Server(data_dir=data_dir).start()
