@@ -39,28 +39,30 @@ constexpr size_t kMaxDocumentDepth = 64;
 // worker thread's stack.
 constexpr size_t kMaxStringBytes = 1024;
 
+// Appends "/" and token to a JSON Pointer, escaping "~" and "/" (RFC 6901).
+void append_pointer_token(std::string& pointer, std::string_view token) {
+  pointer += '/';
+  for (char c : token) {
+    if (c == '~') {
+      pointer += "~0";
+    } else if (c == '/') {
+      pointer += "~1";
+    } else {
+      pointer += c;
+    }
+  }
+}
+
 // Returns the JSON Pointer of the first string in value longer than
 // kMaxStringBytes, or nullopt when there is none. Recursion is bounded by
 // kMaxDocumentDepth, checked before.
 std::optional<std::string> overlong_string(const nlohmann::json& value, const std::string& path) {
-  auto escaped = [](std::string_view token) {
-    std::string out;
-    for (char c : token) {
-      if (c == '~') {
-        out += "~0";
-      } else if (c == '/') {
-        out += "~1";
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  };
   if (value.is_string()) {
     if (value.get_ref<const std::string&>().size() > kMaxStringBytes) return path;
   } else if (value.is_object()) {
     for (const auto& [name, member] : value.items()) {
-      std::string member_path = path + "/" + escaped(name);
+      std::string member_path = path;
+      append_pointer_token(member_path, name);
       if (name.size() > kMaxStringBytes) return member_path;
       if (auto found = overlong_string(member, member_path)) return found;
     }
@@ -139,16 +141,7 @@ std::string json_pointer(const std::vector<std::string>& context) {
     if (token.size() >= 2 && token.front() == '[' && token.back() == ']') {
       token = token.substr(1, token.size() - 2);
     }
-    pointer += '/';
-    for (char c : token) {
-      if (c == '~') {
-        pointer += "~0";
-      } else if (c == '/') {
-        pointer += "~1";
-      } else {
-        pointer += c;
-      }
-    }
+    append_pointer_token(pointer, token);
   }
   return pointer;
 }
