@@ -60,21 +60,6 @@ Expected<obs::AuditQuery, std::string> parse_audit_query(const http::QueryParams
   return query;
 }
 
-constexpr size_t kDefaultUsagePageSize = 100;
-
-// Reads the limit parameter of a usage listing. nullopt when it is not an
-// integer from 1 to meta::kMaxListLimit.
-std::optional<size_t> parse_usage_limit(const std::string* text) {
-  if (text == nullptr) return kDefaultUsagePageSize;
-  size_t value = 0;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc{} || end != text->data() + text->size() || value == 0 ||
-      value > meta::kMaxListLimit) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 }  // namespace
 
 Api::Reply Api::get_usage(http::Request& request) {
@@ -91,7 +76,7 @@ Api::Reply Api::get_usage(http::Request& request) {
 
   const std::string* prefix = http::find_param(*params, "prefix");
   const std::string* cursor = http::find_param(*params, "cursor");
-  auto limit = parse_usage_limit(http::find_param(*params, "limit"));
+  auto limit = parse_page_limit(http::find_param(*params, "limit"));
   if (!limit) {
     co_return error_reply(
         request, http::Status::bad_request, "invalid_limit",

@@ -1,5 +1,6 @@
 #include "app/handler_support.h"
 
+#include <charconv>
 #include <set>
 #include <vector>
 
@@ -71,10 +72,9 @@ http::asio::awaitable<Expected<policy::Principal, AuthRejection>> authenticate(
   auto principal = co_await authenticator(std::string(header.substr(kBearerPrefix.size())));
   if (!principal) {
     const AuthFailure& failure = principal.error();
-    co_return Unexpected(
-        AuthRejection{failure.reason, unauthorized_reply(request, failure.reason,
-                                                         failure.www_authenticate),
-                      failure.unverified_tenant});
+    co_return Unexpected(AuthRejection{
+        failure.reason, unauthorized_reply(request, failure.reason, failure.www_authenticate),
+        failure.unverified_tenant});
   }
   for (auto [part, what] : {std::pair{std::string_view(principal->tenant), "tenant claim"},
                             std::pair{std::string_view(principal->subject), "subject claim"}}) {
@@ -111,6 +111,17 @@ Expected<std::optional<std::string>, std::string> optional_string(const nlohmann
   if (it == object.end() || it->is_null()) return std::optional<std::string>{};
   if (!it->is_string()) return Unexpected(std::string(name) + " must be a string");
   return std::optional<std::string>(it->get<std::string>());
+}
+
+std::optional<size_t> parse_page_limit(const std::string* text) {
+  if (text == nullptr) return kDefaultPageSize;
+  size_t value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size() || value == 0 ||
+      value > meta::kMaxListLimit) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 Expected<meta::ObjectTags, std::string> optional_tags(const nlohmann::json& object) {

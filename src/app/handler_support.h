@@ -43,6 +43,13 @@ Expected<std::optional<std::string>, std::string> optional_string(const nlohmann
 // message of the 400 reply.
 Expected<meta::ObjectTags, std::string> optional_tags(const nlohmann::json& object);
 
+// The page size of a listing when the request names none.
+inline constexpr size_t kDefaultPageSize = 100;
+
+// Reads the limit parameter of a listing: kDefaultPageSize when text is null,
+// nullopt when it is not an integer from 1 to meta::kMaxListLimit.
+std::optional<size_t> parse_page_limit(const std::string* text);
+
 // The record as the API shows it, with "tags" always present (an empty
 // object when the record has none).
 nlohmann::json record_json(const meta::ObjectRecord& record);

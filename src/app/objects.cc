@@ -1,5 +1,4 @@
 // Listing, reading, downloading and deleting objects of the caller's space.
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "app/api.h"
@@ -15,19 +14,6 @@
 
 namespace satchel::app {
 namespace {
-
-constexpr size_t kDefaultListLimit = 100;
-
-std::optional<size_t> parse_limit(const std::string* text) {
-  if (!text) return kDefaultListLimit;
-  size_t value = 0;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc{} || end != text->data() + text->size() || value == 0 ||
-      value > meta::kMaxListLimit) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 // Reads every "tag=key:value" parameter of a listing. The key ends at the
 // first ':', so a value may contain ':' and a key may not. Errors are the
@@ -90,7 +76,7 @@ Api::Reply Api::list_objects(http::Request& request) {
   auto params = http::parse_query(request.raw_query());
   const std::string* prefix = http::find_param(*params, "prefix");
   const std::string* cursor = http::find_param(*params, "cursor");
-  auto limit = parse_limit(http::find_param(*params, "limit"));
+  auto limit = parse_page_limit(http::find_param(*params, "limit"));
   if (!limit) {
     co_return error_reply(
         request, http::Status::bad_request, "invalid_limit",

@@ -6,7 +6,6 @@
 // whose name ends in "/versions" stays reachable with its last slash
 // percent-encoded ("a%2Fversions"), because the suffix is matched before
 // decoding.
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "app/api.h"
@@ -21,7 +20,6 @@
 namespace satchel::app {
 namespace {
 
-constexpr size_t kDefaultVersionLimit = 100;
 constexpr std::string_view kVersionsSuffix = "/versions";
 constexpr std::string_view kRestoreSuffix = "/restore";
 
@@ -33,17 +31,6 @@ std::optional<std::string> name_before_suffix(std::string_view raw_path, const s
     return std::nullopt;
   }
   return name.substr(0, name.size() - suffix.size());
-}
-
-std::optional<size_t> parse_version_limit(const std::string* text) {
-  if (!text) return kDefaultVersionLimit;
-  size_t value = 0;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc{} || end != text->data() + text->size() || value == 0 ||
-      value > meta::kMaxListLimit) {
-    return std::nullopt;
-  }
-  return value;
 }
 
 nlohmann::json version_json(const meta::ObjectVersion& version) {
@@ -102,7 +89,7 @@ Api::Reply Api::list_versions(http::Request& request, std::string name) {
   }
   auto params = http::parse_query(request.raw_query());
   const std::string* cursor = http::find_param(*params, "cursor");
-  auto limit = parse_version_limit(http::find_param(*params, "limit"));
+  auto limit = parse_page_limit(http::find_param(*params, "limit"));
   if (!limit) {
     co_return error_reply(
         request, http::Status::bad_request, "invalid_limit",
