@@ -84,8 +84,8 @@ class Server {
   // Returns the key a connection from address counts under per client, or
   // an empty string when it is exempt.
   std::string client_key(const asio::ip::address& address) const;
-  // Returns the name of the limit a new connection from remote would exceed,
-  // or an empty view when it may be served.
+  // Returns the name of the limit a new connection counted under client would
+  // exceed, or an empty view when it may be served.
   std::string_view admission_limit(const std::string& client);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> run_session(std::shared_ptr<Session> session);
