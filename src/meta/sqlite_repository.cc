@@ -774,17 +774,10 @@ Expected<Page<SubjectUsage>, MetaError> SqliteRepository::list_usage(std::string
                                                                      std::string_view name_prefix,
                                                                      std::string_view cursor,
                                                                      std::size_t limit) {
-  if (!is_valid_utf8(name_prefix) || name_prefix.find('\0') != std::string_view::npos) {
-    return Unexpected(
-        make_error(MetaErrorCode::kInvalid, "the name prefix is not valid UTF-8 or contains NUL"));
-  }
-  std::string after_owner;
-  if (!cursor.empty()) {
-    auto decoded = decode_usage_cursor(cursor);
-    if (!decoded) return Unexpected(decoded.error());
-    after_owner = std::move(*decoded);
-  }
-  std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+  auto bounds = usage_page_bounds(name_prefix, cursor, limit);
+  if (!bounds) return Unexpected(bounds.error());
+  const std::string& after_owner = bounds->after_owner;
+  std::size_t page_size = bounds->page_size;
 
   auto reader = readers_->acquire();
   if (!reader) return Unexpected(reader.error());

@@ -1,8 +1,10 @@
 #include "meta/usage_cursor.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "common/encoding.h"
+#include "meta/repository.h"
 
 namespace satchel::meta {
 namespace {
@@ -25,6 +27,23 @@ Expected<std::string, MetaError> decode_usage_cursor(std::string_view cursor) {
         MetaError{MetaErrorCode::kInvalid, "the usage cursor is malformed", std::nullopt});
   }
   return text->substr(kUsageCursorPrefix.size());
+}
+
+Expected<UsagePageBounds, MetaError> usage_page_bounds(std::string_view name_prefix,
+                                                       std::string_view cursor, std::size_t limit) {
+  if (!is_valid_utf8(name_prefix) || name_prefix.find('\0') != std::string_view::npos) {
+    return Unexpected(MetaError{MetaErrorCode::kInvalid,
+                                "the name prefix is not valid UTF-8 or contains NUL",
+                                std::nullopt});
+  }
+  UsagePageBounds bounds;
+  if (!cursor.empty()) {
+    auto decoded = decode_usage_cursor(cursor);
+    if (!decoded) return Unexpected(decoded.error());
+    bounds.after_owner = std::move(*decoded);
+  }
+  bounds.page_size = std::clamp<std::size_t>(limit, 1, kMaxListLimit);
+  return bounds;
 }
 
 }  // namespace satchel::meta
