@@ -263,8 +263,9 @@ http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::get_range(
     co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied GET"});
   }
   if (status != 200 && status != 206) {
-    co_return Unexpected(StoreError{
-        StoreErrorCode::kProtocol, "the store answered GET with status " + std::to_string(status)});
+    co_return Unexpected(
+        StoreError{StoreErrorCode::kProtocol,
+                   "the store returned an unexpected status for GET: " + std::to_string(status)});
   }
   std::string body = std::move(response->body());
   // A store that ignores Range sends the whole object with 200.
@@ -291,8 +292,9 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::put_object(
     co_return Unexpected(StoreError{StoreErrorCode::kDenied, "the store denied PUT"});
   }
   if (status != 200) {
-    co_return Unexpected(StoreError{
-        StoreErrorCode::kProtocol, "the store answered PUT with status " + std::to_string(status)});
+    co_return Unexpected(
+        StoreError{StoreErrorCode::kProtocol,
+                   "the store returned an unexpected status for PUT: " + std::to_string(status)});
   }
   // As in copy_version, a HEAD of the new version reports its size and type.
   co_return co_await head_version(key, header_or_empty(*response, "x-amz-version-id"));

@@ -105,7 +105,7 @@ void Server::stop() {
 std::string Server::client_key(const asio::ip::address& address) const {
   if (address.is_loopback() && options_.exempt_loopback_clients) return {};
   if (address.is_v6() && !address.to_v6().is_v4_mapped()) {
-    // One IPv6 client usually holds a whole /64.
+    // One IPv6 client usually owns a whole /64 prefix.
     auto bytes = address.to_v6().to_bytes();
     std::fill(bytes.begin() + 8, bytes.end(), 0);
     return asio::ip::address_v6(bytes).to_string() + "/64";

@@ -31,7 +31,7 @@ enum class ThumbnailError {
 // so the process decodes one image at a time.
 class DecodeSlot {
  public:
-  // Returns the slot, or nullopt while another decode holds it.
+  // Returns the slot, or nullopt while another decode owns it.
   static std::optional<DecodeSlot> try_acquire();
   DecodeSlot(DecodeSlot&& other) noexcept;
   DecodeSlot& operator=(DecodeSlot&&) = delete;
