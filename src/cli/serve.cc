@@ -231,18 +231,20 @@ app::StoreCapabilities decide_store_capabilities(asio::io_context& io, app::S3Ga
                                                  const config::StoreConfig& store) {
   bool done = false;
   app::StoreCapabilities capabilities;
-  asio::co_spawn(io,
-                 app::probe_store_capabilities(gateway, capability_setting(store.conditional_writes),
-                                               capability_setting(store.checksums)),
-                 [&](std::exception_ptr error, app::StoreCapabilities probed) {
-                   done = true;
-                   if (error) {
-                     obs::error("store capability probe failed; conditional writes and "
-                                "checksums stay off");
-                     return;
-                   }
-                   capabilities = probed;
-                 });
+  asio::co_spawn(
+      io,
+      app::probe_store_capabilities(gateway, capability_setting(store.conditional_writes),
+                                    capability_setting(store.checksums)),
+      [&](std::exception_ptr error, app::StoreCapabilities probed) {
+        done = true;
+        if (error) {
+          obs::error(
+              "store capability probe failed; conditional writes and "
+              "checksums stay off");
+          return;
+        }
+        capabilities = probed;
+      });
   while (!done && io.run_one() > 0) {
   }
   if (io.stopped()) io.restart();
@@ -294,17 +296,17 @@ int run_serve(const config::Config& config) {
   std::string store_origin = config.store.endpoint;
   s3::Credentials api_credentials{config.store.access_key_id, config.store.secret_access_key, {}};
   if (config.store.embedded) {
-    store::StoreOptions store_options{.data_dir = config.data_dir,
-                                      .region = config.store.region,
-                                      .default_bucket = config.store.bucket,
-                                      .cors_allowed_origins = web_origins,
-                                      .max_object_bytes = config.store.max_object_bytes,
-                                      .max_upload_age = config.store.max_upload_age,
-                                      .stale_upload_sweep_interval =
-                                          config.store.stale_upload_sweep_interval,
-                                      .master_key = config.store.master_key,
-                                      .key_check_interval = config.store.key_check_interval,
-                                      .clock = clock};
+    store::StoreOptions store_options{
+        .data_dir = config.data_dir,
+        .region = config.store.region,
+        .default_bucket = config.store.bucket,
+        .cors_allowed_origins = web_origins,
+        .max_object_bytes = config.store.max_object_bytes,
+        .max_upload_age = config.store.max_upload_age,
+        .stale_upload_sweep_interval = config.store.stale_upload_sweep_interval,
+        .master_key = config.store.master_key,
+        .key_check_interval = config.store.key_check_interval,
+        .clock = clock};
     auto opened = store::Store::open(store_options, workers);
     if (!opened) return fail("cannot open the embedded store", opened.error());
     embedded_store = std::move(*opened);
@@ -392,8 +394,6 @@ int run_serve(const config::Config& config) {
     }
     store_server->start();
   }
-  (*gateway)->set_capabilities(decide_store_capabilities(io, **gateway, config.store));
-
   app::ApiConfig api_config{
       .presign_ttl = config.api.presign_ttl,
       .upload_ttl = config.api.upload_ttl,
@@ -436,6 +436,10 @@ int run_serve(const config::Config& config) {
   if (auto listening = api_server.listen(); !listening) {
     return fail("cannot start", listening.error());
   }
+  // The API binds its port before the probe, so the probe's own store
+  // connections cannot take that port as their ephemeral source port, and
+  // it accepts only after the capabilities are decided.
+  (*gateway)->set_capabilities(decide_store_capabilities(io, **gateway, config.store));
   api_server.start();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   drain_on_signal(io, signals, servers, config.server.shutdown_timeout, draining);
