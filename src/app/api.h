@@ -127,11 +127,13 @@ class Api {
   Reply tutorial_presign_download(http::Request& request);
   Reply list_audit_events(http::Request& request);
   Reply get_usage(http::Request& request);
-  // For a GET of a missing key: the 308 reply to send when a redirect of
+  // For a read of a missing key: the 308 reply to send when a redirect of
   // the key is active and the caller may read its new key, otherwise
-  // nullopt. Each redirect is logged and audited.
+  // nullopt. Each redirect is logged, audited and counted in the
+  // moved_key_requests metric under route.
   http::asio::awaitable<std::optional<Generator>> redirect_moved_key(
-      http::Request& request, const policy::Principal& principal, const std::string& old_key);
+      http::Request& request, const policy::Principal& principal, const std::string& old_key,
+      std::string_view route);
   Reply get_preferences_schema(http::Request& request);
 
   // The version complete commits once the content checks of upload_checks.cc

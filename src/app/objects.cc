@@ -10,6 +10,7 @@
 #include "http/offload.h"
 #include "http/url.h"
 #include "meta/object_tags.h"
+#include "obs/catalog.h"
 #include "obs/log.h"
 
 namespace satchel::app {
@@ -40,11 +41,13 @@ Expected<meta::ObjectTags, std::string> parse_tag_filter(const http::QueryParams
   return tags;
 }
 
-// The API path of a key's object, for the Location of a moved key, or
-// nullopt when key is not "{tenant}/{owner}/{name}" in tenant. The subject
-// parameter names the owner when it is not the caller.
-std::optional<std::string> object_location(std::string_view key, std::string_view tenant,
-                                           std::string_view caller) {
+// The owner and name of an object key "{tenant}/{owner}/{name}" in tenant,
+// or nullopt when key is not one.
+struct KeyParts {
+  std::string owner;
+  std::string name;
+};
+std::optional<KeyParts> split_object_key(std::string_view key, std::string_view tenant) {
   if (!key.starts_with(tenant) || key.size() <= tenant.size() || key[tenant.size()] != '/') {
     return std::nullopt;
   }
@@ -53,9 +56,14 @@ std::optional<std::string> object_location(std::string_view key, std::string_vie
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
     return std::nullopt;
   }
-  std::string_view owner = rest.substr(0, slash);
-  std::string location = "/v1/objects/" + uri_encode(rest.substr(slash + 1), true);
-  if (owner != caller) location += "?subject=" + uri_encode(owner);
+  return KeyParts{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
+}
+
+// The API path of an object, for the Location of a moved key. The subject
+// parameter names the owner when it is not the caller.
+std::string object_location(const KeyParts& parts, std::string_view caller) {
+  std::string location = "/v1/objects/" + uri_encode(parts.name, true);
+  if (parts.owner != caller) location += "?subject=" + uri_encode(parts.owner);
   return location;
 }
 
@@ -140,7 +148,7 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
   auto record = co_await http::offload(
       workers_, [&] { return repository_.get_object(principal->tenant, key); });
   if (!record && record.error().code == meta::MetaErrorCode::kNotFound) {
-    if (auto moved = co_await redirect_moved_key(request, *principal, key)) {
+    if (auto moved = co_await redirect_moved_key(request, *principal, key, "get_object")) {
       co_return std::move(*moved);
     }
   }
@@ -157,7 +165,8 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
 }
 
 http::asio::awaitable<std::optional<Api::Generator>> Api::redirect_moved_key(
-    http::Request& request, const policy::Principal& principal, const std::string& old_key) {
+    http::Request& request, const policy::Principal& principal, const std::string& old_key,
+    std::string_view route) {
   auto moved = co_await http::offload(
       workers_, [&] { return repository_.find_key_redirect(principal.tenant, old_key); });
   if (!moved) {
@@ -165,9 +174,8 @@ http::asio::awaitable<std::optional<Api::Generator>> Api::redirect_moved_key(
     co_return meta_error_reply(request, moved.error());
   }
   if (!moved->is_active(clock_.now())) co_return std::nullopt;
-  std::optional<std::string> location =
-      object_location(moved->new_key, principal.tenant, principal.subject);
-  if (!location) {
+  std::optional<KeyParts> target = split_object_key(moved->new_key, principal.tenant);
+  if (!target) {
     obs::warn("ignoring a key redirect whose new key is not an object key",
               {{"request_id", request.request_id()}, {"tenant", principal.tenant}});
     co_return std::nullopt;
@@ -177,22 +185,30 @@ http::asio::awaitable<std::optional<Api::Generator>> Api::redirect_moved_key(
   if (!policy_->evaluate(principal, {policy::Action::kObjectRead, moved->new_key, {}}).allowed) {
     co_return std::nullopt;
   }
+  std::string location = object_location(*target, principal.subject);
   std::string_view query = request.raw_query();
   if (auto params = http::parse_query(query); params && http::find_param(*params, "download")) {
-    *location += location->find('?') == std::string::npos ? "?" : "&";
-    *location += "download=" + uri_encode(*http::find_param(*params, "download"));
+    location += location.find('?') == std::string::npos ? "?" : "&";
+    location += "download=" + uri_encode(*http::find_param(*params, "download"));
   }
   obs::info("moved key redirected", {{"request_id", request.request_id()},
                                      {"tenant", principal.tenant},
                                      {"subject", principal.subject},
-                                     {"old_key", old_key}});
+                                     {"route", std::string(route)},
+                                     {"old_key", old_key},
+                                     {"new_key", moved->new_key}});
+  obs::catalog::moved_key_requests()
+      .labels({obs::catalog::tenant_label(principal.tenant), route})
+      .increment();
   audit(request, &principal, "object:read", old_key, true, "redirected to " + moved->new_key);
   co_return error_reply(request, http::Status::permanent_redirect, "moved",
                         "the object moved to a new name; follow the Location header",
-                        {{"location", *location},
+                        {{"location", location},
                          {"key", moved->new_key},
+                         {"name", target->name},
+                         {"subject", target->owner},
                          {"cut_over_at", format_iso8601(moved->cut_over_at)}},
-                        {{"Location", *location}, {"Cache-Control", "no-store"}});
+                        {{"Location", location}, {"Cache-Control", "no-store"}});
 }
 
 Api::Reply Api::create_download(http::Request& request) {
@@ -223,6 +239,11 @@ Api::Reply Api::create_download(http::Request& request) {
 
   auto record = co_await http::offload(
       workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  if (!record && record.error().code == meta::MetaErrorCode::kNotFound) {
+    if (auto moved = co_await redirect_moved_key(request, *principal, key, "create_download")) {
+      co_return std::move(*moved);
+    }
+  }
   if (!record) co_return meta_error_reply(request, record.error());
   // The URL names the committed version, so bytes from an upload that was
   // never completed, or lost a race, are never served.

@@ -76,6 +76,14 @@ CounterFamily& token_rejections() {
   return family;
 }
 
+CounterFamily& moved_key_requests() {
+  static auto& family = registry().counter(
+      "satchel_moved_key_requests_total",
+      "Requests for a moved key's old name answered with a redirect, by tenant and route.",
+      {"tenant", "route"});
+  return family;
+}
+
 CounterFamily& jwks_cache_events() {
   static auto& family =
       registry().counter("satchel_jwks_cache_events_total",
@@ -158,6 +166,7 @@ void register_all() {
   presigned_urls();
   presigned_upload_bytes();
   token_rejections();
+  moved_key_requests();
   jwks_cache_events();
   store_client_requests();
   store_client_duration();

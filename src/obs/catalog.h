@@ -36,6 +36,10 @@ CounterFamily& presigned_upload_bytes();
 // Bearer tokens rejected, by reason ("expired", "bad_signature", ...).
 CounterFamily& token_rejections();
 
+// Requests that named a moved key's old name and got a 308 reply, by tenant and
+// route ("get_object" or "create_download"), so teams can see who still uses old names.
+CounterFamily& moved_key_requests();
+
 // Token signing key cache events per configured issuer: "fetch",
 // "fetch_failure", "hit", "miss", "unknown_kid_refetch",
 // "refetch_suppressed" and "stale_lookup".
