@@ -217,8 +217,13 @@ http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::remove(const
 
 http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::copy_version(
     const std::string& key, const std::string& source_version_id) {
+  co_return co_await copy_from(key, source_version_id, key);
+}
+
+http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::copy_from(
+    const std::string& source_key, const std::string& source_version_id, const std::string& key) {
   // "/bucket/key?versionId=id" with the key and id percent-encoded.
-  std::string source = object_path(key) + "?versionId=" + uri_encode(source_version_id);
+  std::string source = object_path(source_key) + "?versionId=" + uri_encode(source_version_id);
   s3::Header copy_source{"x-amz-copy-source", source};
   auto response = co_await send_signed(http::Verb::put, object_path(key), "copy_object", "",
                                        std::span<const s3::Header>(&copy_source, 1));

@@ -44,6 +44,12 @@ class S3Gateway final : public StoreGateway {
   http::asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override;
   http::asio::awaitable<Expected<ObjectHead, StoreError>> copy_version(
       const std::string& key, const std::string& source_version_id) override;
+  // Copies version source_version_id of source_key to a new latest version
+  // of key inside the store (S3 CopyObject, user metadata copied), and
+  // returns the head of the copy. kNotFound when the source version does not
+  // exist.
+  http::asio::awaitable<Expected<ObjectHead, StoreError>> copy_from(
+      const std::string& source_key, const std::string& source_version_id, const std::string& key);
   http::asio::awaitable<Expected<std::string, StoreError>> get_range(const std::string& key,
                                                                      const std::string& version_id,
                                                                      uint64_t first_byte,

@@ -4,6 +4,7 @@
 
 #include "cli/config_flags.h"
 #include "cli/keys_command.h"
+#include "cli/migrate_command.h"
 #include "cli/migrate_db.h"
 #include "cli/options.h"
 #include "cli/policy_check.h"
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
   satchel::cli::KeysOptions keys_options;
   auto* master_keys_command = satchel::cli::add_keys_command(app, keys_options);
 
+  satchel::cli::MigrateOptions import_options;
+  auto* import_command = satchel::cli::add_migrate_command(app, import_options);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) {
@@ -105,6 +109,7 @@ int main(int argc, char** argv) {
     if (!config) return report_config_error("migrate-db", config.error());
     return satchel::cli::run_migrate_db(*config);
   }
+  if (import_command->parsed()) return satchel::cli::run_migrate(import_options);
   if (keys_command->parsed()) return satchel::cli::run_config_keys();
   if (token_command->parsed()) return satchel::cli::run_token(token);
   if (credentials_command->parsed()) {
