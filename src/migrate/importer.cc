@@ -86,7 +86,7 @@ asio::awaitable<ReportLine> Importer::import(const PlannedObject& planned, std::
     auto existing = co_await http::offload(
         workers_, [&] { return repository_.get_object(planned.tenant, planned.key); });
     if (existing) {
-      co_return attempt.line(Outcome::kFailed, "the target key already holds an object (revision " +
+      co_return attempt.line(Outcome::kFailed, "the target key already has an object (revision " +
                                                    std::to_string(existing->revision) +
                                                    "); it is not overwritten");
     }
