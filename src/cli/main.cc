@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/bucket_init.h"
 #include "cli/config_flags.h"
 #include "cli/keys_command.h"
 #include "cli/migrate_command.h"
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   satchel::cli::MigrateOptions import_options;
   auto* import_command = satchel::cli::add_migrate_command(app, import_options);
 
+  satchel::cli::BucketInitOptions bucket_init;
+  auto* bucket_init_command = satchel::cli::add_bucket_init_command(app, bucket_init);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) {
@@ -116,6 +120,7 @@ int main(int argc, char** argv) {
     return satchel::cli::run_store_credentials(store_data_dir, store_listen);
   }
   if (policy_check_command->parsed()) return satchel::cli::run_policy_check(policy_check);
+  if (bucket_init_command->parsed()) return satchel::cli::run_bucket_init(bucket_init);
   if (master_keys_command->parsed()) {
     return satchel::cli::run_keys(*master_keys_command, keys_options);
   }

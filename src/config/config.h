@@ -97,6 +97,19 @@ struct StoreConfig {
   // x-amz-checksum-sha256: kAuto probes the store at start-up.
   FeatureSetting conditional_writes = FeatureSetting::kAuto;
   FeatureSetting checksums = FeatureSetting::kAuto;
+  // Server-side encryption that presigned PUTs sign into their headers, so
+  // the store encrypts every upload: "" (none), "AES256" or "aws:kms".
+  std::string sse;
+  std::string sse_kms_key_id;  // with sse = "aws:kms"; empty: the account's default KMS key
+  // The default Object Lock retention `satchel bucket init --object-lock`
+  // sets: "" (none), "GOVERNANCE" or "COMPLIANCE", for this many days.
+  std::string default_retention_mode;
+  uint32_t default_retention_days = 0;
+};
+
+struct LifecycleConfig {
+  // Days a version is kept after a newer one replaces it; 0 keeps it forever.
+  uint32_t noncurrent_version_days = 0;
 };
 
 struct MetadataConfig {
@@ -122,6 +135,7 @@ struct Config {
   ServerConfig server;
   ApiSettings api;
   StoreConfig store;
+  LifecycleConfig lifecycle;
   MetadataConfig metadata;
   PolicyConfig policy;
   MetricsConfig metrics;

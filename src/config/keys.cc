@@ -347,8 +347,7 @@ std::vector<Key> build_keys() {
       "store.stale_upload_sweep_interval_seconds", "3600", "seconds", "",
       "Embedded store: how often stale multipart uploads are looked for (at start-up, then at "
       "most once per interval, when a multipart upload is created)",
-      1, kMaxInt,
-      [](auto& config) -> auto& { return config.store.stale_upload_sweep_interval; }));
+      1, kMaxInt, [](auto& config) -> auto& { return config.store.stale_upload_sweep_interval; }));
   all.push_back(secret(
       "store.master_key",
       "Embedded store: base64 of a 32-byte master key that wraps the data keys (empty: the key "
@@ -397,6 +396,38 @@ std::vector<Key> build_keys() {
       "Sign x-amz-checksum-sha256 into presigned PUTs that have a sha256 and compare it at "
       "complete: auto (probe the store at start-up), on or off",
       [](auto& config) -> auto& { return config.store.checksums; }));
+  all.push_back(choice(
+      "store.sse", "", "",
+      "Server-side encryption that presigned PUTs require, as a signed "
+      "x-amz-server-side-encryption header: \"\" (none), \"AES256\" or \"aws:kms\" (an external "
+      "store; the embedded store encrypts every object anyway)",
+      {"", "AES256", "aws:kms"}, [](const Config& config) { return config.store.sse; },
+      [](Config& config, const std::string& value) { config.store.sse = value; }));
+  all.push_back(text(
+      "store.sse_kms_key_id", "", "",
+      "KMS key id or ARN signed into presigned PUTs with store.sse = \"aws:kms\" (empty: the "
+      "store's default key)",
+      [](auto& config) -> auto& { return config.store.sse_kms_key_id; }));
+  all.push_back(choice(
+      "store.default_retention_mode", "", "",
+      "Default Object Lock retention that `satchel bucket init --object-lock` sets on the "
+      "bucket: \"\" (none), \"GOVERNANCE\" or \"COMPLIANCE\"",
+      {"", "GOVERNANCE", "COMPLIANCE"},
+      [](const Config& config) { return config.store.default_retention_mode; },
+      [](Config& config, const std::string& value) {
+        config.store.default_retention_mode = value;
+      }));
+  all.push_back(integer(
+      "store.default_retention_days", "0", "days", "",
+      "Days of the default Object Lock retention, with store.default_retention_mode", 0, 36500,
+      [](auto& config) -> auto& { return config.store.default_retention_days; }));
+
+  // [lifecycle]
+  all.push_back(integer(
+      "lifecycle.noncurrent_version_days", "0", "days", "",
+      "Days a version is kept after a newer one replaced it (0: forever); `satchel bucket init` "
+      "also sets it as the bucket's noncurrent version expiration",
+      0, 36500, [](auto& config) -> auto& { return config.lifecycle.noncurrent_version_days; }));
 
   // [metadata], [policy], [dev_provider], [metrics]
   Key metadata_url = secret(

@@ -202,6 +202,25 @@ Expected<void, std::string> check_external_store(const StoreConfig& store) {
   return {};
 }
 
+// Checks the settings that only make sense together: SSE-KMS needs an
+// external store, and a default retention needs both its mode and its days.
+Expected<void, std::string> check_encryption_and_retention(const StoreConfig& store) {
+  if (store.embedded && store.sse == "aws:kms") {
+    return Unexpected(
+        "store.sse = \"aws:kms\" needs an external store: the embedded store rejects SSE-KMS "
+        "and encrypts every object with its own keys; use \"AES256\" or \"\"");
+  }
+  if (!store.sse_kms_key_id.empty() && store.sse != "aws:kms") {
+    return Unexpected("store.sse_kms_key_id is set but store.sse is not \"aws:kms\"");
+  }
+  if (store.default_retention_mode.empty() != (store.default_retention_days == 0)) {
+    return Unexpected(
+        "store.default_retention_mode and store.default_retention_days must be set together "
+        "(a mode and a number of days above 0), or neither");
+  }
+  return {};
+}
+
 // Secrets from documentation and quick-start guides, which attackers try
 // first.
 constexpr std::string_view kWellKnownSecrets[] = {
@@ -311,6 +330,7 @@ Expected<void, std::string> check(const Config& config) {
   if (auto checked = check_tls("server.tls", config.server.tls); !checked) return checked;
   if (auto checked = check_tls("store.tls", config.store.tls); !checked) return checked;
   if (auto checked = check_external_store(config.store); !checked) return checked;
+  if (auto checked = check_encryption_and_retention(config.store); !checked) return checked;
   if (auto checked = check_readable("store.ca_file", config.store.ca_file); !checked) {
     return checked;
   }
