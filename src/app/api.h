@@ -135,6 +135,21 @@ class Api {
       http::Request& request, const policy::Principal& principal, const std::string& old_key,
       std::string_view route);
   Reply get_preferences_schema(http::Request& request);
+  // Reads tenant's object at key, and reports kNotFound once its expiry has passed, so that an
+  // expired object is not served even before the lifecycle sweeper deletes it.
+  http::asio::awaitable<Expected<meta::ObjectRecord, meta::MetaError>> find_unexpired_object(
+      const std::string& tenant, const std::string& key);
+  // The 403 reply to send when a retention rule of the policy requires key to be kept longer
+  // than lifetime, otherwise nullopt. The denial is audited.
+  std::optional<Generator> check_expiry_retention(http::Request& request,
+                                                  const policy::Principal& principal,
+                                                  const std::string& key,
+                                                  std::optional<std::chrono::seconds> lifetime);
+  // The 403 reply to send when a retention rule of the policy still protects record from
+  // deletion at now, otherwise nullopt. The denial is audited.
+  std::optional<Generator> check_retention(http::Request& request,
+                                           const policy::Principal& principal,
+                                           const meta::ObjectRecord& record);
 
   // The version complete commits once the content checks of upload_checks.cc
   // pass, with its checksum.

@@ -155,6 +155,8 @@ nlohmann::json record_json(const meta::ObjectRecord& record) {
       {"updated_at", format_iso8601(record.updated_at)},
   };
   if (record.sha256) json["sha256"] = *record.sha256;
+  json["expires_at"] = nullptr;
+  if (record.expires_at) json["expires_at"] = format_iso8601(*record.expires_at);
   json["tags"] = nlohmann::json::object();
   for (const auto& [key, value] : record.tags) json["tags"][key] = value;
   return json;

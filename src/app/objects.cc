@@ -110,6 +110,7 @@ Api::Reply Api::list_objects(http::Request& request) {
     co_return error_reply(request, http::Status::bad_request, "invalid_tag_filter", tags.error());
   }
   filter.tags = std::move(*tags);
+  filter.unexpired_at = clock_.now();
   std::string key_prefix = make_object_key(principal->tenant, *subject, prefix ? *prefix : "");
   auto decision = authorize(request, *principal, {policy::Action::kObjectList, key_prefix, {}});
   if (!decision) co_return std::move(decision).error();
@@ -145,8 +146,7 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
   auto decision = authorize(request, *principal, {policy::Action::kObjectRead, key, attributes});
   if (!decision) co_return std::move(decision).error();
 
-  auto record = co_await http::offload(
-      workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  auto record = co_await find_unexpired_object(principal->tenant, key);
   if (!record && record.error().code == meta::MetaErrorCode::kNotFound) {
     if (auto moved = co_await redirect_moved_key(request, *principal, key, "get_object")) {
       co_return std::move(*moved);
@@ -237,8 +237,7 @@ Api::Reply Api::create_download(http::Request& request) {
   auto decision = authorize(request, *principal, {policy::Action::kObjectRead, key, attributes});
   if (!decision) co_return std::move(decision).error();
 
-  auto record = co_await http::offload(
-      workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  auto record = co_await find_unexpired_object(principal->tenant, key);
   if (!record && record.error().code == meta::MetaErrorCode::kNotFound) {
     if (auto moved = co_await redirect_moved_key(request, *principal, key, "create_download")) {
       co_return std::move(*moved);
@@ -267,9 +266,11 @@ Api::Reply Api::delete_object(http::Request& request, const http::PathParams& pa
   auto decision = authorize(request, *principal, {policy::Action::kObjectDelete, key, {}});
   if (!decision) co_return std::move(decision).error();
 
-  auto record = co_await http::offload(
-      workers_, [&] { return repository_.get_object(principal->tenant, key); });
+  auto record = co_await find_unexpired_object(principal->tenant, key);
   if (!record) co_return meta_error_reply(request, record.error());
+  if (auto retained = check_retention(request, *principal, *record)) {
+    co_return std::move(*retained);
+  }
 
   // The store first: if it fails, the record stays and the delete can be
   // retried. The versioned bucket keeps the old bytes behind a delete marker.
@@ -290,6 +291,36 @@ Api::Reply Api::delete_object(http::Request& request, const http::PathParams& pa
                                {"revision", deleted->revision}});
   http::Response response{http::Status::no_content, 11};
   co_return http::respond(request, std::move(response));
+}
+
+http::asio::awaitable<Expected<meta::ObjectRecord, meta::MetaError>> Api::find_unexpired_object(
+    const std::string& tenant, const std::string& key) {
+  auto record =
+      co_await http::offload(workers_, [&] { return repository_.get_object(tenant, key); });
+  if (record && record->expires_at && *record->expires_at <= clock_.now()) {
+    co_return Unexpected(meta::MetaError{meta::MetaErrorCode::kNotFound,
+                                         "object " + key + " expired", std::nullopt});
+  }
+  co_return record;
+}
+
+std::optional<Api::Generator> Api::check_retention(http::Request& request,
+                                                   const policy::Principal& principal,
+                                                   const meta::ObjectRecord& record) {
+  auto rule = policy_->retention_for(record.tenant, record.owner, record.key);
+  if (!rule) return std::nullopt;
+  // The retention counts from the commit of the current version.
+  SystemTime retained_until = record.updated_at + rule->period;
+  if (clock_.now() >= retained_until) return std::nullopt;
+  std::string reason = "retention rule \"" + rule->id + "\" (line " + std::to_string(rule->line) +
+                       ") keeps the object until " + format_iso8601(retained_until);
+  audit(request, &principal, "object:delete", record.key, false, reason);
+  return error_reply(
+      request, http::Status::forbidden, "retention_required",
+      "the object cannot be deleted yet: " + reason,
+      {{"retained_until", format_iso8601(retained_until)},
+       {"retention_rule", rule->id},
+       {"retention_days", std::chrono::duration_cast<std::chrono::days>(rule->period).count()}});
 }
 
 }  // namespace satchel::app

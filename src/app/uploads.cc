@@ -78,7 +78,60 @@ struct UploadRequest {
   std::optional<std::string> if_match;
   bool if_none_match = false;
   meta::ObjectTags tags;
+  // The object's lifetime from expires_in, or its expiry from expires_at. At most one is set.
+  std::optional<std::chrono::seconds> expires_in;
+  std::optional<SystemTime> expires_at;
 };
+
+// The maximum lifetime an upload may request, whatever the policy allows, so that times stay
+// far from overflow: 100 years.
+constexpr std::chrono::seconds kMaxObjectLifetime = std::chrono::days(36500);
+
+// Reads expires_in (seconds) and expires_at (RFC 3339 UTC) into upload. Errors are the message
+// of the 400 reply.
+Expected<void, std::string> parse_expiry(const nlohmann::json& body, UploadRequest& upload) {
+  auto in = body.find("expires_in");
+  auto at = body.find("expires_at");
+  if (in != body.end() && at != body.end()) {
+    return Unexpected(std::string("give expires_in or expires_at, not both"));
+  }
+  if (in != body.end()) {
+    if (!in->is_number_integer() || in->get<int64_t>() < 1 ||
+        in->get<int64_t>() > kMaxObjectLifetime.count()) {
+      return Unexpected("expires_in must be an integer number of seconds from 1 to " +
+                        std::to_string(kMaxObjectLifetime.count()));
+    }
+    upload.expires_in = std::chrono::seconds(in->get<int64_t>());
+  }
+  if (at != body.end()) {
+    std::optional<SystemTime> time;
+    if (at->is_string()) time = parse_iso8601(at->get<std::string>());
+    if (!time) {
+      return Unexpected(
+          std::string("expires_at must be an RFC 3339 UTC time such as \"2026-01-31T12:00:00Z\""));
+    }
+    upload.expires_at = *time;
+  }
+  return {};
+}
+
+// The object's lifetime from now, rounded up to whole seconds, or nullopt when the upload
+// requests no expiry. Errors are the message of the 400 reply.
+Expected<std::optional<std::chrono::seconds>, std::string> object_lifetime(
+    const UploadRequest& upload, SystemTime now) {
+  if (upload.expires_in) return upload.expires_in;
+  if (!upload.expires_at) return std::optional<std::chrono::seconds>();
+  if (*upload.expires_at <= now) {
+    return Unexpected("expires_at " + format_iso8601(*upload.expires_at) +
+                      " is not in the future; the time now is " + format_iso8601(now));
+  }
+  auto lifetime = std::chrono::ceil<std::chrono::seconds>(*upload.expires_at - now);
+  if (lifetime > kMaxObjectLifetime) {
+    return Unexpected("expires_at must be at most " + std::to_string(kMaxObjectLifetime.count()) +
+                      " seconds from now");
+  }
+  return std::optional(lifetime);
+}
 
 Expected<UploadRequest, std::pair<http::Status, std::string>> parse_upload_request(
     const nlohmann::json& body, const ApiConfig& config) {
@@ -135,6 +188,7 @@ Expected<UploadRequest, std::pair<http::Status, std::string>> parse_upload_reque
   auto tags = optional_tags(body);
   if (!tags) return bad(tags.error());
   upload.tags = std::move(*tags);
+  if (auto expiry = parse_expiry(body, upload); !expiry) return bad(expiry.error());
   return upload;
 }
 
@@ -161,6 +215,22 @@ boost::asio::awaitable<bool> store_latest_is_committed(StoreGateway& store, std:
 
 }  // namespace
 
+std::optional<Api::Generator> Api::check_expiry_retention(
+    http::Request& request, const policy::Principal& principal, const std::string& key,
+    std::optional<std::chrono::seconds> lifetime) {
+  if (!lifetime) return std::nullopt;
+  auto rule = policy_->retention_for(principal.tenant, principal.subject, key);
+  if (!rule || *lifetime >= rule->period) return std::nullopt;
+  std::string reason = "retention rule \"" + rule->id + "\" (line " + std::to_string(rule->line) +
+                       ") keeps objects under this name for " +
+                       std::to_string(rule->period.count()) + " s, longer than the expiry of " +
+                       std::to_string(lifetime->count()) + " s";
+  audit(request, &principal, "object:write", key, false, reason);
+  return error_reply(request, http::Status::forbidden, "retention_required",
+                     "the expiry is shorter than the required retention: " + reason,
+                     {{"retention_rule", rule->id}, {"min_expiry_seconds", rule->period.count()}});
+}
+
 Api::Reply Api::create_upload(http::Request& request) {
   auto principal = co_await authenticate(request);
   if (!principal) co_return std::move(principal).error();
@@ -176,16 +246,26 @@ Api::Reply Api::create_upload(http::Request& request) {
                           upload.error().second);
   }
 
+  SystemTime now = clock_.now();
+  auto lifetime = object_lifetime(*upload, now);
+  if (!lifetime) {
+    co_return error_reply(request, http::Status::bad_request, "invalid_request", lifetime.error());
+  }
+
   if (auto limited = limit_presign(request, *principal)) co_return std::move(*limited);
   std::string key = make_object_key(principal->tenant, principal->subject, upload->name);
   policy::RequestAttributes attributes;
   attributes.content_type = upload->content_type;
   attributes.size_bytes = upload->size;
   attributes.url_ttl = config_.presign_ttl;
+  // The policy's max_expiry_seconds bounds the lifetime.
+  attributes.expiry = *lifetime;
   auto decision = authorize(request, *principal, {policy::Action::kObjectWrite, key, attributes});
   if (!decision) co_return std::move(decision).error();
+  if (auto too_short = check_expiry_retention(request, *principal, key, *lifetime)) {
+    co_return std::move(*too_short);
+  }
 
-  SystemTime now = clock_.now();
   meta::PendingUpload pending{
       .id = random_token(kUploadIdBytes),
       .tenant = principal->tenant,
@@ -201,14 +281,14 @@ Api::Reply Api::create_upload(http::Request& request) {
       .expires_at = now + config_.upload_ttl,
       .state = meta::UploadState::kPending,
       .tags = upload->tags,
+      .object_expires_at = *lifetime ? std::optional<SystemTime>(now + **lifetime) : std::nullopt,
   };
 
   // An ETag precondition becomes the revision the record must still have
   // when the upload completes.
   std::string committed_version_id;
   if (upload->if_match) {
-    auto current = co_await http::offload(
-        workers_, [&] { return repository_.get_object(principal->tenant, key); });
+    auto current = co_await find_unexpired_object(principal->tenant, key);
     if (!current) {
       if (current.error().code == meta::MetaErrorCode::kNotFound) {
         co_return error_reply(request, http::Status::precondition_failed, "precondition_failed",
@@ -246,6 +326,10 @@ Api::Reply Api::create_upload(http::Request& request) {
   reply["method"] = "PUT";
   reply["key"] = key;
   reply["name"] = upload->name;
+  reply["object_expires_at"] = nullptr;
+  if (pending.object_expires_at) {
+    reply["object_expires_at"] = format_iso8601(*pending.object_expires_at);
+  }
   audit(request, &*principal, "object:write", key, true, "upload presigned, " + decision->reason);
   obs::info("upload presigned", {{"request_id", request.request_id()},
                                  {"tenant", principal->tenant},

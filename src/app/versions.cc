@@ -50,6 +50,9 @@ nlohmann::json version_json(const meta::ObjectVersion& version) {
     for (const auto& [key, value] : version.tags) json["tags"][key] = value;
   }
   if (version.restored_from) json["restored_from"] = *version.restored_from;
+  // A purged version's bytes are gone from the store, so clients must not offer to restore it.
+  json["restorable"] = !version.deleted && !version.purged_at.has_value();
+  if (version.purged_at) json["purged_at"] = format_iso8601(*version.purged_at);
   return json;
 }
 
@@ -144,6 +147,13 @@ Api::Reply Api::restore_object(http::Request& request, std::string name) {
   if (source->deleted) {
     co_return error_reply(request, http::Status::bad_request, "invalid_request",
                           "version " + **version_id + " is a delete marker and has no bytes");
+  }
+  if (source->purged_at) {
+    co_return error_reply(
+        request, http::Status::conflict, "version_purged",
+        "version " + **version_id +
+            " was removed from the store by the noncurrent version retention at " +
+            format_iso8601(*source->purged_at) + " and cannot be restored");
   }
   policy::RequestAttributes attributes;
   attributes.content_type = source->content_type;

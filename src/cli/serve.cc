@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/api.h"
+#include "app/lifecycle_sweeper.h"
 #include "app/oidc_routes.h"
 #include "app/preferences_schema.h"
 #include "app/s3_gateway.h"
@@ -408,9 +409,9 @@ int run_serve(const config::Config& config) {
       .preferences_schema = *preferences_schema,
       .max_avatar_bytes = config.api.max_avatar_bytes,
       .keep_avatar_original = config.api.keep_avatar_original};
+  auto audit_log = app::make_database_audit_log(*repository, workers);
   app::Api api(api_config, count_authentications(app::make_authenticator(*tokens)), *repository,
-               **gateway, workers, *clock, *access_policy,
-               app::make_database_audit_log(*repository, workers));
+               **gateway, workers, *clock, *access_policy, audit_log);
   std::atomic<bool> draining{false};
   http::Router router;
   api.register_routes(router);
@@ -441,6 +442,20 @@ int run_serve(const config::Config& config) {
   // it accepts only after the capabilities are decided.
   (*gateway)->set_capabilities(decide_store_capabilities(io, **gateway, config.store));
   api_server.start();
+  // The sweeper reads across tenants through the unmetered database, which both back ends
+  // open with these queries.
+  meta::LifecycleIndex* lifecycle_index = meta::find_lifecycle_index(**database);
+  if (lifecycle_index == nullptr)
+    return fail("cannot start", "the metadata index has no lifecycle queries");
+  app::LifecycleSweeper sweeper(
+      {.enabled = config.lifecycle.enabled,
+       .sweep_interval = config.lifecycle.sweep_interval,
+       .batch_size = config.lifecycle.batch_size,
+       .pending_upload_max_age = config.lifecycle.pending_upload_max_age,
+       .noncurrent_version_days = config.lifecycle.noncurrent_version_days,
+       .noncurrent_version_max_count = config.lifecycle.noncurrent_version_max_count},
+      *repository, *lifecycle_index, **gateway, workers, *clock, *access_policy, audit_log);
+  sweeper.start(io.get_executor(), [&draining] { return draining.load(); });
   asio::signal_set signals(io, SIGINT, SIGTERM);
   drain_on_signal(io, signals, servers, config.server.shutdown_timeout, draining);
 

@@ -123,6 +123,18 @@ struct PolicyConfig {
   std::filesystem::path file;
 };
 
+// The lifecycle sweeper of the API (app/lifecycle_sweeper.h).
+struct LifecycleSettings {
+  bool enabled = true;
+  std::chrono::seconds sweep_interval{300};
+  size_t batch_size = 100;
+  std::chrono::seconds pending_upload_max_age{24 * 3600};
+  // 0 keeps noncurrent versions forever.
+  int64_t noncurrent_version_days = 0;
+  // 0 keeps every noncurrent version.
+  int64_t noncurrent_version_max_count = 0;
+};
+
 struct MetricsConfig {
   bool enabled = true;
   size_t max_tenants = 100;
@@ -138,6 +150,7 @@ struct Config {
   LifecycleConfig lifecycle;
   MetadataConfig metadata;
   PolicyConfig policy;
+  LifecycleSettings lifecycle;
   MetricsConfig metrics;
   // Unset: on exactly when no [[auth.issuers]] are configured.
   std::optional<bool> dev_provider;

@@ -439,6 +439,35 @@ std::vector<Key> build_keys() {
   all.push_back(path(
       "policy.file", "", "", "Access policy file (empty: the built-in policy)",
       [](auto& config) -> auto& { return config.policy.file; }));
+  all.push_back(boolean(
+      "lifecycle.enabled", "true", "",
+      "Run the lifecycle sweeper, which deletes expired objects, aborts stale uploads and "
+      "removes old noncurrent versions",
+      [](auto& config) -> auto& { return config.lifecycle.enabled; }));
+  all.push_back(integer(
+      "lifecycle.sweep_interval_seconds", "300", "seconds", "",
+      "Time from the end of one lifecycle sweep to the start of the next", 1, 30 * 86400,
+      [](auto& config) -> auto& { return config.lifecycle.sweep_interval; }));
+  all.push_back(integer(
+      "lifecycle.batch_size", "100", "objects", "",
+      "Most objects one sweep expires, and most uploads and versions it removes", 1, 1000,
+      [](auto& config) -> auto& { return config.lifecycle.batch_size; }));
+  all.push_back(integer(
+      "lifecycle.pending_upload_max_age_seconds", "86400", "seconds", "",
+      "Pending uploads older than this (and past their completion time) are aborted, and the "
+      "bytes they left in the store deleted",
+      60, kMaxInt, [](auto& config) -> auto& { return config.lifecycle.pending_upload_max_age; }));
+  all.push_back(integer(
+      "lifecycle.noncurrent_version_days", "0", "days", "",
+      "Delete a noncurrent version's bytes this many days after it became noncurrent (0: keep "
+      "forever)",
+      0, 36500, [](auto& config) -> auto& { return config.lifecycle.noncurrent_version_days; }));
+  all.push_back(integer(
+      "lifecycle.noncurrent_version_max_count", "0", "versions", "",
+      "Most noncurrent versions kept per object; the bytes of older ones are deleted (0: keep "
+      "all)",
+      0, 1000000,
+      [](auto& config) -> auto& { return config.lifecycle.noncurrent_version_max_count; }));
   Key dev_provider = make_key(
       "dev_provider.enabled", ValueType::kBoolean, "", "", "",
       "Serve the development OpenID provider under /oidc, which signs anyone in (default: on "

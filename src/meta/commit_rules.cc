@@ -82,6 +82,8 @@ ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRec
   record.revision = next_revision(current, last_revision);
   record.updated_at = floor_to_us(now);
   record.created_at = current.has_value() ? current->created_at : record.updated_at;
+  if (upload.object_expires_at.has_value())
+    record.expires_at = floor_to_us(*upload.object_expires_at);
   return record;
 }
 
@@ -151,6 +153,12 @@ Expected<void, MetaError> check_restore(const RestoreRequest& request, const Obj
                                              "restore",
                                              request.source_version_id)));
   }
+  if (source.purged_at.has_value()) {
+    return Unexpected(make_error(MetaErrorCode::kInvalid,
+                                 fmt::format("version {} was removed from the store by the "
+                                             "noncurrent version retention and cannot be restored",
+                                             request.source_version_id)));
+  }
   if (!request.expected_revision.has_value()) {
     if (!current.has_value()) return {};
     return Unexpected(make_error(MetaErrorCode::kConflict,
@@ -190,6 +198,31 @@ ObjectRecord build_restored_record(const RestoreRequest& request, const ObjectVe
   record.updated_at = floor_to_us(now);
   record.created_at = current.has_value() ? current->created_at : record.updated_at;
   return record;
+}
+
+Expected<ObjectRecord, MetaError> check_expiry_change(const std::optional<ObjectRecord>& current,
+                                                      std::string_view key,
+                                                      std::int64_t expected_revision) {
+  if (!current.has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("object {} not found", key)));
+  }
+  if (current->revision != expected_revision) {
+    return Unexpected(make_error(
+        MetaErrorCode::kConflict,
+        fmt::format("object is at revision {} but the expiry change expected revision {}",
+                    current->revision, expected_revision),
+        current));
+  }
+  return *current;
+}
+
+Expected<void, MetaError> check_purgeable(const ObjectVersion& version) {
+  if (!version.deleted) return {};
+  return Unexpected(
+      make_error(MetaErrorCode::kInvalid,
+                 fmt::format("revision {} of {} is a delete marker and has no bytes to purge",
+                             version.revision, version.key)));
 }
 
 }  // namespace satchel::meta

@@ -25,9 +25,9 @@ Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
 // key's history (0 when it has none).
 std::int64_t next_revision(const std::optional<ObjectRecord>& current, std::int64_t last_revision);
 
-// Builds the record that commit_upload() stores: identity and tags from the upload, content
-// from observed, the next revision, created_at kept from current, and updated_at = now rounded
-// down to the microsecond.
+// Builds the record that commit_upload() stores: identity, tags and expiry from the upload,
+// content from observed, the next revision, created_at kept from current, and updated_at = now
+// rounded down to the microsecond.
 ObjectRecord build_committed_record(const PendingUpload& upload, const ObjectRecord& observed,
                                     const std::optional<ObjectRecord>& current,
                                     std::int64_t last_revision, SystemTime now);
@@ -44,8 +44,8 @@ ObjectVersion delete_marker_entry(const ObjectRecord& record, std::string_view m
 Expected<void, MetaError> validate_restore_request(const RestoreRequest& request);
 
 // Checks the source entry and the object as it is now against the request: kInvalid for a
-// delete marker, kConflict (with current when it exists) when expected_revision no longer
-// holds.
+// delete marker or a purged version, kConflict (with current when it exists) when expected_revision
+// no longer holds.
 Expected<void, MetaError> check_restore(const RestoreRequest& request, const ObjectVersion& source,
                                         const std::optional<ObjectRecord>& current);
 
@@ -53,5 +53,15 @@ Expected<void, MetaError> check_restore(const RestoreRequest& request, const Obj
 ObjectRecord build_restored_record(const RestoreRequest& request, const ObjectVersion& source,
                                    const std::optional<ObjectRecord>& current,
                                    std::int64_t last_revision, SystemTime now);
+
+// Checks a change of an object's expiry against current, the object as it is now, and returns
+// a copy of it. kNotFound when it does not exist, and kConflict (with current) when it is no
+// longer at expected_revision.
+Expected<ObjectRecord, MetaError> check_expiry_change(const std::optional<ObjectRecord>& current,
+                                                      std::string_view key,
+                                                      std::int64_t expected_revision);
+
+// kInvalid for a delete marker, which has no bytes to purge.
+Expected<void, MetaError> check_purgeable(const ObjectVersion& version);
 
 }  // namespace satchel::meta

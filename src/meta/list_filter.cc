@@ -65,6 +65,9 @@ Expected<FilterParameters, MetaError> make_filter_parameters(const ObjectFilter&
     if (auto valid = validate_tag_filter(filter.tags); !valid) return Unexpected(valid.error());
     parameters.tags_json = encode_tags(filter.tags);
   }
+  if (filter.unexpired_at.has_value()) {
+    parameters.unexpired_at_us = to_unix_us(*filter.unexpired_at);
+  }
   return parameters;
 }
 

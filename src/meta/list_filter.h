@@ -25,6 +25,8 @@ struct FilterParameters {
   // The required tags as a JSON object in the tags column's encoding. An object matches when
   // its tags contain every member.
   std::optional<std::string> tags_json;
+  // An object matches when it has no expires_at_us or one after this.
+  std::optional<std::int64_t> unexpired_at_us;
 };
 
 // kInvalid when the content type is not "type/subtype" or "type/*", when text is not UTF-8

@@ -116,11 +116,22 @@ CREATE TABLE key_redirects (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 5: data lifecycle. An object's expiry and the expiry its upload requests, and when
+// the lifecycle sweeper removed a noncurrent version's bytes. The partial index lets the
+// sweeper find expired objects without reading the others, and the uploads index lets it find
+// stale pending uploads by age.
+constexpr std::string_view kSchemaVersion5 = R"sql(
+ALTER TABLE objects ADD COLUMN expires_at_us INTEGER;
+ALTER TABLE pending_uploads ADD COLUMN object_expires_at_us INTEGER;
+ALTER TABLE object_versions ADD COLUMN purged_at_us INTEGER;
+
+CREATE INDEX objects_expires_at ON objects (expires_at_us) WHERE expires_at_us IS NOT NULL;
+CREATE INDEX pending_uploads_state_created ON pending_uploads (state, created_at_us);
+)sql";
+
 constexpr std::array kSqliteMigrations{
-    Migration{1, kSchemaVersion1},
-    Migration{2, kSchemaVersion2},
-    Migration{3, kSchemaVersion3},
-    Migration{4, kSchemaVersion4},
+    Migration{1, kSchemaVersion1}, Migration{2, kSchemaVersion2}, Migration{3, kSchemaVersion3},
+    Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

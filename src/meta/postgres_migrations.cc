@@ -113,11 +113,19 @@ CREATE TABLE key_redirects (
 );
 )sql";
 
+// Version 5: data lifecycle, as in the SQLite schema.
+constexpr std::string_view kSchemaVersion5 = R"sql(
+ALTER TABLE objects ADD COLUMN expires_at_us bigint;
+ALTER TABLE pending_uploads ADD COLUMN object_expires_at_us bigint;
+ALTER TABLE object_versions ADD COLUMN purged_at_us bigint;
+
+CREATE INDEX objects_expires_at ON objects (expires_at_us) WHERE expires_at_us IS NOT NULL;
+CREATE INDEX pending_uploads_state_created ON pending_uploads (state, created_at_us);
+)sql";
+
 constexpr std::array kPostgresMigrations{
-    Migration{1, kSchemaVersion1},
-    Migration{2, kSchemaVersion2},
-    Migration{3, kSchemaVersion3},
-    Migration{4, kSchemaVersion4},
+    Migration{1, kSchemaVersion1}, Migration{2, kSchemaVersion2}, Migration{3, kSchemaVersion3},
+    Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5},
 };
 
 // The two-key advisory lock that serializes migrations. The two-key space is separate from the

@@ -11,6 +11,7 @@
 #include "meta/commit_rules.h"
 #include "meta/connection_pool.h"
 #include "meta/key_range.h"
+#include "meta/lifecycle_index.h"
 #include "meta/list_filter.h"
 #include "meta/object_tags.h"
 #include "meta/pg_connection.h"
@@ -26,74 +27,83 @@ namespace {
 // Every value is bound to a $n placeholder, and no SQL is ever built from values.
 constexpr std::string_view kSelectObject =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = $1 AND key = $2";
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = $1 AND key = $2";
 // created_at_us is left out of the update, so a replaced object keeps its creation time.
 constexpr std::string_view kUpsertObject =
     "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
-    "sha256, revision, created_at_us, updated_at_us, tags) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb) "
+    "sha256, revision, created_at_us, updated_at_us, tags, expires_at_us) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14) "
     "ON CONFLICT (tenant, key) DO UPDATE SET owner = excluded.owner, name = excluded.name, "
     "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
-    "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags";
+    "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags, "
+    "expires_at_us = excluded.expires_at_us";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = $1 AND key = $2";
 // The filter conditions of FilterParameters follow the key range and the limit: exact content
 // type, content type family, updated since, name search, required tags (a jsonb object the
-// object's tags must contain). A NULL parameter turns its condition off. lower() maps ASCII letters
-// only under the "C" collation, as SQLite's does.
+// object's tags must contain), unexpired at. A NULL parameter turns its condition off. lower() maps
+// ASCII letters only under the "C" collation, as SQLite's does.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = $1 AND key >= $2 AND key < $3 "
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = $1 AND key >= "
+    "$2 AND key < $3 "
     "AND ($5::text IS NULL OR lower(content_type COLLATE \"C\") = $5 "
     "OR substr(lower(content_type COLLATE \"C\"), 1, length($5) + 1) = $5 || ';') "
     "AND ($6::text IS NULL OR substr(lower(content_type COLLATE \"C\"), 1, length($6)) = $6) "
     "AND ($7::bigint IS NULL OR updated_at_us >= $7) "
     "AND ($8::text IS NULL OR strpos(lower(name COLLATE \"C\"), $8) > 0) "
     "AND ($9::jsonb IS NULL OR tags @> $9::jsonb) "
+    "AND ($10::bigint IS NULL OR expires_at_us IS NULL OR expires_at_us > $10) "
     "ORDER BY key LIMIT $4";
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = $1 AND key >= $2 "
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = $1 AND key >= "
+    "$2 "
     "AND ($4::text IS NULL OR lower(content_type COLLATE \"C\") = $4 "
     "OR substr(lower(content_type COLLATE \"C\"), 1, length($4) + 1) = $4 || ';') "
     "AND ($5::text IS NULL OR substr(lower(content_type COLLATE \"C\"), 1, length($5)) = $5) "
     "AND ($6::bigint IS NULL OR updated_at_us >= $6) "
     "AND ($7::text IS NULL OR strpos(lower(name COLLATE \"C\"), $7) > 0) "
     "AND ($8::jsonb IS NULL OR tags @> $8::jsonb) "
+    "AND ($9::bigint IS NULL OR expires_at_us IS NULL OR expires_at_us > $9) "
     "ORDER BY key LIMIT $3";
 
 constexpr std::string_view kInsertUpload =
     "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
-    "if_match_revision, if_none_match, created_at_us, expires_at_us, state, tags) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)";
+    "if_match_revision, if_none_match, created_at_us, expires_at_us, state, tags, "
+    "object_expires_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    "$14::jsonb, $15)";
 constexpr std::string_view kSelectUploadForUpdate =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads WHERE id = $1 "
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us FROM "
+    "pending_uploads WHERE id = $1 "
     "FOR UPDATE";
 constexpr std::string_view kSelectTenantUpload =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads "
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us FROM "
+    "pending_uploads "
     "WHERE id = $1 AND tenant = $2";
 constexpr std::string_view kSelectTenantUploadForUpdate =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads "
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us FROM "
+    "pending_uploads "
     "WHERE id = $1 AND tenant = $2 FOR UPDATE";
 constexpr std::string_view kUpdateUploadState =
     "UPDATE pending_uploads SET state = $1 WHERE id = $2";
 
 constexpr std::string_view kInsertVersion =
     "INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag, "
-    "content_type, sha256, committed_at_us, deleted, restored_from, tags) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)";
+    "content_type, sha256, committed_at_us, deleted, restored_from, tags, purged_at_us) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)";
 constexpr std::string_view kSelectLastRevision =
     "SELECT coalesce(max(revision), 0) FROM object_versions WHERE tenant = $1 AND key = $2";
 constexpr std::string_view kListVersions =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from, tags FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM object_versions "
     "WHERE tenant = $1 AND key = $2 AND revision < $3 ORDER BY revision DESC LIMIT $4";
 constexpr std::string_view kSelectVersionById =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from, tags FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM object_versions "
     "WHERE tenant = $1 AND key = $2 AND version_id = $3 ORDER BY revision DESC LIMIT 1";
 
 constexpr std::string_view kInsertAuditEvent =
@@ -127,6 +137,40 @@ constexpr std::string_view kSelectKeyRedirect =
     "SELECT tenant, old_key, new_key, cut_over_at_us, created_at_us FROM key_redirects "
     "WHERE tenant = $1 AND old_key = $2";
 
+// The lifecycle sweeper's queries, as in the SQLite back end, whose comments explain them.
+constexpr std::string_view kListExpiredObjects =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects "
+    "WHERE expires_at_us IS NOT NULL AND expires_at_us <= $1 "
+    "ORDER BY expires_at_us, tenant, key LIMIT $2";
+constexpr std::string_view kUpdateObjectExpiry =
+    "UPDATE objects SET expires_at_us = $1 WHERE tenant = $2 AND key = $3";
+constexpr std::string_view kListStaleUploads =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
+    "FROM pending_uploads WHERE state = 'pending' AND created_at_us < $1 "
+    "ORDER BY created_at_us, id LIMIT $2";
+constexpr std::string_view kListNoncurrentVersions =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM ("
+    "SELECT *, lag(committed_at_us) OVER newest_first AS noncurrent_since_us, "
+    "first_value(deleted) OVER newest_first AS key_deleted, "
+    "coalesce(sum(CASE WHEN NOT deleted AND purged_at_us IS NULL THEN 1 ELSE 0 END) OVER ("
+    "newest_first ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer_with_bytes "
+    "FROM object_versions WINDOW newest_first AS (PARTITION BY tenant, key ORDER BY revision DESC)"
+    ") AS history WHERE noncurrent_since_us IS NOT NULL AND NOT deleted "
+    "AND purged_at_us IS NULL AND version_id <> '' AND (tenant, key, revision) > ($1, $2, $3) "
+    "AND (($4::bigint IS NOT NULL AND noncurrent_since_us <= $4::bigint) "
+    "OR ($5::bigint IS NOT NULL "
+    "AND newer_with_bytes - (CASE WHEN key_deleted THEN 0 ELSE 1 END) >= $5::bigint)) "
+    "ORDER BY tenant, key, revision LIMIT $6";
+constexpr std::string_view kSelectVersionByRevisionForUpdate =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM object_versions "
+    "WHERE tenant = $1 AND key = $2 AND revision = $3 FOR UPDATE";
+constexpr std::string_view kUpdateVersionPurged =
+    "UPDATE object_versions SET purged_at_us = $1 WHERE tenant = $2 AND key = $3 AND revision = $4";
+
 // Serializes the writers of one object until their transaction ends. The lock is keyed by a
 // 64-bit hash of "{tenant}/{key}", so two keys share a lock only on a hash collision, which
 // makes them wait for each other but is otherwise harmless.
@@ -137,6 +181,16 @@ using PgPool = ConnectionPool<PgConnection>;
 MetaError make_error(MetaErrorCode code, std::string message,
                      std::optional<ObjectRecord> current = std::nullopt) {
   return MetaError{code, std::move(message), std::move(current)};
+}
+
+std::optional<std::int64_t> optional_unix_us(const std::optional<SystemTime>& time) {
+  if (!time) return std::nullopt;
+  return to_unix_us(*time);
+}
+
+std::optional<SystemTime> optional_time(std::optional<std::int64_t> unix_us) {
+  if (!unix_us) return std::nullopt;
+  return from_unix_us(*unix_us);
 }
 
 // Reads the columns in the order of kSelectObject.
@@ -157,6 +211,7 @@ Expected<ObjectRecord, MetaError> read_object(const PgResult& result, int row) {
   auto tags = decode_tags(result.text(row, 12));
   if (!tags) return Unexpected(tags.error());
   record.tags = std::move(*tags);
+  record.expires_at = optional_time(result.optional_int64(row, 13));
   return record;
 }
 
@@ -179,6 +234,7 @@ Expected<ObjectVersion, MetaError> read_version(const PgResult& result, int row)
   auto tags = decode_tags(result.text(row, 13));
   if (!tags) return Unexpected(tags.error());
   version.tags = std::move(*tags);
+  version.purged_at = optional_time(result.optional_int64(row, 14));
   return version;
 }
 
@@ -197,11 +253,6 @@ AuditRecord read_audit_record(const PgResult& result, int row) {
   record.client_address = result.text(row, 9);
   record.user_agent = result.text(row, 10);
   return record;
-}
-
-std::optional<std::int64_t> optional_unix_us(const std::optional<SystemTime>& time) {
-  if (!time) return std::nullopt;
-  return to_unix_us(*time);
 }
 
 // Reads the columns in the order of kSelectTenantUpload.
@@ -230,6 +281,7 @@ Expected<PendingUpload, MetaError> read_upload(const PgResult& result, int row) 
   auto tags = decode_tags(result.text(row, 13));
   if (!tags) return Unexpected(tags.error());
   upload.tags = std::move(*tags);
+  upload.object_expires_at = optional_time(result.optional_int64(row, 14));
   return upload;
 }
 
@@ -247,7 +299,8 @@ PgParams object_params(const ObjectRecord& record) {
       .int64(record.revision)
       .int64(to_unix_us(record.created_at))
       .int64(to_unix_us(record.updated_at))
-      .text(encode_tags(record.tags));
+      .text(encode_tags(record.tags))
+      .optional_int64(optional_unix_us(record.expires_at));
   return params;
 }
 
@@ -266,7 +319,8 @@ PgParams upload_params(const PendingUpload& upload) {
       .int64(to_unix_us(upload.created_at))
       .int64(to_unix_us(upload.expires_at))
       .text(upload_state_text(upload.state))
-      .text(encode_tags(upload.tags));
+      .text(encode_tags(upload.tags))
+      .optional_int64(optional_unix_us(upload.object_expires_at));
   return params;
 }
 
@@ -285,7 +339,8 @@ Expected<void, MetaError> insert_version(PgConnection& connection, const ObjectV
       .int64(to_unix_us(version.committed_at))
       .boolean(version.deleted)
       .optional_text(version.restored_from)
-      .text(encode_tags(version.tags));
+      .text(encode_tags(version.tags))
+      .optional_int64(optional_unix_us(version.purged_at));
   auto inserted = connection.execute(kInsertVersion, params);
   if (!inserted) return Unexpected(inserted.error());
   return {};
@@ -364,7 +419,7 @@ std::string postgres_lower_bound(std::string bound) {
   return bound;
 }
 
-class PostgresRepository final : public Repository {
+class PostgresRepository final : public Repository, public LifecycleIndex {
  public:
   explicit PostgresRepository(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
@@ -406,6 +461,21 @@ class PostgresRepository final : public Repository {
   Expected<KeyRedirect, MetaError> record_key_redirect(const KeyRedirect& redirect) override;
   Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
                                                      std::string_view old_key) override;
+
+  Expected<std::vector<ObjectRecord>, MetaError> list_expired_objects(SystemTime now,
+                                                                      std::size_t limit) override;
+  Expected<ObjectRecord, MetaError> set_object_expiry(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::optional<SystemTime> expires_at) override;
+  Expected<std::vector<PendingUpload>, MetaError> list_stale_uploads(SystemTime created_before,
+                                                                     std::size_t limit) override;
+  Expected<std::vector<ObjectVersion>, MetaError> list_noncurrent_versions(
+      const NoncurrentVersionRules& rules, const VersionPosition& after,
+      std::size_t limit) override;
+  Expected<ObjectVersion, MetaError> mark_version_purged(std::string_view tenant,
+                                                         std::string_view key,
+                                                         std::int64_t revision,
+                                                         SystemTime now) override;
 
  private:
   // Runs work, which reads without writing, on a pooled connection. The server may have closed
@@ -461,6 +531,7 @@ Expected<PendingUpload, MetaError> PostgresRepository::create_pending_upload(
   PendingUpload stored = upload;
   stored.created_at = floor_to_us(upload.created_at);
   stored.expires_at = floor_to_us(upload.expires_at);
+  if (upload.object_expires_at) stored.object_expires_at = floor_to_us(*upload.object_expires_at);
 
   return transact([&](PgConnection& connection) -> Expected<PendingUpload, MetaError> {
     auto inserted = connection.execute(kInsertUpload, upload_params(stored));
@@ -552,7 +623,8 @@ Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
       .optional_text(conditions->content_type_family)
       .optional_int64(conditions->updated_since_us)
       .optional_text(conditions->name_contains)
-      .optional_text(conditions->tags_json);
+      .optional_text(conditions->tags_json)
+      .optional_int64(conditions->unexpired_at_us);
 
   auto rows = read([&](PgConnection& connection) {
     return connection.execute(bounded ? kListObjectsInRange : kListObjectsFrom, params);
@@ -830,6 +902,111 @@ PgSessionSettings session_settings(const PostgresOptions& options) {
   return PgSessionSettings{.connect_timeout = options.connect_timeout,
                            .lock_timeout = options.lock_timeout,
                            .statement_timeout = options.statement_timeout};
+}
+
+Expected<std::vector<ObjectRecord>, MetaError> PostgresRepository::list_expired_objects(
+    SystemTime now, std::size_t limit) {
+  PgParams params;
+  params.int64(to_unix_us(now))
+      .int64(static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+  auto rows = read(
+      [&](PgConnection& connection) { return connection.execute(kListExpiredObjects, params); });
+  if (!rows) return Unexpected(rows.error());
+  std::vector<ObjectRecord> records;
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto record = read_object(*rows, row);
+    if (!record) return Unexpected(record.error());
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+Expected<ObjectRecord, MetaError> PostgresRepository::set_object_expiry(
+    std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+    std::optional<SystemTime> expires_at) {
+  return transact([&](PgConnection& connection) -> Expected<ObjectRecord, MetaError> {
+    if (auto locked = lock_object_key(connection, tenant, key); !locked) {
+      return Unexpected(locked.error());
+    }
+    auto current = select_object(connection, tenant, key);
+    if (!current) return Unexpected(current.error());
+    auto record = check_expiry_change(*current, key, expected_revision);
+    if (!record) return Unexpected(record.error());
+    record->expires_at = expires_at ? std::optional(floor_to_us(*expires_at)) : std::nullopt;
+    PgParams params;
+    params.optional_int64(optional_unix_us(record->expires_at)).text(tenant).text(key);
+    if (auto updated = connection.execute(kUpdateObjectExpiry, params); !updated) {
+      return Unexpected(updated.error());
+    }
+    return std::move(*record);
+  });
+}
+
+Expected<std::vector<PendingUpload>, MetaError> PostgresRepository::list_stale_uploads(
+    SystemTime created_before, std::size_t limit) {
+  PgParams params;
+  params.int64(to_unix_us(created_before))
+      .int64(static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+  auto rows =
+      read([&](PgConnection& connection) { return connection.execute(kListStaleUploads, params); });
+  if (!rows) return Unexpected(rows.error());
+  std::vector<PendingUpload> uploads;
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto upload = read_upload(*rows, row);
+    if (!upload) return Unexpected(upload.error());
+    uploads.push_back(std::move(*upload));
+  }
+  return uploads;
+}
+
+Expected<std::vector<ObjectVersion>, MetaError> PostgresRepository::list_noncurrent_versions(
+    const NoncurrentVersionRules& rules, const VersionPosition& after, std::size_t limit) {
+  PgParams params;
+  params.text(after.tenant)
+      .text(after.key)
+      .int64(after.revision)
+      .optional_int64(optional_unix_us(rules.noncurrent_before))
+      .optional_int64(rules.newer_noncurrent_at_least)
+      .int64(static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+  auto rows = read([&](PgConnection& connection) {
+    return connection.execute(kListNoncurrentVersions, params);
+  });
+  if (!rows) return Unexpected(rows.error());
+  std::vector<ObjectVersion> versions;
+  for (int row = 0; row < rows->rows(); ++row) {
+    auto version = read_version(*rows, row);
+    if (!version) return Unexpected(version.error());
+    versions.push_back(std::move(*version));
+  }
+  return versions;
+}
+
+Expected<ObjectVersion, MetaError> PostgresRepository::mark_version_purged(std::string_view tenant,
+                                                                           std::string_view key,
+                                                                           std::int64_t revision,
+                                                                           SystemTime now) {
+  return transact([&](PgConnection& connection) -> Expected<ObjectVersion, MetaError> {
+    auto selected = connection.execute(kSelectVersionByRevisionForUpdate,
+                                       PgParams().text(tenant).text(key).int64(revision));
+    if (!selected) return Unexpected(selected.error());
+    if (selected->rows() == 0) {
+      return Unexpected(make_error(MetaErrorCode::kNotFound,
+                                   fmt::format("revision {} of {} not found", revision, key)));
+    }
+    auto version = read_version(*selected, 0);
+    if (!version) return Unexpected(version.error());
+    if (auto purgeable = check_purgeable(*version); !purgeable) {
+      return Unexpected(purgeable.error());
+    }
+    if (version->purged_at.has_value()) return std::move(*version);
+    version->purged_at = floor_to_us(now);
+    PgParams params;
+    params.int64(to_unix_us(*version->purged_at)).text(tenant).text(key).int64(revision);
+    if (auto updated = connection.execute(kUpdateVersionPurged, params); !updated) {
+      return Unexpected(updated.error());
+    }
+    return std::move(*version);
+  });
 }
 
 }  // namespace

@@ -97,6 +97,9 @@ Expected<void, MetaError> validate_new_upload(const PendingUpload& upload) {
   if (upload.expires_at <= upload.created_at) {
     return invalid("expires_at is not after created_at");
   }
+  if (upload.object_expires_at.has_value() && *upload.object_expires_at <= upload.created_at) {
+    return invalid("object_expires_at is not after created_at");
+  }
   if (upload.state != UploadState::kPending) return invalid("a new upload must be pending");
   return validate_tags(upload.tags);
 }

@@ -41,6 +41,10 @@ struct ObjectRecord {
   SystemTime updated_at{};
   // The tags given when the upload started. A restore brings back the restored version's tags.
   ObjectTags tags;
+  // When the object expires: from this time on it is neither served nor listed, and the
+  // lifecycle sweeper deletes it. nullopt keeps it until someone deletes it. A restore gives
+  // the new version no expiry.
+  std::optional<SystemTime> expires_at;
 
   bool operator==(const ObjectRecord&) const = default;
 };
@@ -68,6 +72,9 @@ struct ObjectVersion {
   std::optional<std::string> restored_from;
   // The object's tags at this version. Empty for a delete.
   ObjectTags tags;
+  // When the lifecycle sweeper deleted this version's bytes from the store for good, so it can
+  // no longer be restored. nullopt while the store keeps them.
+  std::optional<SystemTime> purged_at;
 
   bool operator==(const ObjectVersion&) const = default;
 };
@@ -109,6 +116,9 @@ struct PendingUpload {
   UploadState state = UploadState::kPending;
   // The tags the committed object gets.
   ObjectTags tags;
+  // The expiry the committed object gets (ObjectRecord::expires_at), or nullopt for none. Not
+  // to be confused with expires_at, the end of the time to complete the upload.
+  std::optional<SystemTime> object_expires_at;
 
   bool operator==(const PendingUpload&) const = default;
 };
@@ -128,6 +138,8 @@ struct ObjectFilter {
   // Objects that carry every one of these tags with exactly this value. Keys and values are
   // compared byte for byte, so case matters. Empty matches every object.
   ObjectTags tags;
+  // Objects that have not expired at this time: no expires_at, or one after it.
+  std::optional<SystemTime> unexpired_at;
 
   bool operator==(const ObjectFilter&) const = default;
 };

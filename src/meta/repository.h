@@ -34,7 +34,7 @@ class Repository {
   //   - text that is not UTF-8 or contains NUL,
   //   - a size above INT64_MAX, or a sha256 other than 64 lower-case hex digits,
   //   - an if_match below 1, or if_match together with if_none_match,
-  //   - expires_at not after created_at, or a state other than kPending,
+  //   - expires_at or object_expires_at not after created_at, or a state other than kPending,
   //   - tags that fail validate_tags() (object_tags.h).
   virtual Expected<PendingUpload, MetaError> create_pending_upload(const PendingUpload& upload) = 0;
 

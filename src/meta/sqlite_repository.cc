@@ -17,6 +17,7 @@
 #include "meta/audit_cursor.h"
 #include "meta/commit_rules.h"
 #include "meta/key_range.h"
+#include "meta/lifecycle_index.h"
 #include "meta/list_filter.h"
 #include "meta/migrations.h"
 #include "meta/object_tags.h"
@@ -33,23 +34,25 @@ namespace {
 // Every value is bound to a ? placeholder, and no SQL is ever built from values.
 constexpr std::string_view kSelectObject =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = ? AND key = ?";
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = ? AND key = ?";
 // created_at_us is left out of the update, so a replaced object keeps its creation time.
 constexpr std::string_view kUpsertObject =
     "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
-    "sha256, revision, created_at_us, updated_at_us, tags) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "sha256, revision, created_at_us, updated_at_us, tags, expires_at_us) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (tenant, key) DO UPDATE SET owner = excluded.owner, name = excluded.name, "
     "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
-    "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags";
+    "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags, "
+    "expires_at_us = excluded.expires_at_us";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = ? AND key = ?";
 // The filter conditions of FilterParameters: ?5 exact content type, ?6 content type family,
 // ?7 updated since, ?8 name search, ?9 required tags (no member of ?9 may be missing from the
-// object's tags). A NULL parameter turns its condition off.
+// object's tags), ?10 unexpired at. A NULL parameter turns its condition off.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = ?1 AND key >= ?2 AND key < ?3 "
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = ?1 AND key >= "
+    "?2 AND key < ?3 "
     "AND (?5 IS NULL OR lower(content_type) = ?5 "
     "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
     "AND (?6 IS NULL OR substr(lower(content_type), 1, length(?6)) = ?6) "
@@ -58,11 +61,13 @@ constexpr std::string_view kListObjectsInRange =
     "AND (?9 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?9) AS wanted WHERE NOT EXISTS ("
     "SELECT 1 FROM json_each(objects.tags) AS have "
     "WHERE have.key = wanted.key AND have.value = wanted.value))) "
+    "AND (?10 IS NULL OR expires_at_us IS NULL OR expires_at_us > ?10) "
     "ORDER BY key LIMIT ?4";
 // The same without an upper bound. ?3 is not used, and binding it is harmless.
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags FROM objects WHERE tenant = ?1 AND key >= ?2 "
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = ?1 AND key >= "
+    "?2 "
     "AND (?5 IS NULL OR lower(content_type) = ?5 "
     "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
     "AND (?6 IS NULL OR substr(lower(content_type), 1, length(?6)) = ?6) "
@@ -71,34 +76,37 @@ constexpr std::string_view kListObjectsFrom =
     "AND (?9 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?9) AS wanted WHERE NOT EXISTS ("
     "SELECT 1 FROM json_each(objects.tags) AS have "
     "WHERE have.key = wanted.key AND have.value = wanted.value))) "
+    "AND (?10 IS NULL OR expires_at_us IS NULL OR expires_at_us > ?10) "
     "ORDER BY key LIMIT ?4";
 
 constexpr std::string_view kInsertUpload =
     "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
-    "if_match_revision, if_none_match, created_at_us, expires_at_us, state, tags) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "if_match_revision, if_none_match, created_at_us, expires_at_us, state, tags, "
+    "object_expires_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kSelectUpload =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads WHERE id = ?";
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us FROM "
+    "pending_uploads WHERE id = ?";
 constexpr std::string_view kSelectTenantUpload =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
-    "if_none_match, created_at_us, expires_at_us, state, tags FROM pending_uploads "
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us FROM "
+    "pending_uploads "
     "WHERE id = ? AND tenant = ?";
 constexpr std::string_view kUpdateUploadState = "UPDATE pending_uploads SET state = ? WHERE id = ?";
 
 constexpr std::string_view kInsertVersion =
     "INSERT INTO object_versions (tenant, key, revision, owner, name, version_id, size, etag, "
-    "content_type, sha256, committed_at_us, deleted, restored_from, tags) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "content_type, sha256, committed_at_us, deleted, restored_from, tags, purged_at_us) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kSelectLastRevision =
     "SELECT coalesce(max(revision), 0) FROM object_versions WHERE tenant = ? AND key = ?";
 constexpr std::string_view kListVersions =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from, tags FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM object_versions "
     "WHERE tenant = ? AND key = ? AND revision < ? ORDER BY revision DESC LIMIT ?";
 constexpr std::string_view kSelectVersionById =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
-    "committed_at_us, deleted, restored_from, tags FROM object_versions "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM object_versions "
     "WHERE tenant = ? AND key = ? AND version_id = ? ORDER BY revision DESC LIMIT 1";
 
 constexpr std::string_view kInsertAuditEvent =
@@ -129,11 +137,60 @@ constexpr std::string_view kSelectKeyRedirect =
     "SELECT tenant, old_key, new_key, cut_over_at_us, created_at_us FROM key_redirects "
     "WHERE tenant = ? AND old_key = ?";
 
+// The lifecycle sweeper's queries (lifecycle_index.h).
+constexpr std::string_view kListExpiredObjects =
+    "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
+    "created_at_us, updated_at_us, tags, expires_at_us FROM objects "
+    "WHERE expires_at_us IS NOT NULL AND expires_at_us <= ? "
+    "ORDER BY expires_at_us, tenant, key LIMIT ?";
+constexpr std::string_view kUpdateObjectExpiry =
+    "UPDATE objects SET expires_at_us = ? WHERE tenant = ? AND key = ?";
+constexpr std::string_view kListStaleUploads =
+    "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
+    "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
+    "FROM pending_uploads WHERE state = 'pending' AND created_at_us < ? "
+    "ORDER BY created_at_us, id LIMIT ?";
+// newest_first orders each key's history newest first, so lag() reads the time of the next
+// newer entry (when the entry became noncurrent) and first_value() whether the key's newest
+// entry is a delete marker. newer_with_bytes counts the newer entries whose bytes the store
+// keeps. Unless the key is deleted, the newest of those is the current object, so it is
+// subtracted to count newer noncurrent versions. ?1..?3 is the position to continue after, ?4
+// the noncurrent_before time and ?5 the newer noncurrent count, each NULL when unset.
+constexpr std::string_view kListNoncurrentVersions =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM ("
+    "SELECT *, lag(committed_at_us) OVER newest_first AS noncurrent_since_us, "
+    "first_value(deleted) OVER newest_first AS key_deleted, "
+    "coalesce(sum(CASE WHEN deleted = 0 AND purged_at_us IS NULL THEN 1 ELSE 0 END) OVER ("
+    "newest_first ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer_with_bytes "
+    "FROM object_versions WINDOW newest_first AS (PARTITION BY tenant, key ORDER BY revision DESC)"
+    ") WHERE noncurrent_since_us IS NOT NULL AND deleted = 0 AND purged_at_us IS NULL "
+    "AND version_id <> '' AND (tenant, key, revision) > (?1, ?2, ?3) "
+    "AND ((?4 IS NOT NULL AND noncurrent_since_us <= ?4) "
+    "OR (?5 IS NOT NULL AND newer_with_bytes - (1 - key_deleted) >= ?5)) "
+    "ORDER BY tenant, key, revision LIMIT ?6";
+constexpr std::string_view kSelectVersionByRevision =
+    "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
+    "committed_at_us, deleted, restored_from, tags, purged_at_us FROM object_versions "
+    "WHERE tenant = ? AND key = ? AND revision = ?";
+constexpr std::string_view kUpdateVersionPurged =
+    "UPDATE object_versions SET purged_at_us = ? WHERE tenant = ? AND key = ? AND revision = ?";
+
 constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 
 MetaError make_error(MetaErrorCode code, std::string message,
                      std::optional<ObjectRecord> current = std::nullopt) {
   return MetaError{code, std::move(message), std::move(current)};
+}
+
+std::optional<std::int64_t> optional_unix_us(const std::optional<SystemTime>& time) {
+  if (!time) return std::nullopt;
+  return to_unix_us(*time);
+}
+
+std::optional<SystemTime> optional_time(std::optional<std::int64_t> unix_us) {
+  if (!unix_us) return std::nullopt;
+  return from_unix_us(*unix_us);
 }
 
 // Reads the columns in the order of kSelectObject.
@@ -154,6 +211,7 @@ Expected<ObjectRecord, MetaError> read_object(const SqliteStatement& row) {
   auto tags = decode_tags(row.text(12));
   if (!tags) return Unexpected(tags.error());
   record.tags = std::move(*tags);
+  record.expires_at = optional_time(row.optional_int64(13));
   return record;
 }
 
@@ -176,6 +234,7 @@ Expected<ObjectVersion, MetaError> read_version(const SqliteStatement& row) {
   auto tags = decode_tags(row.text(13));
   if (!tags) return Unexpected(tags.error());
   version.tags = std::move(*tags);
+  version.purged_at = optional_time(row.optional_int64(14));
   return version;
 }
 
@@ -194,11 +253,6 @@ AuditRecord read_audit_record(const SqliteStatement& row) {
   record.client_address = row.text(9);
   record.user_agent = row.text(10);
   return record;
-}
-
-std::optional<std::int64_t> optional_unix_us(const std::optional<SystemTime>& time) {
-  if (!time) return std::nullopt;
-  return to_unix_us(*time);
 }
 
 // Reads the columns in the order of kSelectUpload.
@@ -226,6 +280,7 @@ Expected<PendingUpload, MetaError> read_upload(const SqliteStatement& row) {
   auto tags = decode_tags(row.text(13));
   if (!tags) return Unexpected(tags.error());
   upload.tags = std::move(*tags);
+  upload.object_expires_at = optional_time(row.optional_int64(14));
   return upload;
 }
 
@@ -277,6 +332,7 @@ Expected<void, MetaError> insert_upload(SqliteConnection& connection, const Pend
   insert->bind(12, to_unix_us(upload.expires_at));
   insert->bind(13, upload_state_text(upload.state));
   insert->bind(14, encode_tags(upload.tags));
+  insert->bind_optional(15, optional_unix_us(upload.object_expires_at));
   return insert->run();
 }
 
@@ -305,6 +361,7 @@ Expected<void, MetaError> upsert_object(SqliteConnection& connection, const Obje
   upsert->bind(11, to_unix_us(record.created_at));
   upsert->bind(12, to_unix_us(record.updated_at));
   upsert->bind(13, encode_tags(record.tags));
+  upsert->bind_optional(14, optional_unix_us(record.expires_at));
   return upsert->run();
 }
 
@@ -326,6 +383,7 @@ Expected<void, MetaError> insert_version(SqliteConnection& connection,
   insert->bind(12, std::int64_t{version.deleted ? 1 : 0});
   insert->bind_optional(13, version.restored_from);
   insert->bind(14, encode_tags(version.tags));
+  insert->bind_optional(15, optional_unix_us(version.purged_at));
   return insert->run();
 }
 
@@ -408,7 +466,7 @@ Expected<void, MetaError> enable_wal(SqliteConnection& connection) {
   return {};
 }
 
-class SqliteRepository final : public Repository {
+class SqliteRepository final : public Repository, public LifecycleIndex {
  public:
   SqliteRepository(const std::filesystem::path& path, const SqliteOptions& options,
                    std::unique_ptr<SqliteConnection> writer)
@@ -455,6 +513,21 @@ class SqliteRepository final : public Repository {
   Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
                                                      std::string_view old_key) override;
 
+  Expected<std::vector<ObjectRecord>, MetaError> list_expired_objects(SystemTime now,
+                                                                      std::size_t limit) override;
+  Expected<ObjectRecord, MetaError> set_object_expiry(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::optional<SystemTime> expires_at) override;
+  Expected<std::vector<PendingUpload>, MetaError> list_stale_uploads(SystemTime created_before,
+                                                                     std::size_t limit) override;
+  Expected<std::vector<ObjectVersion>, MetaError> list_noncurrent_versions(
+      const NoncurrentVersionRules& rules, const VersionPosition& after,
+      std::size_t limit) override;
+  Expected<ObjectVersion, MetaError> mark_version_purged(std::string_view tenant,
+                                                         std::string_view key,
+                                                         std::int64_t revision,
+                                                         SystemTime now) override;
+
  private:
   // Serializes this process's writes, so they queue here instead of polling SQLite's lock
   // with the busy timeout. Always taken before a reader connection, never after one.
@@ -470,6 +543,7 @@ Expected<PendingUpload, MetaError> SqliteRepository::create_pending_upload(
   PendingUpload stored = upload;
   stored.created_at = floor_to_us(upload.created_at);
   stored.expires_at = floor_to_us(upload.expires_at);
+  if (upload.object_expires_at) stored.object_expires_at = floor_to_us(*upload.object_expires_at);
 
   std::lock_guard lock(write_mutex_);
   if (auto inserted = insert_upload(*writer_, stored); !inserted) {
@@ -563,6 +637,7 @@ Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::stri
   select->bind_optional(7, conditions->updated_since_us);
   select->bind_optional(8, conditions->name_contains);
   select->bind_optional(9, conditions->tags_json);
+  select->bind_optional(10, conditions->unexpired_at_us);
 
   Page<ObjectRecord> page;
   while (true) {
@@ -843,6 +918,129 @@ Expected<KeyRedirect, MetaError> SqliteRepository::find_key_redirect(std::string
                      .new_key = select->text(2),
                      .cut_over_at = from_unix_us(select->int64(3)),
                      .created_at = from_unix_us(select->int64(4))};
+}
+
+Expected<std::vector<ObjectRecord>, MetaError> SqliteRepository::list_expired_objects(
+    SystemTime now, std::size_t limit) {
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListExpiredObjects);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, to_unix_us(now));
+  select->bind(2, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+  std::vector<ObjectRecord> records;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    auto record = read_object(*select);
+    if (!record) return Unexpected(record.error());
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+Expected<ObjectRecord, MetaError> SqliteRepository::set_object_expiry(
+    std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+    std::optional<SystemTime> expires_at) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+  auto current = select_object(*writer_, tenant, key);
+  if (!current) return Unexpected(current.error());
+  auto record = check_expiry_change(*current, key, expected_revision);
+  if (!record) return Unexpected(record.error());
+  record->expires_at = expires_at ? std::optional(floor_to_us(*expires_at)) : std::nullopt;
+
+  auto update = writer_->prepare(kUpdateObjectExpiry);
+  if (!update) return Unexpected(update.error());
+  update->bind_optional(1, optional_unix_us(record->expires_at));
+  update->bind(2, tenant);
+  update->bind(3, key);
+  if (auto updated = update->run(); !updated) return Unexpected(updated.error());
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return std::move(*record);
+}
+
+Expected<std::vector<PendingUpload>, MetaError> SqliteRepository::list_stale_uploads(
+    SystemTime created_before, std::size_t limit) {
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListStaleUploads);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, to_unix_us(created_before));
+  select->bind(2, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+  std::vector<PendingUpload> uploads;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    auto upload = read_upload(*select);
+    if (!upload) return Unexpected(upload.error());
+    uploads.push_back(std::move(*upload));
+  }
+  return uploads;
+}
+
+Expected<std::vector<ObjectVersion>, MetaError> SqliteRepository::list_noncurrent_versions(
+    const NoncurrentVersionRules& rules, const VersionPosition& after, std::size_t limit) {
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListNoncurrentVersions);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, std::string_view(after.tenant));
+  select->bind(2, std::string_view(after.key));
+  select->bind(3, after.revision);
+  select->bind_optional(4, optional_unix_us(rules.noncurrent_before));
+  select->bind_optional(5, rules.newer_noncurrent_at_least);
+  select->bind(6, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+  std::vector<ObjectVersion> versions;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    auto version = read_version(*select);
+    if (!version) return Unexpected(version.error());
+    versions.push_back(std::move(*version));
+  }
+  return versions;
+}
+
+Expected<ObjectVersion, MetaError> SqliteRepository::mark_version_purged(std::string_view tenant,
+                                                                         std::string_view key,
+                                                                         std::int64_t revision,
+                                                                         SystemTime now) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+  auto select = writer_->prepare(kSelectVersionByRevision);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, tenant);
+  select->bind(2, key);
+  select->bind(3, revision);
+  auto row = select->step();
+  if (!row) return Unexpected(row.error());
+  if (!*row) {
+    return Unexpected(make_error(MetaErrorCode::kNotFound,
+                                 fmt::format("revision {} of {} not found", revision, key)));
+  }
+  auto version = read_version(*select);
+  if (!version) return Unexpected(version.error());
+  if (auto purgeable = check_purgeable(*version); !purgeable) {
+    return Unexpected(purgeable.error());
+  }
+  if (version->purged_at.has_value()) return std::move(*version);
+  version->purged_at = floor_to_us(now);
+
+  auto update = writer_->prepare(kUpdateVersionPurged);
+  if (!update) return Unexpected(update.error());
+  update->bind(1, to_unix_us(*version->purged_at));
+  update->bind(2, tenant);
+  update->bind(3, key);
+  update->bind(4, revision);
+  if (auto updated = update->run(); !updated) return Unexpected(updated.error());
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return std::move(*version);
 }
 
 }  // namespace

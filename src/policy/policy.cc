@@ -227,6 +227,11 @@ struct Policy::Statement {
   }
 };
 
+struct Policy::Retention {
+  RetentionRule rule;
+  std::vector<Pattern> resources;
+};
+
 // ---- Parsing --------------------------------------------------------------
 
 namespace {
@@ -444,12 +449,79 @@ Expected<Statement, std::string> parse_statement(const Parser& parser, const tom
 
 }  // namespace
 
+namespace {
+
+template <class Retention>
+Expected<Retention, std::string> parse_retention(const Parser& parser, const toml::table& table,
+                                                 size_t index) {
+  for (const auto& [key, value] : table) {
+    if (key.str() != "id" && key.str() != "resources" && key.str() != "days") {
+      return parser.fail(value, "unknown retention key \"" + std::string(key.str()) +
+                                    "\"; use id, resources and days");
+    }
+  }
+  Retention retention;
+  retention.rule.line = static_cast<int>(table.source().begin.line);
+  retention.rule.id = "retention #" + std::to_string(index + 1);
+  if (const toml::node* id = table.get("id")) {
+    auto text = id->value<std::string>();
+    if (!id->is_string() || !text || text->empty())
+      return parser.fail(*id, "id must be a non-empty string");
+    retention.rule.id = *text;
+  }
+  const toml::node* resources = table.get("resources");
+  if (resources == nullptr) return parser.fail(table, "the retention rule has no resources");
+  auto patterns = parse_resources(parser, *resources, "resources");
+  if (!patterns) return Failure(patterns.error());
+  for (const Pattern& pattern : *patterns) {
+    for (const PatternPart& part : pattern) {
+      if (part.kind == PatternPart::Kind::kClaim) {
+        return parser.fail(*resources,
+                           "retention resources may use ${org} and ${sub} but no ${claim:...}, "
+                           "because expiry is checked without a token");
+      }
+    }
+  }
+  retention.resources = std::move(*patterns);
+  const toml::node* days = table.get("days");
+  if (days == nullptr) return parser.fail(table, "the retention rule has no days");
+  auto count = parser.positive(*days, "days");
+  if (!count) return Failure(count.error());
+  // A bound keeps the period in seconds far from overflow: 100 years is longer than any
+  // records schedule.
+  constexpr int64_t kMaxRetentionDays = 36500;
+  if (*count > kMaxRetentionDays) {
+    return parser.fail(*days, "days must be at most " + std::to_string(kMaxRetentionDays));
+  }
+  retention.rule.period = std::chrono::days(*count);
+  return retention;
+}
+
+}  // namespace
+
 Policy::Policy() = default;
 Policy::Policy(Policy&&) noexcept = default;
 Policy& Policy::operator=(Policy&&) noexcept = default;
 Policy::~Policy() = default;
 
 size_t Policy::statement_count() const { return statements_.size(); }
+
+std::optional<RetentionRule> Policy::retention_for(std::string_view tenant, std::string_view owner,
+                                                   std::string_view key) const {
+  Principal owner_principal;
+  owner_principal.tenant = std::string(tenant);
+  owner_principal.subject = std::string(owner);
+  std::optional<RetentionRule> longest;
+  for (const Retention& retention : retention_) {
+    bool applies = std::any_of(retention.resources.begin(), retention.resources.end(),
+                               [&](const Pattern& pattern) {
+                                 auto expanded = expand(pattern, owner_principal);
+                                 return expanded && matches(*expanded, key);
+                               });
+    if (applies && (!longest || retention.rule.period > longest->period)) longest = retention.rule;
+  }
+  return longest;
+}
 
 Expected<Policy, std::string> Policy::parse(std::string_view text, std::string_view source) {
   const Parser parser(source);
@@ -461,9 +533,9 @@ Expected<Policy, std::string> Policy::parse(std::string_view text, std::string_v
                    ": " + std::string(error.description()));
   }
   for (const auto& [key, value] : root) {
-    if (key.str() != "version" && key.str() != "statements") {
+    if (key.str() != "version" && key.str() != "statements" && key.str() != "retention") {
       return parser.fail(value, "unknown key \"" + std::string(key.str()) +
-                                    "\"; a policy has version and [[statements]]");
+                                    "\"; a policy has version, [[statements]] and [[retention]]");
     }
   }
   if (const toml::node* version = root.get("version"); version && version->value<int64_t>() != 1) {
@@ -479,6 +551,17 @@ Expected<Policy, std::string> Policy::parse(std::string_view text, std::string_v
     auto statement = parse_statement<Statement>(parser, *list->get(i)->as_table(), i);
     if (!statement) return Failure(statement.error());
     policy.statements_.push_back(std::move(*statement));
+  }
+  if (const toml::node* retention = root.get("retention")) {
+    const toml::array* rules = retention->as_array();
+    if (rules == nullptr || !rules->is_array_of_tables()) {
+      return parser.fail(*retention, "retention must be an array of tables, [[retention]]");
+    }
+    for (size_t i = 0; i < rules->size(); ++i) {
+      auto rule = parse_retention<Retention>(parser, *rules->get(i)->as_table(), i);
+      if (!rule) return Failure(rule.error());
+      policy.retention_.push_back(std::move(*rule));
+    }
   }
   return policy;
 }

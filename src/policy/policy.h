@@ -13,6 +13,11 @@
 //   max_url_ttl_seconds = 3600          # object:write and object:read, allow only
 //   max_expiry_seconds = 2592000        # object:write only, allow only
 //
+//   [[retention]]                       # optional, any number
+//   id = "regulated-records"            # optional, shown in errors and audit events
+//   resources = ["${org}/*/records/*"]  # ${org} and ${sub} only
+//   days = 365                          # no delete or expiry before this age
+//
 // Resource patterns match whole keys. '*' matches any run of characters,
 // '/' included. ${org} is the tenant, ${sub} the subject and
 // ${claim:NAME} a string claim of the token (NAME may be a dotted path).
@@ -20,7 +25,9 @@
 // match nothing, and its value is never read as a wildcard.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +36,15 @@
 #include "policy/access.h"
 
 namespace satchel::policy {
+
+// A [[retention]] rule that applies to an object: it may be neither deleted nor expired before
+// period has passed since its commit.
+struct RetentionRule {
+  std::string id;
+  // The rule's line in the policy file.
+  int line = 0;
+  std::chrono::seconds period{0};
+};
 
 // A parsed policy. Immutable, so it may be shared between threads.
 class Policy {
@@ -54,15 +70,23 @@ class Policy {
 
   size_t statement_count() const;
 
+  // Returns the retention rule with the longest period whose resources match key, or nullopt
+  // when none does. ${org} is tenant and ${sub} is owner, because the lifecycle sweeper checks
+  // without a token.
+  std::optional<RetentionRule> retention_for(std::string_view tenant, std::string_view owner,
+                                             std::string_view key) const;
+
   Policy(Policy&&) noexcept;
   Policy& operator=(Policy&&) noexcept;
   ~Policy();
 
  private:
   struct Statement;
+  struct Retention;
   Policy();
 
   std::vector<Statement> statements_;
+  std::vector<Retention> retention_;
 };
 
 // The text of the shipped default policy, compiled into the binary.

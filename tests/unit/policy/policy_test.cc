@@ -317,5 +317,80 @@ TEST(PolicyParse, LoadNamesMissingFile) {
   EXPECT_EQ(policy.error(), "cannot read the policy file /nonexistent/policy.toml");
 }
 
+// ---- Retention rules ------------------------------------------------------
+
+constexpr std::string_view kOneStatement =
+    "[[statements]]\neffect = \"allow\"\nactions = [\"object:read\"]\nresources = [\"*\"]\n";
+
+TEST(PolicyRetention, LongestMatchingRuleApplies) {
+  Policy policy = parse_ok(std::string(kOneStatement) + R"(
+[[retention]]
+id = "records"
+resources = ["${org}/*/records/*"]
+days = 30
+
+[[retention]]
+id = "tax"
+resources = ["${org}/*/records/tax/*", "${org}/${sub}/ledger.csv"]
+days = 3650
+)");
+  auto records = policy.retention_for("acme", "alice", "acme/alice/records/a.csv");
+  ASSERT_TRUE(records.has_value());
+  EXPECT_EQ(records->id, "records");
+  EXPECT_EQ(records->line, 6);
+  EXPECT_EQ(records->period, std::chrono::days(30));
+  auto tax = policy.retention_for("acme", "alice", "acme/alice/records/tax/2026.pdf");
+  ASSERT_TRUE(tax.has_value());
+  EXPECT_EQ(tax->id, "tax");
+  EXPECT_EQ(tax->period, std::chrono::days(3650));
+  auto ledger = policy.retention_for("acme", "alice", "acme/alice/ledger.csv");
+  ASSERT_TRUE(ledger.has_value());
+  EXPECT_EQ(ledger->id, "tax");
+}
+
+TEST(PolicyRetention, VariablesNameTheObjectsOwnerAndTenant) {
+  Policy policy = parse_ok(std::string(kOneStatement) +
+                           "[[retention]]\nresources = [\"${org}/${sub}/keep/*\"]\ndays = 1\n");
+  EXPECT_TRUE(policy.retention_for("acme", "alice", "acme/alice/keep/x").has_value());
+  EXPECT_FALSE(policy.retention_for("acme", "bob", "acme/alice/keep/x").has_value());
+  EXPECT_FALSE(policy.retention_for("globex", "alice", "acme/alice/keep/x").has_value());
+  EXPECT_FALSE(policy.retention_for("acme", "alice", "acme/alice/other").has_value());
+  auto unnamed = policy.retention_for("acme", "alice", "acme/alice/keep/x");
+  ASSERT_TRUE(unnamed.has_value());
+  EXPECT_EQ(unnamed->id, "retention #1");
+}
+
+TEST(PolicyRetention, NoRulesRetainNothing) {
+  Policy policy = parse_ok(kOneStatement);
+  EXPECT_FALSE(policy.retention_for("acme", "alice", "acme/alice/records/a").has_value());
+  EXPECT_FALSE(Policy::default_policy().retention_for("acme", "a", "acme/a/records/b"));
+}
+
+TEST(PolicyRetention, RejectsClaimVariable) {
+  auto error = parse_error(std::string(kOneStatement) +
+                           "[[retention]]\nresources = [\"${claim:team}/*\"]\ndays = 1\n");
+  EXPECT_EQ(error,
+            "test.toml line 6: retention resources may use ${org} and ${sub} but no "
+            "${claim:...}, because expiry is checked without a token");
+}
+
+TEST(PolicyRetention, RejectsBadDays) {
+  EXPECT_EQ(parse_error(std::string(kOneStatement) + "[[retention]]\nresources = [\"*\"]\n"),
+            "test.toml line 5: the retention rule has no days");
+  EXPECT_EQ(
+      parse_error(std::string(kOneStatement) + "[[retention]]\nresources = [\"*\"]\ndays = 0\n"),
+      "test.toml line 7: days must be a positive integer");
+  EXPECT_EQ(parse_error(std::string(kOneStatement) +
+                        "[[retention]]\nresources = [\"*\"]\ndays = 36501\n"),
+            "test.toml line 7: days must be at most 36500");
+}
+
+TEST(PolicyRetention, RejectsUnknownKeyAndMissingResources) {
+  EXPECT_EQ(parse_error(std::string(kOneStatement) + "[[retention]]\nyears = 1\n"),
+            "test.toml line 6: unknown retention key \"years\"; use id, resources and days");
+  EXPECT_EQ(parse_error(std::string(kOneStatement) + "[[retention]]\ndays = 1\n"),
+            "test.toml line 5: the retention rule has no resources");
+}
+
 }  // namespace
 }  // namespace satchel::policy

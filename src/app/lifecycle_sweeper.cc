@@ -1,0 +1,326 @@
+#include "app/lifecycle_sweeper.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/time_format.h"
+#include "http/offload.h"
+#include "obs/log.h"
+
+namespace satchel::app {
+namespace {
+
+namespace asio = boost::asio;
+
+// A noncurrent version walk reads at most this many pages per sweep, because each page reads
+// the whole history table (lifecycle_index.h).
+constexpr int kMaxVersionPagesPerSweep = 10;
+
+bool changed_meanwhile(const meta::MetaError& error) {
+  return error.code == meta::MetaErrorCode::kNotFound ||
+         error.code == meta::MetaErrorCode::kConflict ||
+         error.code == meta::MetaErrorCode::kAlreadyCompleted;
+}
+
+std::string describe_rule(const policy::RetentionRule& rule) {
+  return "retention rule \"" + rule.id + "\" (line " + std::to_string(rule.line) + ")";
+}
+
+}  // namespace
+
+LifecycleSweeper::LifecycleSweeper(LifecycleConfig config, meta::Repository& repository,
+                                   meta::LifecycleIndex& index, StoreGateway& store,
+                                   asio::thread_pool& workers, const Clock& clock,
+                                   std::shared_ptr<const policy::Policy> policy,
+                                   std::shared_ptr<obs::AuditLog> audit)
+    : config_(config),
+      repository_(repository),
+      index_(index),
+      store_(store),
+      workers_(workers),
+      clock_(clock),
+      // The default policy is a static object, so the pointer owns nothing.
+      policy_(policy
+                  ? std::move(policy)
+                  : std::shared_ptr<const policy::Policy>(std::shared_ptr<const policy::Policy>{},
+                                                          &policy::Policy::default_policy())),
+      audit_(std::move(audit)) {}
+
+asio::awaitable<SweepCounts> LifecycleSweeper::sweep_once() {
+  ++sweep_number_;
+  SystemTime now = clock_.now();
+  SweepCounts counts;
+  co_await expire_objects(now, counts);
+  co_await abort_stale_uploads(now, counts);
+  co_await purge_noncurrent_versions(now, counts);
+  if (counts.expired + counts.postponed + counts.aborted_uploads + counts.versions_purged +
+          counts.failures >
+      0) {
+    obs::info("lifecycle sweep finished",
+              {{"expired", int64_t(counts.expired)},
+               {"postponed", int64_t(counts.postponed)},
+               {"aborted_uploads", int64_t(counts.aborted_uploads)},
+               {"stray_versions_removed", int64_t(counts.stray_versions_removed)},
+               {"versions_purged", int64_t(counts.versions_purged)},
+               {"failures", int64_t(counts.failures)}});
+  }
+  co_return counts;
+}
+
+void LifecycleSweeper::start(asio::any_io_executor executor, std::function<bool()> stopping) {
+  if (!config_.enabled) {
+    obs::info("lifecycle sweeper is off");
+    return;
+  }
+  asio::co_spawn(executor, run(std::move(stopping)), asio::detached);
+  obs::info("lifecycle sweeper started",
+            {{"interval_seconds", int64_t(config_.sweep_interval.count())},
+             {"batch_size", int64_t(config_.batch_size)}});
+}
+
+asio::awaitable<void> LifecycleSweeper::run(std::function<bool()> stopping) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(config_.sweep_interval);
+    co_await timer.async_wait(asio::use_awaitable);
+    if (stopping()) co_return;
+    co_await sweep_once();
+  }
+}
+
+void LifecycleSweeper::audit(const std::string& tenant, std::string_view action,
+                             const std::string& key, bool allowed, std::string reason) {
+  if (!audit_) return;
+  obs::AuditEvent event;
+  event.time = clock_.now();
+  // No request and no token: the sweep number ties a sweep's events together.
+  event.request_id = "lifecycle-sweep-" + std::to_string(sweep_number_.load());
+  event.tenant = tenant;
+  event.action = action;
+  event.key = key;
+  event.decision = allowed ? "allow" : "deny";
+  event.reason = std::move(reason);
+  audit_->record(event);
+}
+
+// ---- Expired objects --------------------------------------------------------
+
+asio::awaitable<void> LifecycleSweeper::expire_objects(SystemTime now, SweepCounts& counts) {
+  auto expired = co_await http::offload(
+      workers_, [&] { return index_.list_expired_objects(now, config_.batch_size); });
+  if (!expired) {
+    ++counts.failures;
+    obs::error("lifecycle sweep cannot list expired objects", {{"error", expired.error().message}});
+    co_return;
+  }
+  for (const meta::ObjectRecord& record : *expired) co_await expire_object(record, now, counts);
+}
+
+asio::awaitable<void> LifecycleSweeper::expire_object(const meta::ObjectRecord& record,
+                                                      SystemTime now, SweepCounts& counts) {
+  // Retention wins over expiry: the object stays, visible again, until the rule's end. The
+  // upload endpoint rejects expiries shorter than the retention, so this happens when the
+  // policy gained the rule after the upload, or when the commit came late.
+  if (auto rule = policy_->retention_for(record.tenant, record.owner, record.key)) {
+    SystemTime retained_until = record.updated_at + rule->period;
+    if (now < retained_until) {
+      auto postponed = co_await http::offload(workers_, [&] {
+        return index_.set_object_expiry(record.tenant, record.key, record.revision, retained_until);
+      });
+      if (!postponed) {
+        if (!changed_meanwhile(postponed.error())) ++counts.failures;
+        co_return;
+      }
+      ++counts.postponed;
+      audit(
+          record.tenant, "lifecycle:expire", record.key, false,
+          "expiry postponed to " + format_iso8601(retained_until) + " by " + describe_rule(*rule));
+      co_return;
+    }
+  }
+
+  // The store first, as the DELETE endpoint does: the versioned bucket keeps the bytes behind
+  // a delete marker, and on failure the record stays for the next sweep.
+  // NOTE: an upload committed between the listing and this delete gets the delete marker on
+  // top of its version in the store. The index then refuses the expiry (kConflict) and keeps
+  // serving the new version by its version id, but the store's latest is the marker.
+  auto removed = co_await store_.remove(record.key);
+  if (!removed) {
+    ++counts.failures;
+    obs::error(
+        "lifecycle sweep cannot delete an expired object from the store",
+        {{"tenant", record.tenant}, {"key", record.key}, {"error", removed.error().message}});
+    co_return;
+  }
+  auto deleted = co_await http::offload(workers_, [&] {
+    return repository_.delete_object(record.tenant, record.key, record.revision, *removed, now);
+  });
+  if (!deleted) {
+    if (changed_meanwhile(deleted.error())) {
+      obs::info("expired object changed before the sweep deleted it",
+                {{"tenant", record.tenant}, {"key", record.key}});
+      co_return;
+    }
+    ++counts.failures;
+    obs::error(
+        "lifecycle sweep cannot record the deletion of an expired object",
+        {{"tenant", record.tenant}, {"key", record.key}, {"error", deleted.error().message}});
+    co_return;
+  }
+  ++counts.expired;
+  audit(record.tenant, "lifecycle:expire", record.key, true,
+        "object expired at " + format_iso8601(*record.expires_at) + ", revision " +
+            std::to_string(record.revision) + " deleted");
+}
+
+// ---- Stale pending uploads --------------------------------------------------
+
+asio::awaitable<void> LifecycleSweeper::abort_stale_uploads(SystemTime now, SweepCounts& counts) {
+  SystemTime created_before = now - config_.pending_upload_max_age;
+  auto stale = co_await http::offload(
+      workers_, [&] { return index_.list_stale_uploads(created_before, config_.batch_size); });
+  if (!stale) {
+    ++counts.failures;
+    obs::error("lifecycle sweep cannot list stale uploads", {{"error", stale.error().message}});
+    co_return;
+  }
+  for (const meta::PendingUpload& upload : *stale) {
+    // An upload that may still be completed is left alone, even when the maximum age is set
+    // shorter than the completion time.
+    if (upload.expires_at > now) continue;
+    // Aborting first means no complete can commit the bytes once the removal below starts.
+    auto aborted = co_await http::offload(
+        workers_, [&] { return repository_.abort_pending_upload(upload.tenant, upload.id); });
+    if (!aborted) {
+      if (!changed_meanwhile(aborted.error())) ++counts.failures;
+      continue;
+    }
+    ++counts.aborted_uploads;
+    std::size_t removed_before = counts.stray_versions_removed;
+    co_await remove_stray_version(upload, counts);
+    bool removed = counts.stray_versions_removed > removed_before;
+    audit(upload.tenant, "lifecycle:abort_upload", upload.key, true,
+          "upload " + upload.id + " created at " + format_iso8601(upload.created_at) +
+              " was never completed" + (removed ? "; its stored version was deleted" : ""));
+  }
+}
+
+asio::awaitable<void> LifecycleSweeper::remove_stray_version(const meta::PendingUpload& upload,
+                                                             SweepCounts& counts) {
+  // The presigned PUT stored the upload id with the bytes. Only the store's latest version is
+  // checked, because the gateway cannot list versions.
+  // NOTE: bytes of an abandoned upload that a later upload of the same key covered stay in the
+  // store as a noncurrent version that the index does not know.
+  auto latest = co_await store_.head(upload.key);
+  if (!latest) {
+    if (latest.error().code != StoreErrorCode::kNotFound) {
+      ++counts.failures;
+      obs::error(
+          "lifecycle sweep cannot read the store's latest version of an aborted upload",
+          {{"tenant", upload.tenant}, {"upload_id", upload.id}, {"error", latest.error().message}});
+    }
+    co_return;
+  }
+  // An empty version id means an unversioned bucket, where deleting would remove the key itself.
+  if (latest->upload_id != upload.id || latest->version_id.empty()) co_return;
+
+  // Never the committed version, nor any version the history names.
+  auto known = co_await http::offload(workers_, [&] {
+    return repository_.find_version(upload.tenant, upload.key, latest->version_id);
+  });
+  if (known || known.error().code != meta::MetaErrorCode::kNotFound) co_return;
+  auto current = co_await http::offload(
+      workers_, [&] { return repository_.get_object(upload.tenant, upload.key); });
+  if (current && current->version_id == latest->version_id) co_return;
+
+  auto removed = co_await store_.remove_version(upload.key, latest->version_id);
+  if (!removed) {
+    ++counts.failures;
+    obs::error(
+        "lifecycle sweep cannot delete the stored version of an aborted upload",
+        {{"tenant", upload.tenant}, {"upload_id", upload.id}, {"error", removed.error().message}});
+    co_return;
+  }
+  ++counts.stray_versions_removed;
+}
+
+// ---- Noncurrent versions ----------------------------------------------------
+
+asio::awaitable<void> LifecycleSweeper::purge_noncurrent_versions(SystemTime now,
+                                                                  SweepCounts& counts) {
+  meta::NoncurrentVersionRules rules;
+  if (config_.noncurrent_version_days > 0) {
+    rules.noncurrent_before = now - std::chrono::days(config_.noncurrent_version_days);
+  }
+  if (config_.noncurrent_version_max_count > 0) {
+    rules.newer_noncurrent_at_least = config_.noncurrent_version_max_count;
+  }
+  if (!rules.noncurrent_before && !rules.newer_noncurrent_at_least) co_return;
+
+  meta::VersionPosition position;
+  std::size_t purged = 0;
+  for (int page = 0; page < kMaxVersionPagesPerSweep && purged < config_.batch_size; ++page) {
+    auto versions = co_await http::offload(workers_, [&] {
+      return index_.list_noncurrent_versions(rules, position, config_.batch_size);
+    });
+    if (!versions) {
+      ++counts.failures;
+      obs::error("lifecycle sweep cannot list noncurrent versions",
+                 {{"error", versions.error().message}});
+      co_return;
+    }
+    if (versions->empty()) co_return;
+    for (const meta::ObjectVersion& version : *versions) {
+      position = {version.tenant, version.key, version.revision};
+      if (co_await purge_version(version, now, counts)) ++purged;
+      if (purged >= config_.batch_size) co_return;
+    }
+  }
+}
+
+asio::awaitable<bool> LifecycleSweeper::purge_version(const meta::ObjectVersion& version,
+                                                      SystemTime now, SweepCounts& counts) {
+  if (auto rule = policy_->retention_for(version.tenant, version.owner, version.key)) {
+    if (now < version.committed_at + rule->period) co_return false;
+  }
+  // The listing never returns a key's newest entry, and this also keeps the current version
+  // when a restore or an avatar commit made two entries share it.
+  auto current = co_await http::offload(
+      workers_, [&] { return repository_.get_object(version.tenant, version.key); });
+  if (current && current->version_id == version.version_id) co_return false;
+
+  auto removed = co_await store_.remove_version(version.key, version.version_id);
+  if (!removed) {
+    ++counts.failures;
+    obs::error("lifecycle sweep cannot delete a noncurrent version from the store",
+               {{"tenant", version.tenant},
+                {"key", version.key},
+                {"version_id", version.version_id},
+                {"error", removed.error().message}});
+    co_return false;
+  }
+  auto marked = co_await http::offload(workers_, [&] {
+    return index_.mark_version_purged(version.tenant, version.key, version.revision, now);
+  });
+  if (!marked) {
+    // The bytes are gone, so the next sweep lists the entry again and its store delete of a
+    // missing version succeeds.
+    ++counts.failures;
+    obs::error("lifecycle sweep cannot record a purged version",
+               {{"tenant", version.tenant},
+                {"key", version.key},
+                {"version_id", version.version_id},
+                {"error", marked.error().message}});
+    co_return false;
+  }
+  ++counts.versions_purged;
+  audit(version.tenant, "lifecycle:purge_version", version.key, true,
+        "noncurrent version " + version.version_id + " (revision " +
+            std::to_string(version.revision) + ") deleted from the store for good");
+  co_return true;
+}
+
+}  // namespace satchel::app

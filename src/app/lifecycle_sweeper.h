@@ -1,0 +1,102 @@
+// The lifecycle sweeper: in the background it deletes expired objects, aborts pending uploads
+// that were never completed (removing the bytes they left in the store) and removes noncurrent
+// versions beyond the retention settings. Each change gets one audit event.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/store_gateway.h"
+#include "common/clock.h"
+#include "meta/lifecycle_index.h"
+#include "meta/repository.h"
+#include "obs/audit.h"
+#include "policy/policy.h"
+
+namespace satchel::app {
+
+struct LifecycleConfig {
+  bool enabled = true;
+  // The time from the end of one sweep to the start of the next.
+  std::chrono::seconds sweep_interval{300};
+  // The maximum number of objects a sweep expires, and of uploads and versions it removes.
+  std::size_t batch_size = 100;
+  // Pending uploads created longer ago than this are aborted.
+  std::chrono::seconds pending_upload_max_age{24 * 3600};
+  // Noncurrent versions are removed this many days after they became noncurrent. 0 keeps them.
+  std::int64_t noncurrent_version_days = 0;
+  // The maximum number of noncurrent versions kept per object. Older ones are removed, and 0
+  // keeps them all.
+  std::int64_t noncurrent_version_max_count = 0;
+};
+
+// The outcome of one sweep.
+struct SweepCounts {
+  // Objects deleted because their expiry passed.
+  std::size_t expired = 0;
+  // Expired objects that a retention rule keeps: their expiry moved to the rule's end.
+  std::size_t postponed = 0;
+  std::size_t aborted_uploads = 0;
+  // Store versions left by aborted uploads and deleted.
+  std::size_t stray_versions_removed = 0;
+  // Noncurrent versions whose bytes were deleted from the store for good.
+  std::size_t versions_purged = 0;
+  // Steps that failed. A later sweep retries them, except the removal of an aborted upload's
+  // bytes.
+  std::size_t failures = 0;
+};
+
+class LifecycleSweeper {
+ public:
+  // A null policy means the built-in default policy. Every reference must outlive the sweeper.
+  LifecycleSweeper(LifecycleConfig config, meta::Repository& repository,
+                   meta::LifecycleIndex& index, StoreGateway& store,
+                   boost::asio::thread_pool& workers, const Clock& clock,
+                   std::shared_ptr<const policy::Policy> policy,
+                   std::shared_ptr<obs::AuditLog> audit);
+
+  // Runs one sweep at clock.now() on the calling coroutine's executor. Metadata calls run on
+  // the worker pool, so the executor's threads never wait on the database.
+  boost::asio::awaitable<SweepCounts> sweep_once();
+
+  // Sweeps on executor every sweep_interval until stopping() returns true, which is checked
+  // before each sweep. The first sweep starts one interval after this call. Does nothing when
+  // the configuration turns the sweeper off.
+  void start(boost::asio::any_io_executor executor, std::function<bool()> stopping);
+
+ private:
+  boost::asio::awaitable<void> expire_objects(SystemTime now, SweepCounts& counts);
+  boost::asio::awaitable<void> expire_object(const meta::ObjectRecord& record, SystemTime now,
+                                             SweepCounts& counts);
+  boost::asio::awaitable<void> abort_stale_uploads(SystemTime now, SweepCounts& counts);
+  boost::asio::awaitable<void> remove_stray_version(const meta::PendingUpload& upload,
+                                                    SweepCounts& counts);
+  boost::asio::awaitable<void> purge_noncurrent_versions(SystemTime now, SweepCounts& counts);
+  // Returns whether the version's bytes were removed.
+  boost::asio::awaitable<bool> purge_version(const meta::ObjectVersion& version, SystemTime now,
+                                             SweepCounts& counts);
+  boost::asio::awaitable<void> run(std::function<bool()> stopping);
+
+  void audit(const std::string& tenant, std::string_view action, const std::string& key,
+             bool allowed, std::string reason);
+
+  LifecycleConfig config_;
+  meta::Repository& repository_;
+  meta::LifecycleIndex& index_;
+  StoreGateway& store_;
+  boost::asio::thread_pool& workers_;
+  const Clock& clock_;
+  std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<obs::AuditLog> audit_;
+  // Numbers the sweeps for the request_id of their audit events.
+  std::atomic<std::int64_t> sweep_number_{0};
+};
+
+}  // namespace satchel::app
