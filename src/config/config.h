@@ -107,9 +107,17 @@ struct StoreConfig {
   uint32_t default_retention_days = 0;
 };
 
+// The data lifecycle: the API's sweeper (app/lifecycle_sweeper.h) and the bucket rules that
+// `satchel bucket init` applies.
 struct LifecycleConfig {
   // Days a version is kept after a newer one replaces it; 0 keeps it forever.
   uint32_t noncurrent_version_days = 0;
+  bool enabled = true;
+  std::chrono::seconds sweep_interval{300};
+  size_t batch_size = 100;
+  std::chrono::seconds pending_upload_max_age{24 * 3600};
+  // 0 keeps every noncurrent version.
+  int64_t noncurrent_version_max_count = 0;
 };
 
 struct MetadataConfig {
@@ -121,18 +129,6 @@ struct MetadataConfig {
 struct PolicyConfig {
   // Empty: the built-in default policy.
   std::filesystem::path file;
-};
-
-// The lifecycle sweeper of the API (app/lifecycle_sweeper.h).
-struct LifecycleSettings {
-  bool enabled = true;
-  std::chrono::seconds sweep_interval{300};
-  size_t batch_size = 100;
-  std::chrono::seconds pending_upload_max_age{24 * 3600};
-  // 0 keeps noncurrent versions forever.
-  int64_t noncurrent_version_days = 0;
-  // 0 keeps every noncurrent version.
-  int64_t noncurrent_version_max_count = 0;
 };
 
 struct MetricsConfig {
@@ -150,7 +146,6 @@ struct Config {
   LifecycleConfig lifecycle;
   MetadataConfig metadata;
   PolicyConfig policy;
-  LifecycleSettings lifecycle;
   MetricsConfig metrics;
   // Unset: on exactly when no [[auth.issuers]] are configured.
   std::optional<bool> dev_provider;

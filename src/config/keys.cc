@@ -425,20 +425,10 @@ std::vector<Key> build_keys() {
   // [lifecycle]
   all.push_back(integer(
       "lifecycle.noncurrent_version_days", "0", "days", "",
-      "Days a version is kept after a newer one replaced it (0: forever); `satchel bucket init` "
-      "also sets it as the bucket's noncurrent version expiration",
+      "Days a version is kept after a newer one replaced it (0: forever). The lifecycle sweeper "
+      "then deletes its bytes, and `satchel bucket init` also sets it as the bucket's noncurrent "
+      "version expiration",
       0, 36500, [](auto& config) -> auto& { return config.lifecycle.noncurrent_version_days; }));
-
-  // [metadata], [policy], [dev_provider], [metrics]
-  Key metadata_url = secret(
-      "metadata.url",
-      "Metadata database: postgresql://... for PostgreSQL, or sqlite:PATH (empty: SQLite at "
-      "DATA_DIR/metadata.db)",
-      [](auto& config) -> auto& { return config.metadata.url; });
-  all.push_back(std::move(metadata_url));
-  all.push_back(path(
-      "policy.file", "", "", "Access policy file (empty: the built-in policy)",
-      [](auto& config) -> auto& { return config.policy.file; }));
   all.push_back(boolean(
       "lifecycle.enabled", "true", "",
       "Run the lifecycle sweeper, which deletes expired objects, aborts stale uploads and "
@@ -458,16 +448,22 @@ std::vector<Key> build_keys() {
       "bytes they left in the store deleted",
       60, kMaxInt, [](auto& config) -> auto& { return config.lifecycle.pending_upload_max_age; }));
   all.push_back(integer(
-      "lifecycle.noncurrent_version_days", "0", "days", "",
-      "Delete a noncurrent version's bytes this many days after it became noncurrent (0: keep "
-      "forever)",
-      0, 36500, [](auto& config) -> auto& { return config.lifecycle.noncurrent_version_days; }));
-  all.push_back(integer(
       "lifecycle.noncurrent_version_max_count", "0", "versions", "",
       "Most noncurrent versions kept per object; the bytes of older ones are deleted (0: keep "
       "all)",
       0, 1000000,
       [](auto& config) -> auto& { return config.lifecycle.noncurrent_version_max_count; }));
+
+  // [metadata], [policy], [dev_provider], [metrics]
+  Key metadata_url = secret(
+      "metadata.url",
+      "Metadata database: postgresql://... for PostgreSQL, or sqlite:PATH (empty: SQLite at "
+      "DATA_DIR/metadata.db)",
+      [](auto& config) -> auto& { return config.metadata.url; });
+  all.push_back(std::move(metadata_url));
+  all.push_back(path(
+      "policy.file", "", "", "Access policy file (empty: the built-in policy)",
+      [](auto& config) -> auto& { return config.policy.file; }));
   Key dev_provider = make_key(
       "dev_provider.enabled", ValueType::kBoolean, "", "", "",
       "Serve the development OpenID provider under /oidc, which signs anyone in (default: on "
