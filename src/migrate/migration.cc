@@ -115,6 +115,17 @@ class Run {
       }
       queue_.push_back(std::move(*planned));
     }
+    // An old name that is also the new name of another object gets no
+    // redirect, because the API serves the object there and a redirect would
+    // only shadow it once that object is deleted.
+    if (parts_.checkpoint != nullptr) {
+      for (const auto& [source, entry] : parts_.checkpoint->loaded().done) {
+        target_sources.emplace(entry.target_key, source);
+      }
+    }
+    for (PlannedObject& planned : queue_) {
+      if (target_sources.contains(planned.old_key)) planned.old_key.clear();
+    }
   }
 
   asio::awaitable<void> work() {

@@ -33,7 +33,8 @@ struct PlannedObject {
   // The key the legacy app used, inside the new owner's space, which becomes
   // a redirect to key: "{tenant}/{owner}/" followed by the part of the
   // legacy key after its {user} segment. Empty when that part is missing, is
-  // not a valid object name, or equals name.
+  // not a valid object name, or equals name. The run also clears it when it
+  // is another object's key.
   std::string old_key;
 };
 
