@@ -115,6 +115,13 @@ Expected<void, std::string> parse_expiry(const nlohmann::json& body, UploadReque
   return {};
 }
 
+// The time the object expires: expires_at as given, or now + expires_in.
+std::optional<SystemTime> object_expiry(const UploadRequest& upload, SystemTime now) {
+  if (upload.expires_at) return upload.expires_at;
+  if (upload.expires_in) return now + *upload.expires_in;
+  return std::nullopt;
+}
+
 // The object's lifetime from now, rounded up to whole seconds, or nullopt when the upload
 // requests no expiry. Errors are the message of the 400 reply.
 Expected<std::optional<std::chrono::seconds>, std::string> object_lifetime(
@@ -281,7 +288,7 @@ Api::Reply Api::create_upload(http::Request& request) {
       .expires_at = now + config_.upload_ttl,
       .state = meta::UploadState::kPending,
       .tags = upload->tags,
-      .object_expires_at = *lifetime ? std::optional<SystemTime>(now + **lifetime) : std::nullopt,
+      .object_expires_at = object_expiry(*upload, now),
   };
 
   // An ETag precondition becomes the revision the record must still have
