@@ -116,10 +116,12 @@ asio::awaitable<void> LifecycleSweeper::expire_objects(SystemTime now, SweepCoun
     obs::error("lifecycle sweep cannot list expired objects", {{"error", expired.error().message}});
     co_return;
   }
-  for (const meta::ObjectRecord& record : *expired) co_await expire_object(record, now, counts);
+  for (const meta::ObjectRecord& record : *expired) {
+    if (!co_await expire_object(record, now, counts)) co_return;
+  }
 }
 
-asio::awaitable<void> LifecycleSweeper::expire_object(const meta::ObjectRecord& record,
+asio::awaitable<bool> LifecycleSweeper::expire_object(const meta::ObjectRecord& record,
                                                       SystemTime now, SweepCounts& counts) {
   // Retention wins over expiry: the object stays, visible again, until the rule's end. The
   // upload endpoint rejects expiries shorter than the retention, so this happens when the
@@ -132,13 +134,13 @@ asio::awaitable<void> LifecycleSweeper::expire_object(const meta::ObjectRecord& 
       });
       if (!postponed) {
         if (!changed_meanwhile(postponed.error())) ++counts.failures;
-        co_return;
+        co_return true;
       }
       ++counts.postponed;
       audit(
           record.tenant, "lifecycle:expire", record.key, false,
           "expiry postponed to " + format_iso8601(retained_until) + " by " + describe_rule(*rule));
-      co_return;
+      co_return true;
     }
   }
 
@@ -153,7 +155,7 @@ asio::awaitable<void> LifecycleSweeper::expire_object(const meta::ObjectRecord& 
     obs::error(
         "lifecycle sweep cannot delete an expired object from the store",
         {{"tenant", record.tenant}, {"key", record.key}, {"error", removed.error().message}});
-    co_return;
+    co_return false;
   }
   auto deleted = co_await http::offload(workers_, [&] {
     return repository_.delete_object(record.tenant, record.key, record.revision, *removed, now);
@@ -162,18 +164,19 @@ asio::awaitable<void> LifecycleSweeper::expire_object(const meta::ObjectRecord& 
     if (changed_meanwhile(deleted.error())) {
       obs::info("expired object changed before the sweep deleted it",
                 {{"tenant", record.tenant}, {"key", record.key}});
-      co_return;
+      co_return true;
     }
     ++counts.failures;
     obs::error(
         "lifecycle sweep cannot record the deletion of an expired object",
         {{"tenant", record.tenant}, {"key", record.key}, {"error", deleted.error().message}});
-    co_return;
+    co_return true;
   }
   ++counts.expired;
   audit(record.tenant, "lifecycle:expire", record.key, true,
         "object expired at " + format_iso8601(*record.expires_at) + ", revision " +
             std::to_string(record.revision) + " deleted");
+  co_return true;
 }
 
 // ---- Stale pending uploads --------------------------------------------------

@@ -73,7 +73,9 @@ class LifecycleSweeper {
 
  private:
   boost::asio::awaitable<void> expire_objects(SystemTime now, SweepCounts& counts);
-  boost::asio::awaitable<void> expire_object(const meta::ObjectRecord& record, SystemTime now,
+  // Deletes one expired object, or postpones it under a retention rule. Returns false when
+  // the store failed, so the sweep stops instead of logging that failure for every object.
+  boost::asio::awaitable<bool> expire_object(const meta::ObjectRecord& record, SystemTime now,
                                              SweepCounts& counts);
   boost::asio::awaitable<void> abort_stale_uploads(SystemTime now, SweepCounts& counts);
   boost::asio::awaitable<void> remove_stray_version(const meta::PendingUpload& upload,

@@ -33,6 +33,9 @@ class MemoryStore final : public StoreGateway {
     bool delete_marker = false;
   };
 
+  // Makes remove() fail as an unreachable store would.
+  bool fail_removals = false;
+
   void put(const std::string& key, const std::string& version_id, const std::string& upload_id) {
     versions_[key].push_back({version_id, upload_id, false});
   }
@@ -72,6 +75,7 @@ class MemoryStore final : public StoreGateway {
     co_return Unexpected(unsupported());
   }
   asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override {
+    if (fail_removals) co_return Unexpected(StoreError{StoreErrorCode::kUnavailable, "down"});
     std::string marker = "marker-" + std::to_string(++marker_count_);
     versions_[key].push_back({marker, "", true});
     co_return marker;
@@ -249,6 +253,19 @@ TEST_F(LifecycleSweeperTest, HonoursBatchSize) {
   EXPECT_EQ(sweep(config).expired, 1u);
   EXPECT_EQ(sweep(config).expired, 0u);
   EXPECT_EQ(audit_events("lifecycle:expire").size(), 5u);
+}
+
+TEST_F(LifecycleSweeperTest, StoreFailureStopsExpiry) {
+  for (int i = 0; i < 3; ++i) commit("file-" + std::to_string(i), 10s);
+  clock_.advance(10s);
+  store_.fail_removals = true;
+  SweepCounts failed = sweep();
+  EXPECT_EQ(failed.expired, 0u);
+  EXPECT_EQ(failed.failures, 1u);
+  EXPECT_TRUE(repository_->get_object(kTenant, key_of("file-0")).has_value());
+
+  store_.fail_removals = false;
+  EXPECT_EQ(sweep().expired, 3u);
 }
 
 TEST_F(LifecycleSweeperTest, RetentionPostponesExpiry) {
