@@ -321,6 +321,39 @@ http::asio::awaitable<Expected<void, StoreError>> S3Gateway::remove_version(
                                       std::to_string(status) + " " + s3_error_code(*response)});
 }
 
+http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::list_object_versions(
+    const ListVersionsRequest& page) {
+  // The parameters in byte order of their names, as the canonical request
+  // of SigV4 orders them.
+  std::string query;
+  auto add = [&query](std::string_view name, std::string_view value) {
+    if (!query.empty()) query += '&';
+    query += std::string(name) + "=" + uri_encode(value);
+  };
+  if (!page.delimiter.empty()) add("delimiter", page.delimiter);
+  if (!page.key_marker.empty()) add("key-marker", page.key_marker);
+  add("max-keys", std::to_string(page.max_keys));
+  if (!page.prefix.empty()) add("prefix", page.prefix);
+  if (!page.version_id_marker.empty()) add("version-id-marker", page.version_id_marker);
+  add("versions", "");
+  auto response =
+      co_await send_signed(http::Verb::get, "/" + endpoint_.bucket, "list_object_versions", query);
+  if (!response) co_return Unexpected(response.error());
+  unsigned status = response->result_int();
+  if (status == 200) co_return std::move(response->body());
+  if (status == 403) {
+    co_return Unexpected(
+        StoreError{StoreErrorCode::kDenied, "the store denied ListObjectVersions"});
+  }
+  if (status == 404) {
+    co_return Unexpected(
+        StoreError{StoreErrorCode::kNotFound, "bucket " + endpoint_.bucket + " does not exist"});
+  }
+  co_return Unexpected(StoreError{StoreErrorCode::kProtocol,
+                                  "the store answered ListObjectVersions with status " +
+                                      std::to_string(status) + " " + s3_error_code(*response)});
+}
+
 http::asio::awaitable<Expected<void, std::string>> S3Gateway::probe() {
   auto response = co_await send_signed(http::Verb::head, "/" + endpoint_.bucket, "head_bucket");
   if (!response) co_return Unexpected("store unreachable: " + response.error().message);

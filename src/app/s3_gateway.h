@@ -25,6 +25,17 @@ struct S3Endpoint {
   s3::Credentials credentials;
 };
 
+// The parameters of one ListObjectVersions page, unencoded. Empty fields are left out.
+struct ListVersionsRequest {
+  std::string prefix;
+  std::string delimiter;
+  // The key-marker and version-id-marker of the previous page's
+  // NextKeyMarker and NextVersionIdMarker, empty for the first page.
+  std::string key_marker;
+  std::string version_id_marker;
+  std::size_t max_keys = 1000;
+};
+
 class S3Gateway final : public StoreGateway {
  public:
   // Fails with a message when the endpoint cannot be presigned for. The
@@ -59,6 +70,12 @@ class S3Gateway final : public StoreGateway {
       const std::string& upload_id) override;
   http::asio::awaitable<Expected<void, StoreError>> remove_version(
       const std::string& key, const std::string& version_id) override;
+
+  // Sends one ListObjectVersions request for the bucket and returns the
+  // ListVersionsResult XML document as the store sent it. kDenied for 403,
+  // kNotFound when the bucket does not exist, kProtocol for other statuses.
+  http::asio::awaitable<Expected<std::string, StoreError>> list_object_versions(
+      const ListVersionsRequest& page);
 
   // Checks that the store answers a signed HEAD of the bucket, for /readyz.
   // A 403 counts as reachable, because a key limited to its prefix may not

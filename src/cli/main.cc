@@ -9,6 +9,7 @@
 #include "cli/migrate_db.h"
 #include "cli/options.h"
 #include "cli/policy_check.h"
+#include "cli/reconcile_command.h"
 #include "config/load.h"
 
 namespace {
@@ -95,6 +96,9 @@ int main(int argc, char** argv) {
   satchel::cli::BucketInitOptions bucket_init;
   auto* bucket_init_command = satchel::cli::add_bucket_init_command(app, bucket_init);
 
+  satchel::cli::ReconcileCommandOptions reconcile_options;
+  auto* reconcile_command = satchel::cli::add_reconcile_command(app, reconcile_options);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) {
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
   }
   if (policy_check_command->parsed()) return satchel::cli::run_policy_check(policy_check);
   if (bucket_init_command->parsed()) return satchel::cli::run_bucket_init(bucket_init);
+  if (reconcile_command->parsed()) return satchel::cli::run_reconcile(reconcile_options);
   if (master_keys_command->parsed()) {
     return satchel::cli::run_keys(*master_keys_command, keys_options);
   }

@@ -111,6 +111,11 @@ class MeteredRepository final : public meta::Repository {
                 [&] { return inner_.list_usage(tenant, name_prefix, cursor, limit); });
   }
 
+  Expected<meta::Page<std::string>, MetaError> list_tenants(std::string_view cursor,
+                                                            std::size_t limit) override {
+    return time("list_tenants", [&] { return inner_.list_tenants(cursor, limit); });
+  }
+
   Expected<meta::KeyRedirect, MetaError> record_key_redirect(
       const meta::KeyRedirect& redirect) override {
     return time("record_key_redirect", [&] { return inner_.record_key_redirect(redirect); });

@@ -18,6 +18,7 @@
 #include "meta/postgres_migrations.h"
 #include "meta/record_validation.h"
 #include "meta/storage_encoding.h"
+#include "meta/tenant_cursor.h"
 #include "meta/usage_cursor.h"
 #include "meta/version_cursor.h"
 
@@ -118,6 +119,13 @@ constexpr std::string_view kListAuditEvents =
     "AND ($3::text IS NULL OR subject = $3::text) AND ($4::text IS NULL OR action = $4::text) "
     "AND ($5::bigint IS NULL OR time_us >= $5::bigint) "
     "AND ($6::bigint IS NULL OR time_us < $6::bigint) ORDER BY id DESC LIMIT $7";
+
+// $1 is the tenant after which the page starts ('' for the first page, since no tenant is empty).
+// Tenants compare by bytes under the "C" collation, as in SQLite.
+constexpr std::string_view kListTenants =
+    "SELECT tenant FROM (SELECT tenant FROM objects WHERE tenant COLLATE \"C\" > $1 "
+    "UNION SELECT tenant FROM object_versions WHERE tenant COLLATE \"C\" > $1) AS tenants "
+    "ORDER BY tenant COLLATE \"C\" LIMIT $2";
 
 // $2 is the owner after which the page starts ('' for the first page, since no owner is empty)
 // and $3 the name prefix (NULL for all names). Owners compare by bytes under the "C" collation,
@@ -458,6 +466,8 @@ class PostgresRepository final : public Repository, public LifecycleIndex {
                                                      std::string_view name_prefix,
                                                      std::string_view cursor,
                                                      std::size_t limit) override;
+  Expected<Page<std::string>, MetaError> list_tenants(std::string_view cursor,
+                                                      std::size_t limit) override;
   Expected<KeyRedirect, MetaError> record_key_redirect(const KeyRedirect& redirect) override;
   Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
                                                      std::string_view old_key) override;
@@ -857,6 +867,25 @@ Expected<Page<SubjectUsage>, MetaError> PostgresRepository::list_usage(std::stri
   if (page.items.size() > page_size) {
     page.items.pop_back();
     page.next_cursor = encode_usage_cursor(page.items.back().owner);
+  }
+  return page;
+}
+
+Expected<Page<std::string>, MetaError> PostgresRepository::list_tenants(std::string_view cursor,
+                                                                        std::size_t limit) {
+  auto bounds = tenant_page_bounds(cursor, limit);
+  if (!bounds) return Unexpected(bounds.error());
+  // Reading one row past the page shows whether another page follows.
+  PgParams params;
+  params.text(bounds->after_tenant).int64(static_cast<std::int64_t>(bounds->page_size + 1));
+  auto rows =
+      read([&](PgConnection& connection) { return connection.execute(kListTenants, params); });
+  if (!rows) return Unexpected(rows.error());
+  Page<std::string> page;
+  for (int row = 0; row < rows->rows(); ++row) page.items.push_back(rows->text(row, 0));
+  if (page.items.size() > bounds->page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_tenant_cursor(page.items.back());
   }
   return page;
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/clock.h"
@@ -159,6 +160,13 @@ class Repository {
                                                              std::string_view name_prefix,
                                                              std::string_view cursor,
                                                              std::size_t limit) = 0;
+
+  // Lists the tenants that have a current object or a history entry, ordered by their bytes, so
+  // tools such as reconcile can walk every tenant. Pass an empty cursor for the first page and
+  // the returned next_cursor for the following ones. limit is clamped to 1..kMaxListLimit.
+  // kInvalid for a cursor this repository did not issue.
+  virtual Expected<Page<std::string>, MetaError> list_tenants(std::string_view cursor,
+                                                              std::size_t limit) = 0;
 
   // Records that redirect.old_key moved to redirect.new_key, replacing any redirect of the same
   // old key, and returns the stored copy (times rounded down to the microsecond). kInvalid for

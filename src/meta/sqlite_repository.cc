@@ -25,6 +25,7 @@
 #include "meta/sqlite_connection.h"
 #include "meta/sqlite_connection_pool.h"
 #include "meta/storage_encoding.h"
+#include "meta/tenant_cursor.h"
 #include "meta/usage_cursor.h"
 #include "meta/version_cursor.h"
 
@@ -127,6 +128,12 @@ constexpr std::string_view kListUsage =
     "SELECT owner, count(*), coalesce(sum(size), 0) FROM objects "
     "WHERE tenant = ?1 AND owner > ?2 AND (?3 IS NULL OR substr(name, 1, length(?3)) = ?3) "
     "GROUP BY owner ORDER BY owner LIMIT ?4";
+
+// ?1 is the tenant after which the page starts ('' for the first page, since no tenant is empty).
+constexpr std::string_view kListTenants =
+    "SELECT tenant FROM objects WHERE tenant > ?1 "
+    "UNION SELECT tenant FROM object_versions WHERE tenant > ?1 "
+    "ORDER BY tenant LIMIT ?2";
 
 constexpr std::string_view kUpsertKeyRedirect =
     "INSERT INTO key_redirects (tenant, old_key, new_key, cut_over_at_us, created_at_us) "
@@ -509,6 +516,8 @@ class SqliteRepository final : public Repository, public LifecycleIndex {
                                                      std::string_view name_prefix,
                                                      std::string_view cursor,
                                                      std::size_t limit) override;
+  Expected<Page<std::string>, MetaError> list_tenants(std::string_view cursor,
+                                                      std::size_t limit) override;
   Expected<KeyRedirect, MetaError> record_key_redirect(const KeyRedirect& redirect) override;
   Expected<KeyRedirect, MetaError> find_key_redirect(std::string_view tenant,
                                                      std::string_view old_key) override;
@@ -876,6 +885,32 @@ Expected<Page<SubjectUsage>, MetaError> SqliteRepository::list_usage(std::string
   if (page.items.size() > page_size) {
     page.items.pop_back();
     page.next_cursor = encode_usage_cursor(page.items.back().owner);
+  }
+  return page;
+}
+
+Expected<Page<std::string>, MetaError> SqliteRepository::list_tenants(std::string_view cursor,
+                                                                      std::size_t limit) {
+  auto bounds = tenant_page_bounds(cursor, limit);
+  if (!bounds) return Unexpected(bounds.error());
+  auto reader = readers_->acquire();
+  if (!reader) return Unexpected(reader.error());
+  auto select = (*reader)->prepare(kListTenants);
+  if (!select) return Unexpected(select.error());
+  select->bind(1, std::string_view(bounds->after_tenant));
+  // Reading one row past the page shows whether another page follows.
+  select->bind(2, static_cast<std::int64_t>(bounds->page_size + 1));
+
+  Page<std::string> page;
+  while (true) {
+    auto row = select->step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) break;
+    page.items.push_back(select->text(0));
+  }
+  if (page.items.size() > bounds->page_size) {
+    page.items.pop_back();
+    page.next_cursor = encode_tenant_cursor(page.items.back());
   }
   return page;
 }

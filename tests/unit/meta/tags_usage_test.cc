@@ -283,6 +283,48 @@ TEST_P(TagsUsageTest, RedirectOutOfTenantIsInvalid) {
   }
 }
 
+TEST_P(TagsUsageTest, ListsTenantsInByteOrder) {
+  commit("u", "a.txt", 1, {}, "globex");
+  commit("u", "a.txt", 1, {}, "acme");
+  commit("v", "b.txt", 1, {}, "acme");
+  commit("u", "a.txt", 1, {}, "acme-west");
+  // A tenant whose only object was deleted still has history, so it is listed.
+  commit("u", "gone.txt", 1, {}, "initech");
+  auto deleted =
+      repository_->delete_object("initech", "initech/u/gone.txt", std::nullopt, "", clock_.now());
+  ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
+
+  auto page = repository_->list_tenants("", kMaxListLimit);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_EQ(page->items, (std::vector<std::string>{"acme", "acme-west", "globex", "initech"}));
+  EXPECT_FALSE(page->next_cursor.has_value());
+}
+
+TEST_P(TagsUsageTest, PagesTenantsWithCursor) {
+  for (std::string_view tenant : {"t1", "t2", "t3"}) commit("u", "a.txt", 1, {}, tenant);
+  auto first = repository_->list_tenants("", 2);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(first->items, (std::vector<std::string>{"t1", "t2"}));
+  ASSERT_TRUE(first->next_cursor.has_value());
+  auto second = repository_->list_tenants(*first->next_cursor, 2);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->items, (std::vector<std::string>{"t3"}));
+  EXPECT_FALSE(second->next_cursor.has_value());
+}
+
+TEST_P(TagsUsageTest, EmptyIndexHasNoTenants) {
+  auto page = repository_->list_tenants("", kMaxListLimit);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_FALSE(page->next_cursor.has_value());
+}
+
+TEST_P(TagsUsageTest, RejectsForeignTenantCursor) {
+  auto page = repository_->list_tenants(encode_usage_cursor("acme"), kMaxListLimit);
+  ASSERT_FALSE(page.has_value());
+  EXPECT_EQ(page.error().code, MetaErrorCode::kInvalid);
+}
+
 INSTANTIATE_BACKEND_TESTS(TagsUsageTest);
 
 }  // namespace
