@@ -368,7 +368,7 @@ def test_reconcile_ignores_internal_prefixes(server, tmp_path):
     body = tmp_path / "scratch"
     body.write_bytes(b"x")
     put_behind_back(server, ".satchel-probe/leftover", body)
-    put_behind_back(server, ".satchel-staging/acme/a", body)
+    put_behind_back(server, ".satchel-migrate/acme/a", body)
     code, report = reconcile_json(server, "--grace", "0")
     assert code == 0, report
     assert report["tenants_checked"] == 0
