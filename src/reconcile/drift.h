@@ -42,7 +42,7 @@ struct Drift {
   // The store version concerned: the record's for kMissingObject and the mismatches, the
   // unknown latest version otherwise.
   std::string version_id;
-  // What the index expects and what the store has, for the mismatches ("12" and "15").
+  // The index's value and the store's value of a mismatch, such as "12" and "15".
   std::string expected;
   std::string found;
   // The record's revision, for the drift of a key that has a record, so that a repair never

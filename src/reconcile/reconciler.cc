@@ -8,8 +8,8 @@
 namespace satchel::reconcile {
 namespace {
 
-// The subject of reconcile's audit events, which no token can carry because
-// subjects never contain spaces.
+// The subject of reconcile's audit events. Their "reconcile:" actions tell
+// them apart from a user's events.
 constexpr std::string_view kAuditSubject = "satchel reconcile";
 
 std::string store_error_text(const app::StoreError& error) { return error.message; }
@@ -35,7 +35,7 @@ bool ReconcileReport::failed_fixes() const {
                      [](const Finding& finding) { return finding.outcome == FixOutcome::kFailed; });
 }
 
-bool is_internal_prefix(std::string_view prefix) { return prefix.starts_with('.'); }
+bool is_internal_prefix(std::string_view prefix) { return prefix.starts_with(".satchel-"); }
 
 http::asio::awaitable<Expected<ReconcileReport, std::string>> Reconciler::run(
     const ReconcileOptions& options) {
@@ -55,7 +55,7 @@ http::asio::awaitable<Expected<ReconcileReport, std::string>> Reconciler::run(
 }
 
 // The tenants of the index, and the top-level prefixes of the store, which
-// find tenants that only the store knows. Keys at the top level of the
+// name tenants that have objects but no record. Keys at the top level of the
 // bucket belong to no tenant and are checked here, as orphans of tenant "".
 http::asio::awaitable<Expected<std::vector<std::string>, std::string>> Reconciler::list_tenants(
     const ReconcileOptions& options, ReconcileReport& report) {
@@ -224,7 +224,7 @@ http::asio::awaitable<void> Reconciler::repair(Finding& finding) {
       co_return;
     case DriftKind::kMissingObject: {
       // The record goes, and its history keeps the lost version id, so the
-      // API answers 404 instead of presigning a URL to nothing.
+      // API returns 404 instead of presigning a URL to nothing.
       auto removed = co_await http::offload(workers_, [&] {
         return repository_.delete_object(drift.tenant, drift.key, drift.revision, "", clock_.now());
       });

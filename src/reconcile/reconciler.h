@@ -28,12 +28,12 @@ struct ReconcileOptions {
   std::size_t page_size = 1000;
 };
 
-// What --fix did about one drift.
+// The result of --fix for one drift.
 enum class FixOutcome {
   kNotRun,  // reconcile ran without --fix
   kFixed,   // repaired, and an audit event written
-  kLeft,    // not safe to repair automatically; the reason says why
-  kFailed,  // the repair failed; the reason has the error
+  kLeft,    // not safe to repair automatically, and Finding::fix gives the reason
+  kFailed,  // the repair failed, and Finding::fix contains the error
 };
 
 std::string_view fix_outcome_name(FixOutcome outcome);
@@ -41,7 +41,7 @@ std::string_view fix_outcome_name(FixOutcome outcome);
 struct Finding {
   Drift drift;
   FixOutcome outcome = FixOutcome::kNotRun;
-  // What --fix did or would do, such as "delete marker added", or why it left the drift.
+  // The repair made, such as "delete marker added", or the reason the drift was left.
   std::string fix;
 };
 
@@ -54,9 +54,10 @@ struct ReconcileReport {
   bool failed_fixes() const;
 };
 
-// Prefixes that Satchel or its tools keep for themselves at the top of the bucket, such as the
-// capability probe's ".satchel-probe/". Every top-level prefix that starts with '.' counts as
-// internal, because tenants never start with '.'.
+// Whether a top-level prefix of the bucket belongs to Satchel's tools rather than a tenant:
+// every prefix that starts with ".satchel-", such as the capability probe's ".satchel-probe/"
+// and the staging area ".satchel-migrate/".
+// NOTE: a tenant named ".satchel-..." that has no record in the index is skipped as well.
 bool is_internal_prefix(std::string_view prefix);
 
 class Reconciler {
