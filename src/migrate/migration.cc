@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "http/offload.h"
@@ -38,11 +39,7 @@ class Run {
         progress_timer_(io) {}
 
   RunSummary execute() {
-    signals_.async_wait([this](const boost::system::error_code& error, int signal) {
-      if (error) return;
-      stop_requested_ = true;
-      obs::warn("stopping after the objects in flight; run again to resume", {{"signal", signal}});
-    });
+    wait_for_signal();
     asio::co_spawn(io_, plan_and_start(), [this](std::exception_ptr error) {
       if (error) fail_run("planning failed with an exception");
     });
@@ -52,6 +49,22 @@ class Run {
   }
 
  private:
+  // The first SIGINT or SIGTERM stops the run after the objects in flight.
+  // A second one exits at once, which is as safe to resume from as kill -9.
+  void wait_for_signal() {
+    signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+      if (error) return;
+      if (stop_requested_) {
+        obs::warn("second signal, exiting now; run again to resume", {{"signal", signal}});
+        obs::flush_logs();
+        std::_Exit(128 + signal);
+      }
+      stop_requested_ = true;
+      obs::warn("stopping after the objects in flight; run again to resume", {{"signal", signal}});
+      wait_for_signal();
+    });
+  }
+
   asio::awaitable<void> plan_and_start() {
     auto listed = co_await parts_.source.list();
     if (!listed) {

@@ -385,6 +385,33 @@ def test_options_checked_before_any_write(server, tmp_path):
     assert sqlite_rows(server, "SELECT COUNT(*) FROM objects") == [(0,)]
 
 
+def test_second_signal_exits_at_once(server, tmp_path):
+    tree = LegacyTree(users=400)
+    tree.write(tmp_path / "legacy-root")
+    args = ["--source-dir", str(tmp_path / "legacy-root"), "--org", ORG,
+            "--checkpoint", str(tmp_path / "checkpoint.jsonl"), "--cut-over", CUT_OVER]
+    first = subprocess.Popen(migrate_command(server, *args), env=migrate_env(server),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + MIGRATE_TIMEOUT_SECONDS
+    while count_lines(tmp_path / "checkpoint.jsonl") < 50:
+        assert first.poll() is None, "the import finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # Two different signals, because the kernel merges a second SIGINT that
+    # arrives before the first was delivered.
+    first.send_signal(signal.SIGINT)
+    first.send_signal(signal.SIGTERM)
+    stdout, stderr = first.communicate(timeout=60)
+    assert first.returncode in (128 + signal.SIGINT, 128 + signal.SIGTERM), stderr
+    assert stdout == ""
+    assert "second signal" in stderr
+
+    resumed = run_migrate(server, *args)
+    assert resumed.returncode == 1, resumed.stderr
+    check_index_sqlite(server, tree)
+    check_store_versions(server, tree)
+
+
 def test_resume_commits_copy_left_in_place(server, tmp_path):
     """A run that stopped after its copy into place but before its commit:
     the rerun commits that copy instead of writing a second version."""
