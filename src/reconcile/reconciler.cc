@@ -168,10 +168,10 @@ http::asio::awaitable<Reconciler::Result> Reconciler::check_state(const std::str
     if (!in_history) {
       auto pending = co_await find_pending_upload(tenant, unknown);
       if (!pending) co_return Unexpected(pending.error());
-      if (*pending) {
-        report.findings.push_back({.drift = std::move(**pending)});
-        co_return Result{};
+      if (pending->completable) {
+        report.findings.push_back({.drift = std::move(*pending->completable)});
       }
+      if (pending->live_upload) co_return Result{};
     }
   }
   if (auto drift = classify_unknown(tenant, unknown, in_history, now, options.grace)) {
@@ -180,34 +180,39 @@ http::asio::awaitable<Reconciler::Result> Reconciler::check_state(const std::str
   co_return Result{};
 }
 
-http::asio::awaitable<Expected<std::optional<Drift>, std::string>> Reconciler::find_pending_upload(
-    const std::string& tenant, const UnknownVersion& unknown) {
+http::asio::awaitable<Expected<Reconciler::PendingLookup, std::string>>
+Reconciler::find_pending_upload(const std::string& tenant, const UnknownVersion& unknown) {
   const StoreVersion& version = unknown.version;
   auto head = co_await store_.head_version(version.key, version.version_id);
   if (!head) {
     // Deleted since the listing: nothing to report.
-    if (head.error().code == app::StoreErrorCode::kNotFound) co_return std::nullopt;
+    if (head.error().code == app::StoreErrorCode::kNotFound) co_return PendingLookup{};
     co_return Unexpected("cannot read " + version.key + " from the store: " + head.error().message);
   }
-  if (head->upload_id.empty()) co_return std::nullopt;
+  if (head->upload_id.empty()) co_return PendingLookup{};
   auto upload = co_await http::offload(
       workers_, [&] { return repository_.find_pending_upload(tenant, head->upload_id); });
   if (!upload) {
-    if (upload.error().code == meta::MetaErrorCode::kNotFound) co_return std::nullopt;
+    if (upload.error().code == meta::MetaErrorCode::kNotFound) co_return PendingLookup{};
     co_return Unexpected("cannot read upload " + head->upload_id + ": " + upload.error().message);
   }
-  if (auto problem = pending_upload_problem(*upload, version.key, *head, clock_.now())) {
+  const SystemTime now = clock_.now();
+  PendingLookup lookup;
+  lookup.live_upload = upload->state == meta::UploadState::kPending && upload->expires_at > now &&
+                       upload->key == version.key;
+  if (auto problem = pending_upload_problem(*upload, version.key, *head, now)) {
     obs::debug("stored bytes of an upload do not check out", {{"tenant", tenant},
                                                               {"key", version.key},
                                                               {"upload_id", upload->id},
                                                               {"reason", *problem}});
-    co_return std::nullopt;
+    co_return lookup;
   }
-  co_return Drift{.kind = DriftKind::kPendingUpload,
-                  .tenant = tenant,
-                  .key = version.key,
-                  .version_id = version.version_id,
-                  .upload_id = upload->id};
+  lookup.completable = Drift{.kind = DriftKind::kPendingUpload,
+                             .tenant = tenant,
+                             .key = version.key,
+                             .version_id = version.version_id,
+                             .upload_id = upload->id};
+  co_return lookup;
 }
 
 http::asio::awaitable<void> Reconciler::repair(Finding& finding) {
@@ -274,6 +279,7 @@ http::asio::awaitable<void> Reconciler::complete_upload(Finding& finding) {
     finding.fix = "cannot read the version from the store: " + head.error().message;
     co_return;
   }
+
   auto upload = co_await http::offload(
       workers_, [&] { return repository_.find_pending_upload(drift.tenant, drift.upload_id); });
   if (!upload) {
@@ -286,6 +292,9 @@ http::asio::awaitable<void> Reconciler::complete_upload(Finding& finding) {
     finding.fix = *problem;
     co_return;
   }
+
+  // NOTE: the commit skips the content checks that the API's complete runs (type sniffing,
+  // the preferences schema, avatar thumbnails), because reconcile reads no bytes.
   meta::ObjectRecord observed;
   observed.version_id = head->version_id.empty() ? drift.version_id : head->version_id;
   observed.size = head->size;
@@ -299,6 +308,7 @@ http::asio::awaitable<void> Reconciler::complete_upload(Finding& finding) {
     finding.fix = "cannot commit the upload: " + committed.error().message;
     co_return;
   }
+
   finding.outcome = FixOutcome::kFixed;
   finding.fix = "upload completed at revision " + std::to_string(committed->revision);
   co_await audit(drift, "reconcile:complete_upload",

@@ -84,9 +84,16 @@ class Reconciler {
   http::asio::awaitable<Result> check_state(const std::string& tenant, const KeyState& state,
                                             const ReconcileOptions& options,
                                             ReconcileReport& report);
-  // Looks up an unknown latest version as a pending upload that checks out. Returns the
-  // finding to report, or nullopt when it is not one.
-  http::asio::awaitable<Expected<std::optional<Drift>, std::string>> find_pending_upload(
+  // The pending upload that an unknown latest version belongs to, by the upload id stored with
+  // the bytes.
+  struct PendingLookup {
+    // The version belongs to an upload that is pending and unexpired, so its client may still
+    // complete it, and it is no orphan.
+    bool live_upload = false;
+    // The finding to report when the upload also checks out and reconcile may complete it.
+    std::optional<Drift> completable;
+  };
+  http::asio::awaitable<Expected<PendingLookup, std::string>> find_pending_upload(
       const std::string& tenant, const UnknownVersion& unknown);
   http::asio::awaitable<void> repair(Finding& finding);
   http::asio::awaitable<void> complete_upload(Finding& finding);
