@@ -37,7 +37,12 @@ Expected<void, MetaError> check_committable(const PendingUpload& upload, SystemT
 }
 
 Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
-                                              const std::optional<ObjectRecord>& current) {
+                                              const std::optional<ObjectRecord>& stored,
+                                              SystemTime now) {
+  // An expired object is no longer served, so it counts as missing although the lifecycle
+  // sweeper may not have deleted its row yet.
+  const bool expired = stored.has_value() && stored->expires_at && *stored->expires_at <= now;
+  std::optional<ObjectRecord> current = expired ? std::nullopt : stored;
   if (upload.if_none_match && current.has_value()) {
     return Unexpected(make_error(MetaErrorCode::kConflict,
                                  "object already exists and the upload is create-only", current));

@@ -16,10 +16,12 @@ namespace satchel::meta {
 // or one whose expires_at <= now.
 Expected<void, MetaError> check_committable(const PendingUpload& upload, SystemTime now);
 
-// Checks the upload's if_match and if_none_match against current, the object as it is now.
-// Fails with kConflict, carrying current when it exists.
+// Checks the upload's if_match and if_none_match against stored, the object's row as it is
+// now. An object whose expiry has passed at now counts as missing. Fails with kConflict,
+// carrying the object when it counts as existing.
 Expected<void, MetaError> check_preconditions(const PendingUpload& upload,
-                                              const std::optional<ObjectRecord>& current);
+                                              const std::optional<ObjectRecord>& stored,
+                                              SystemTime now);
 
 // Returns the revision after both the current object's and last_revision, the newest in the
 // key's history (0 when it has none).

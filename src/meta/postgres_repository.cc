@@ -582,7 +582,7 @@ Expected<ObjectRecord, MetaError> PostgresRepository::commit_upload(std::string_
     }
     auto current = select_object(connection, upload->tenant, upload->key);
     if (!current) return Unexpected(current.error());
-    if (auto met = check_preconditions(*upload, *current); !met) return Unexpected(met.error());
+    if (auto met = check_preconditions(*upload, *current, now); !met) return Unexpected(met.error());
 
     auto last_revision = select_last_revision(connection, upload->tenant, upload->key);
     if (!last_revision) return Unexpected(last_revision.error());

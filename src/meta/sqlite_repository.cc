@@ -588,7 +588,7 @@ Expected<ObjectRecord, MetaError> SqliteRepository::commit_upload(std::string_vi
 
   auto current = select_object(*writer_, upload->tenant, upload->key);
   if (!current) return Unexpected(current.error());
-  if (auto met = check_preconditions(*upload, *current); !met) return Unexpected(met.error());
+  if (auto met = check_preconditions(*upload, *current, now); !met) return Unexpected(met.error());
 
   auto last_revision = select_last_revision(*writer_, upload->tenant, upload->key);
   if (!last_revision) return Unexpected(last_revision.error());

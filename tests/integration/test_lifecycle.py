@@ -214,6 +214,12 @@ def test_sweeper_can_be_turned_off():
         assert "lifecycle sweeper is off" in server.log()
         # Hidden, but no sweeper deleted it: the store still serves its bytes.
         assert store_get(server, completed.json()["key"]).body == b"t"
+        # The expired object counts as missing, so a create-only upload may take its name.
+        started, put, created = alice.upload("tmp.txt", b"new", "text/plain",
+                                             if_none_match="*")
+        assert created.status == 200, created
+        assert created.json()["expires_at"] is None
+        assert alice.download("tmp.txt").body == b"new"
     finally:
         server.cleanup()
 

@@ -106,6 +106,27 @@ TEST_P(LifecycleIndexTest, RejectsExpiryBeforeCreation) {
   EXPECT_EQ(created.error().code, MetaErrorCode::kInvalid);
 }
 
+TEST_P(LifecycleIndexTest, CreateOnlyUploadReplacesExpiredObject) {
+  ObjectRecord expired = commit("notes.txt", 10s);
+  PendingUpload create_only = make_upload("notes.txt");
+  create_only.if_none_match = true;
+  ASSERT_TRUE(repository_->create_pending_upload(create_only).has_value());
+  auto refused =
+      repository_->commit_upload(create_only.id, observed_for(create_only), clock_.now());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, MetaErrorCode::kConflict);
+
+  clock_.advance(10s);
+  PendingUpload again = make_upload("notes.txt");
+  again.if_none_match = true;
+  ASSERT_TRUE(repository_->create_pending_upload(again).has_value());
+  auto committed = repository_->commit_upload(again.id, observed_for(again), clock_.now());
+  ASSERT_TRUE(committed.has_value()) << committed.error().message;
+  EXPECT_EQ(committed->revision, expired.revision + 1);
+  EXPECT_FALSE(committed->expires_at.has_value());
+  EXPECT_TRUE(expired_keys().empty());
+}
+
 TEST_P(LifecycleIndexTest, ListingHidesExpiredObjects) {
   commit("a.txt", 10s);
   commit("b.txt");
