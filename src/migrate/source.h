@@ -40,6 +40,8 @@ class Source {
   virtual boost::asio::awaitable<Expected<std::vector<SourceObject>, std::string>> list() = 0;
   // Reads one object whole. Fails with a message when it cannot be read or
   // is larger than max_bytes.
+  // NOTE: the bytes are held in memory rather than streamed, so a run holds
+  // up to concurrency times max_bytes.
   virtual boost::asio::awaitable<Expected<FetchedObject, std::string>> fetch(
       const SourceObject& object, uint64_t max_bytes) = 0;
 };
