@@ -96,6 +96,11 @@ class MeteredRepository final : public meta::Repository {
     return time("append_audit_event", [&] { return inner_.append_audit_event(record); });
   }
 
+  Expected<void, MetaError> append_audit_events(
+      std::span<const meta::AuditRecord> records) override {
+    return time("append_audit_events", [&] { return inner_.append_audit_events(records); });
+  }
+
   Expected<meta::Page<meta::AuditRecord>, MetaError> list_audit_events(
       std::string_view tenant, const meta::AuditFilter& filter, std::string_view cursor,
       std::size_t limit) override {

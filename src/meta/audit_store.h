@@ -2,53 +2,65 @@
 // every API process sharing the database serves the same events.
 #pragma once
 
-#include <atomic>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <mutex>
+#include <cstddef>
+#include <memory>
 
 #include "meta/repository.h"
 #include "obs/audit.h"
 
 namespace satchel::meta {
 
+// Bounds of DatabaseAuditStore's queue.
+struct AuditQueueLimits {
+  // How long the first event of an empty queue waits for others to join its batch.
+  std::chrono::milliseconds flush_interval{5};
+  // A queue this long is written at once, without waiting for flush_interval.
+  std::size_t max_batch_events = 512;
+  // Events beyond this many waiting to be written are not stored (see record()).
+  std::size_t max_queued_events = 16'384;
+};
+
 class DatabaseAuditStore final : public obs::AuditStore {
  public:
-  // repository and pool must outlive the store and every append it has queued.
-  DatabaseAuditStore(Repository& repository, boost::asio::thread_pool& pool);
+  // repository and pool must outlive the store. The destructor writes the queued events.
+  DatabaseAuditStore(Repository& repository, boost::asio::thread_pool& pool,
+                     AuditQueueLimits limits = {});
+  ~DatabaseAuditStore() override;
+  DatabaseAuditStore(const DatabaseAuditStore&) = delete;
+  DatabaseAuditStore& operator=(const DatabaseAuditStore&) = delete;
 
-  // Queues the append on the pool and returns at once, so an I/O thread never waits for the
-  // database. Appends run one at a time in the order they were queued. A failed append is
-  // counted with obs::count_audit_write_failure(), logged once until an append succeeds again,
-  // and not reported to the caller.
+  // Queues the event and returns at once, so an I/O thread never waits for the database. The
+  // pool writes the queue in batches of up to limits.max_batch_events, one transaction each,
+  // in the order record() was called. A failed batch counts each of its events with
+  // obs::count_audit_write_failures() and logs once until a batch succeeds again. When
+  // limits.max_queued_events are already waiting, the event is not stored: it is counted the
+  // same way, logged once until the queue has room again, and still reaches the audit log's
+  // other sinks (the JSON lines on standard output).
   void record(const obs::AuditEvent& event) override;
 
-  // Reads one page from the database on the calling thread, which therefore must not be an I/O
-  // thread. It first waits up to kMaxQueuedAppendWait for the appends queued before it, so a
-  // process lists the events it has just recorded. The wait is bounded because the query may
-  // occupy the pool thread that an append needs.
+  // Writes every event queued before the call on the calling thread, which therefore must not
+  // be an I/O thread. A batch that a pool thread is writing is waited for up to
+  // kMaxFlushWait, because it holds the database's write lock.
+  void flush() override;
+
+  // Flushes the queue, so a process lists the events it has just recorded, then reads one page
+  // from the database on the calling thread.
   Expected<obs::AuditPage, obs::AuditQueryError> query(const obs::AuditQuery& query) const override;
 
-  // Appends on the calling thread with the same failure handling as record(). Returns whether
-  // the event was stored.
+  // Appends one event on the calling thread, without the queue, with the same failure handling
+  // as record(). Returns whether the event was stored.
   bool append(const obs::AuditEvent& event);
 
-  static constexpr std::chrono::milliseconds kMaxQueuedAppendWait{2000};
+  static constexpr std::chrono::milliseconds kMaxFlushWait{2000};
+
+  class Queue;
 
  private:
-  void wait_for_queued_appends() const;
-
   Repository& repository_;
-  boost::asio::strand<boost::asio::thread_pool::executor_type> appends_;
-  mutable std::mutex mutex_;
-  mutable std::condition_variable append_finished_;
-  std::uint64_t queued_count_ = 0;    // guarded by mutex_
-  std::uint64_t finished_count_ = 0;  // guarded by mutex_
-  // True after a failed append until one succeeds, so a database outage logs one line.
-  std::atomic<bool> failing_{false};
+  // Shared with the handlers queued on the pool, which may run after the store is gone.
+  std::shared_ptr<Queue> queue_;
 };
 
 // Conversions between the audit log's event and the database record.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <span>
+#include <string>
 #include <utility>
 
 #include "common/encoding.h"
@@ -111,6 +113,16 @@ constexpr std::string_view kInsertAuditEvent =
     "INSERT INTO audit_events (time_us, request_id, subject, tenant, action, key, decision, "
     "reason, client_address, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
     "RETURNING id";
+// One array per column, one element per event. WITH ORDINALITY and ORDER BY make the identity
+// column number the rows in the arrays' order.
+constexpr std::string_view kInsertAuditEvents =
+    "INSERT INTO audit_events (time_us, request_id, subject, tenant, action, key, decision, "
+    "reason, client_address, user_agent) "
+    "SELECT time_us, request_id, subject, tenant, action, key, decision, reason, client_address, "
+    "user_agent FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY "
+    "AS batch (time_us, request_id, subject, tenant, action, key, decision, reason, "
+    "client_address, user_agent, position) ORDER BY position";
 // $3 subject, $4 action, $5 since and $6 until. A NULL parameter turns its condition off. The
 // casts give each parameter a type when it is NULL.
 constexpr std::string_view kListAuditEvents =
@@ -244,6 +256,42 @@ Expected<ObjectVersion, MetaError> read_version(const PgResult& result, int row)
   version.tags = std::move(*tags);
   version.purged_at = optional_time(result.optional_int64(row, 14));
   return version;
+}
+
+// Appends value to a PostgreSQL array literal as a quoted element. Inside the quotes only a
+// double quote and a backslash need escaping, each with a backslash.
+void append_array_element(std::string& array, std::string_view value) {
+  array += array.size() > 1 ? ",\"" : "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') array += '\\';
+    array += c;
+  }
+  array += '"';
+}
+
+// The parameters of kInsertAuditEvents: one array literal per column.
+PgParams audit_batch_params(std::span<const AuditRecord> records) {
+  std::string times = "{";
+  for (const AuditRecord& record : records) {
+    if (times.size() > 1) times += ',';
+    times += std::to_string(to_unix_us(record.time));
+  }
+  times += '}';
+  PgParams params;
+  params.text(times);
+  const std::string AuditRecord::*const columns[] = {
+      &AuditRecord::request_id, &AuditRecord::subject,
+      &AuditRecord::tenant,     &AuditRecord::action,
+      &AuditRecord::key,        &AuditRecord::decision,
+      &AuditRecord::reason,     &AuditRecord::client_address,
+      &AuditRecord::user_agent};
+  for (const auto column : columns) {
+    std::string array = "{";
+    for (const AuditRecord& record : records) append_array_element(array, record.*column);
+    array += '}';
+    params.text(array);
+  }
+  return params;
 }
 
 // Reads the columns in the order of kListAuditEvents.
@@ -458,6 +506,7 @@ class PostgresRepository final : public Repository, public LifecycleIndex {
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
                                                           std::string_view id) override;
   Expected<std::int64_t, MetaError> append_audit_event(const AuditRecord& record) override;
+  Expected<void, MetaError> append_audit_events(std::span<const AuditRecord> records) override;
   Expected<Page<AuditRecord>, MetaError> list_audit_events(std::string_view tenant,
                                                            const AuditFilter& filter,
                                                            std::string_view cursor,
@@ -800,6 +849,24 @@ Expected<std::int64_t, MetaError> PostgresRepository::append_audit_event(
     auto inserted = connection.execute(kInsertAuditEvent, params);
     if (!inserted) return Unexpected(inserted.error());
     return inserted->int64(0, 0);
+  });
+}
+
+Expected<void, MetaError> PostgresRepository::append_audit_events(
+    std::span<const AuditRecord> records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (auto valid = validate_audit_record(records[i]); !valid) {
+      return Unexpected(make_error(MetaErrorCode::kInvalid,
+                                   fmt::format("audit record {}: {}", i, valid.error().message)));
+    }
+  }
+  if (records.empty()) return {};
+  PgParams params = audit_batch_params(records);
+  // One statement, retried like append_audit_event's.
+  return transact([&](PgConnection& connection) -> Expected<void, MetaError> {
+    auto inserted = connection.execute(kInsertAuditEvents, params);
+    if (!inserted) return Unexpected(inserted.error());
+    return {};
   });
 }
 

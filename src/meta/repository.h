@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -140,6 +141,11 @@ class Repository {
   // Appends an audit event and returns its id. kInvalid for text that is not UTF-8 or contains
   // NUL. Empty fields are allowed, because a sign-in failure may know no subject or tenant.
   virtual Expected<std::int64_t, MetaError> append_audit_event(const AuditRecord& record) = 0;
+
+  // Appends records in one transaction, in their order, so their ids increase in that order.
+  // Either every record is stored or none is: kInvalid names the first record that
+  // append_audit_event would reject, and nothing is written. An empty span writes nothing.
+  virtual Expected<void, MetaError> append_audit_events(std::span<const AuditRecord> records) = 0;
 
   // Lists tenant's audit events that match filter, newest (highest id) first. Pass an empty
   // cursor for the first page and the returned next_cursor for the following ones. limit is

@@ -96,6 +96,10 @@ class AuditStore : public AuditSink {
  public:
   // May block on a database, so callers on an I/O thread move it to a worker thread.
   virtual Expected<AuditPage, AuditQueryError> query(const AuditQuery& query) const = 0;
+
+  // Writes the events recorded so far before it returns, for a store that writes later than
+  // record(). May block like query(). Stores that write in record() have nothing to do.
+  virtual void flush() {}
 };
 
 // The most recent events in memory, oldest dropped first when full. Events
@@ -121,7 +125,7 @@ class MemoryAuditStore final : public AuditStore {
 
 // Counts audit events that a store could not keep. The request goes on
 // either way, so operators watch this counter.
-void count_audit_write_failure();
+void count_audit_write_failures(std::uint64_t events);
 
 // Sends each event to every sink and to the store, which also serves
 // queries. Thread-safe.
@@ -130,6 +134,8 @@ class AuditLog {
   AuditLog(std::vector<std::shared_ptr<AuditSink>> sinks, std::shared_ptr<AuditStore> store);
 
   void record(const AuditEvent& event);
+  // Flushes the store (see AuditStore::flush()), as a server does before it stops.
+  void flush() { store_->flush(); }
   const AuditStore& store() const { return *store_; }
 
  private:

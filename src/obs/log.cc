@@ -4,9 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 
-#include "common/time_format.h"
 #include "obs/request_context.h"
 
 namespace satchel::obs {
@@ -59,8 +59,56 @@ void append_value(std::string& out, const Field& field) {
 
 }  // namespace
 
+namespace {
+
+bool needs_json_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == 0x7f; }
+
+// Appends value with at least digits digits, zero-padded.
+void append_padded(std::string& out, long long value, int digits) {
+  std::array<char, 24> text{};
+  auto [end, error] =
+      std::to_chars(text.data(), text.data() + text.size(), value < 0 ? -value : value);
+  if (value < 0) out += '-';
+  for (auto length = end - text.data(); length < digits; ++length) out += '0';
+  out.append(text.data(), end);
+}
+
+}  // namespace
+
+void append_iso8601_millis(std::string& out, std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  const auto millis_since_epoch = time_point_cast<milliseconds>(time);
+  const auto day = floor<days>(millis_since_epoch);
+  const year_month_day date{day};
+  const hh_mm_ss clock{millis_since_epoch - day};
+  append_padded(out, static_cast<int>(date.year()), 4);
+  out += '-';
+  append_padded(out, static_cast<unsigned>(date.month()), 2);
+  out += '-';
+  append_padded(out, static_cast<unsigned>(date.day()), 2);
+  out += 'T';
+  append_padded(out, clock.hours().count(), 2);
+  out += ':';
+  append_padded(out, clock.minutes().count(), 2);
+  out += ':';
+  append_padded(out, clock.seconds().count(), 2);
+  out += '.';
+  append_padded(out, clock.subseconds().count(), 3);
+  out += 'Z';
+}
+
 void append_json_escaped(std::string& out, std::string_view text) {
-  for (unsigned char c : text) {
+  // Runs of characters that need no escape are copied whole.
+  while (!text.empty()) {
+    size_t plain = 0;
+    while (plain < text.size() && !needs_json_escape(static_cast<unsigned char>(text[plain]))) {
+      ++plain;
+    }
+    out.append(text.substr(0, plain));
+    text.remove_prefix(plain);
+    if (text.empty()) return;
+    const auto c = static_cast<unsigned char>(text.front());
+    text.remove_prefix(1);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -77,14 +125,11 @@ void append_json_escaped(std::string& out, std::string_view text) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          std::array<char, 8> escaped{};
-          std::snprintf(escaped.data(), escaped.size(), "\\u%04x", c);
-          out += escaped.data();
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        std::array<char, 8> escaped{};
+        std::snprintf(escaped.data(), escaped.size(), "\\u%04x", c);
+        out += escaped.data();
+      }
     }
   }
 }
@@ -93,7 +138,7 @@ std::string format_line(Level level, std::string_view message, Fields fields) {
   std::string line;
   line.reserve(128);
   line += R"({"time":")";
-  line += format_iso8601(std::chrono::system_clock::now());
+  append_iso8601_millis(line, std::chrono::system_clock::now());
   line += R"(","level":")";
   line += level_name(level);
   line += R"(","msg":")";

@@ -5,6 +5,7 @@
 // token or key cannot be logged by accident.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -58,5 +59,10 @@ std::string format_line(Level level, std::string_view message, Fields fields);
 
 // Escapes text for inclusion in a JSON string literal.
 void append_json_escaped(std::string& out, std::string_view text);
+
+// Appends time as ISO 8601 UTC with milliseconds ("2023-11-14T22:13:20.000Z"), the format of
+// format_iso8601() in common/time_format.h, without its temporary strings. Years outside 0 to
+// 9999 are written with as many digits as they need.
+void append_iso8601_millis(std::string& out, std::chrono::system_clock::time_point time);
 
 }  // namespace satchel::obs

@@ -160,6 +160,59 @@ TEST_P(AuditEventsTest, KeepsEventsWithoutSubjectOrTenant) {
   EXPECT_EQ(request_ids(""), std::vector<std::string>{"request-1"});
 }
 
+TEST_P(AuditEventsTest, BatchAppendKeepsOrder) {
+  std::vector<AuditRecord> records;
+  for (int i = 0; i < 3; ++i) records.push_back(make_event("acme", "alice", "object:write"));
+  auto appended = repository_->append_audit_events(records);
+  ASSERT_TRUE(appended.has_value()) << appended.error().message;
+  EXPECT_EQ(request_ids("acme"), (std::vector<std::string>{"request-3", "request-2", "request-1"}));
+  // A later single append still gets a higher id than the whole batch.
+  append(make_event("acme", "alice", "object:write"));
+  EXPECT_EQ(request_ids("acme").front(), "request-4");
+}
+
+TEST_P(AuditEventsTest, BatchAppendReadsBackSpecialText) {
+  // Quotes, backslashes, braces, commas, the word NULL and empty text must survive any
+  // encoding the back end uses for a batch.
+  std::vector<AuditRecord> records;
+  records.push_back(make_event("acme", "alice", "object:write"));
+  records[0].reason = R"(say "hi", {a,b} \ \" end\)";
+  records[0].user_agent = "NULL";
+  records[0].key = "";
+  records.push_back(make_event("acme", "bob", "object:read"));
+  records[1].reason = "größe: ok\n";
+  records[1].client_address = "{}";
+  ASSERT_TRUE(repository_->append_audit_events(records).has_value());
+  auto page = repository_->list_audit_events("acme", {}, "", 10);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  ASSERT_EQ(page->items.size(), 2u);
+  AuditRecord newest = page->items[0];
+  AuditRecord oldest = page->items[1];
+  EXPECT_GT(newest.id, oldest.id);
+  records[1].id = newest.id;
+  records[0].id = oldest.id;
+  EXPECT_EQ(newest, records[1]);
+  EXPECT_EQ(oldest, records[0]);
+}
+
+TEST_P(AuditEventsTest, BatchAppendRejectsInvalidAndWritesNothing) {
+  std::vector<AuditRecord> records;
+  for (int i = 0; i < 3; ++i) records.push_back(make_event("acme", "alice", "object:write"));
+  records[1].subject = "alice\xff";
+  auto appended = repository_->append_audit_events(records);
+  ASSERT_FALSE(appended.has_value());
+  EXPECT_EQ(appended.error().code, MetaErrorCode::kInvalid);
+  EXPECT_NE(appended.error().message.find("audit record 1"), std::string::npos);
+  EXPECT_NE(appended.error().message.find("subject"), std::string::npos);
+  EXPECT_TRUE(request_ids("acme").empty());
+}
+
+TEST_P(AuditEventsTest, BatchAppendOfNothingSucceeds) {
+  auto appended = repository_->append_audit_events({});
+  ASSERT_TRUE(appended.has_value()) << appended.error().message;
+  EXPECT_TRUE(request_ids("acme").empty());
+}
+
 TEST_P(AuditEventsTest, StoreWritesOnPoolAndQueries) {
   boost::asio::thread_pool pool(2);
   DatabaseAuditStore store(*repository_, pool);
@@ -204,6 +257,74 @@ TEST_P(AuditEventsTest, StoreCountsFailedWrites) {
   EXPECT_EQ(counter_value("satchel_audit_write_failures_total"), before + 2);
   event.user_agent = "agent";
   EXPECT_TRUE(store.append(event));
+}
+
+TEST_P(AuditEventsTest, StoreWritesQueueAfterInterval) {
+  boost::asio::thread_pool pool(1);
+  DatabaseAuditStore store(*repository_, pool, {.flush_interval = 1ms});
+  for (int i = 0; i < 3; ++i) store.record(to_audit_event(make_event("acme", "alice", "x:y")));
+  // join() returns once the timer has fired and its batch is written.
+  pool.join();
+  EXPECT_EQ(request_ids("acme"), (std::vector<std::string>{"request-3", "request-2", "request-1"}));
+}
+
+TEST_P(AuditEventsTest, StoreFlushWritesAllInOrder) {
+  boost::asio::thread_pool pool(2);
+  // A long interval leaves the writing to the full batches and to flush().
+  DatabaseAuditStore store(*repository_, pool,
+                           {.flush_interval = 1h, .max_batch_events = 7, .max_queued_events = 100});
+  std::vector<std::string> expected;
+  for (int i = 0; i < 50; ++i) {
+    AuditRecord record = make_event("acme", "alice", "x:y");
+    expected.insert(expected.begin(), record.request_id);
+    store.record(to_audit_event(record));
+  }
+  store.flush();
+  EXPECT_EQ(request_ids("acme"), expected);
+  pool.join();
+}
+
+TEST_P(AuditEventsTest, StoreWritesQueueOnDestruction) {
+  boost::asio::thread_pool pool(1);
+  {
+    DatabaseAuditStore store(*repository_, pool, {.flush_interval = 1h});
+    for (int i = 0; i < 2; ++i) store.record(to_audit_event(make_event("acme", "bob", "x:y")));
+  }
+  EXPECT_EQ(request_ids("acme"), (std::vector<std::string>{"request-2", "request-1"}));
+  pool.join();
+}
+
+TEST_P(AuditEventsTest, StoreCountsEventsBeyondFullQueue) {
+  boost::asio::thread_pool pool(1);
+  DatabaseAuditStore store(*repository_, pool,
+                           {.flush_interval = 1h, .max_batch_events = 100, .max_queued_events = 3});
+  double before = counter_value("satchel_audit_write_failures_total");
+  for (int i = 0; i < 5; ++i) store.record(to_audit_event(make_event("acme", "alice", "x:y")));
+  EXPECT_EQ(counter_value("satchel_audit_write_failures_total"), before + 2);
+  store.flush();
+  // The queue keeps the oldest events and rejects the newest.
+  EXPECT_EQ(request_ids("acme"), (std::vector<std::string>{"request-3", "request-2", "request-1"}));
+  // After the flush the queue has room again.
+  store.record(to_audit_event(make_event("acme", "alice", "x:y")));
+  store.flush();
+  EXPECT_EQ(request_ids("acme").front(), "request-6");
+  EXPECT_EQ(counter_value("satchel_audit_write_failures_total"), before + 2);
+  pool.join();
+}
+
+TEST_P(AuditEventsTest, StoreKeepsValidEventsOfInvalidBatch) {
+  boost::asio::thread_pool pool(1);
+  DatabaseAuditStore store(*repository_, pool, {.flush_interval = 1h});
+  double before = counter_value("satchel_audit_write_failures_total");
+  for (int i = 0; i < 3; ++i) {
+    obs::AuditEvent event = to_audit_event(make_event("acme", "alice", "x:y"));
+    if (i == 1) event.user_agent = "agent\xff";
+    store.record(event);
+  }
+  store.flush();
+  EXPECT_EQ(request_ids("acme"), (std::vector<std::string>{"request-3", "request-1"}));
+  EXPECT_EQ(counter_value("satchel_audit_write_failures_total"), before + 1);
+  pool.join();
 }
 
 INSTANTIATE_BACKEND_TESTS(AuditEventsTest);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/time_format.h"
 #include "obs/request_context.h"
 
 namespace satchel::obs {
@@ -50,6 +51,37 @@ TEST(Log, ControlCharactersAreEscaped) {
   std::string out;
   append_json_escaped(out, "a\"b\\c\nd\x01");
   EXPECT_EQ(out, R"(a\"b\\c\nd\u0001)");
+}
+
+TEST(Log, EscapesEveryControlCharacterAndKeepsText) {
+  std::string out = "prefix:";
+  constexpr char kText[] =
+      "\x7f\t\r\x1f plain ü \x00"
+      "end";
+  append_json_escaped(out, std::string_view(kText, sizeof(kText) - 1));
+  EXPECT_EQ(out, R"(prefix:\u007f\t\r\u001f plain ü \u0000end)");
+}
+
+TEST(Log, Iso8601MatchesTimeFormat) {
+  using namespace std::chrono;
+  const system_clock::time_point times[] = {
+      system_clock::time_point{},
+      system_clock::time_point{seconds{1'700'000'000} + milliseconds{7}},
+      system_clock::time_point{seconds{951'782'400} + milliseconds{999}},  // 2000-02-29
+      system_clock::time_point{seconds{4'102'444'799}},                    // 2099-12-31
+  };
+  for (const auto& time : times) {
+    std::string out;
+    append_iso8601_millis(out, time);
+    EXPECT_EQ(out, format_iso8601(time)) << time.time_since_epoch().count();
+  }
+}
+
+TEST(Log, Iso8601BeforeEpochCountsBackwards) {
+  using namespace std::chrono;
+  std::string out;
+  append_iso8601_millis(out, system_clock::time_point{-milliseconds{750}});
+  EXPECT_EQ(out, "1969-12-31T23:59:59.250Z");
 }
 
 }  // namespace
