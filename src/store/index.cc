@@ -101,13 +101,14 @@ constexpr const char* kSelectCors = "SELECT name, cors FROM buckets WHERE cors !
 
 int versioning_code(Versioning versioning) { return static_cast<int>(versioning); }
 
-Expected<bool, StoreError> has_row(sqlite3* database, const char* sql, const std::string& value) {
+Expected<bool, StoreError> has_row(index_sqlite::Connection& database, const char* sql,
+                                   const std::string& value) {
   Statement check(database, sql);
   check.bind(1, value);
   return check.step();
 }
 
-Expected<int64_t, std::string> read_schema_version(sqlite3* database,
+Expected<int64_t, std::string> read_schema_version(index_sqlite::Connection& database,
                                                    const std::filesystem::path& path) {
   Statement version(database, "PRAGMA user_version");
   auto row = version.step();
@@ -115,7 +116,8 @@ Expected<int64_t, std::string> read_schema_version(sqlite3* database,
   return version.int64(0);
 }
 
-Expected<void, std::string> create_schema(sqlite3* database, const std::filesystem::path& path) {
+Expected<void, std::string> create_schema(index_sqlite::Connection& database,
+                                          const std::filesystem::path& path) {
   auto version = read_schema_version(database, path);
   if (!version) return Unexpected(version.error());
   if (*version > kSchemaVersion) {
@@ -127,10 +129,10 @@ Expected<void, std::string> create_schema(sqlite3* database, const std::filesyst
   if (*version == 1) script += kMigrateFrom1;
   script += kSchema;
   script += "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
-  if (!execute(database, script.c_str())) {
-    execute(database, "ROLLBACK");
+  if (!execute(database.handle(), script.c_str())) {
+    execute(database.handle(), "ROLLBACK");
     return Unexpected("cannot create the schema in " + path.string() + ": " +
-                      sqlite3_errmsg(database));
+                      sqlite3_errmsg(database.handle()));
   }
   return {};
 }
@@ -169,7 +171,8 @@ Expected<std::unique_ptr<StoreIndex>, std::string> StoreIndex::open(
     sqlite3_close(database);
     return Unexpected("cannot open " + path.string() + ": " + message);
   }
-  std::unique_ptr<StoreIndex> index(new StoreIndex(database));
+  std::unique_ptr<StoreIndex> index(
+      new StoreIndex(std::make_unique<index_sqlite::Connection>(database)));
   sqlite3_busy_timeout(database, kBusyTimeoutMs);
 
   if (!execute(database,
@@ -177,33 +180,38 @@ Expected<std::unique_ptr<StoreIndex>, std::string> StoreIndex::open(
                "PRAGMA foreign_keys=ON;")) {
     return Unexpected("cannot configure " + path.string() + ": " + sqlite3_errmsg(database));
   }
-  auto created = create_schema(database, path);
+  auto created = create_schema(*index->database_, path);
   if (!created) return Unexpected(created.error());
   return index;
 }
 
-StoreIndex::~StoreIndex() { sqlite3_close(database_); }
+StoreIndex::StoreIndex(std::unique_ptr<index_sqlite::Connection> database)
+    : database_(std::move(database)) {}
+
+StoreIndex::~StoreIndex() = default;
 
 Expected<void, StoreError> StoreIndex::create_bucket(const BucketInfo& bucket) {
   std::lock_guard lock(mutex_);
-  Statement insert(database_, kInsertBucket);
+  Statement insert(*database_, kInsertBucket);
   insert.bind(1, bucket.name);
   insert.bind(2, index_sqlite::to_millis(bucket.created_at));
   insert.bind(3, int64_t{versioning_code(bucket.versioning)});
   auto done = insert.run();
   if (!done) return done;
-  if (sqlite3_changes(database_) == 0) return Unexpected(StoreError::kBucketAlreadyOwnedByYou);
+  if (sqlite3_changes(database_->handle()) == 0) {
+    return Unexpected(StoreError::kBucketAlreadyOwnedByYou);
+  }
   return {};
 }
 
 Expected<std::optional<BucketInfo>, StoreError> StoreIndex::find_bucket(const std::string& name) {
   std::lock_guard lock(mutex_);
-  return index_sqlite::select_bucket(database_, name);
+  return index_sqlite::select_bucket(*database_, name);
 }
 
 Expected<std::vector<BucketInfo>, StoreError> StoreIndex::list_buckets() {
   std::lock_guard lock(mutex_);
-  Statement select(database_, kSelectBuckets);
+  Statement select(*database_, kSelectBuckets);
   std::vector<BucketInfo> buckets;
   for (;;) {
     auto row = select.step();
@@ -217,52 +225,52 @@ Expected<std::vector<BucketInfo>, StoreError> StoreIndex::list_buckets() {
 Expected<void, StoreError> StoreIndex::set_versioning(const std::string& bucket,
                                                       Versioning versioning) {
   std::lock_guard lock(mutex_);
-  Statement update(database_, kUpdateVersioning);
+  Statement update(*database_, kUpdateVersioning);
   update.bind(1, bucket);
   update.bind(2, int64_t{versioning_code(versioning)});
   auto done = update.run();
   if (!done) return done;
-  if (sqlite3_changes(database_) == 0) return Unexpected(StoreError::kNoSuchBucket);
+  if (sqlite3_changes(database_->handle()) == 0) return Unexpected(StoreError::kNoSuchBucket);
   return {};
 }
 
 Expected<void, StoreError> StoreIndex::delete_bucket(const std::string& name) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
   for (const char* sql : {kBucketHasVersions, kBucketHasUploads}) {
-    auto found = has_row(database_, sql, name);
+    auto found = has_row(*database_, sql, name);
     if (!found) return Unexpected(found.error());
     if (*found) return Unexpected(StoreError::kBucketNotEmpty);
   }
-  Statement remove(database_, kDeleteBucket);
+  Statement remove(*database_, kDeleteBucket);
   remove.bind(1, name);
   auto done = remove.run();
   if (!done) return done;
-  if (sqlite3_changes(database_) == 0) return Unexpected(StoreError::kNoSuchBucket);
+  if (sqlite3_changes(database_->handle()) == 0) return Unexpected(StoreError::kNoSuchBucket);
   return transaction.commit();
 }
 
 Expected<bool, StoreError> StoreIndex::file_in_use(const std::string& file_id) {
   std::lock_guard lock(mutex_);
-  return has_row(database_, kFileInUse, file_id);
+  return has_row(*database_, kFileInUse, file_id);
 }
 
 Expected<void, StoreError> StoreIndex::set_cors(const std::string& bucket,
                                                 const std::string& document) {
   std::lock_guard lock(mutex_);
-  Statement update(database_, kUpdateCors);
+  Statement update(*database_, kUpdateCors);
   update.bind(1, bucket);
   update.bind(2, document);
   auto done = update.run();
   if (!done) return done;
-  if (sqlite3_changes(database_) == 0) return Unexpected(StoreError::kNoSuchBucket);
+  if (sqlite3_changes(database_->handle()) == 0) return Unexpected(StoreError::kNoSuchBucket);
   return {};
 }
 
 Expected<std::vector<std::pair<std::string, std::string>>, StoreError> StoreIndex::list_cors() {
   std::lock_guard lock(mutex_);
-  Statement select(database_, kSelectCors);
+  Statement select(*database_, kSelectCors);
   std::vector<std::pair<std::string, std::string>> documents;
   for (;;) {
     auto row = select.step();
@@ -275,7 +283,7 @@ Expected<std::vector<std::pair<std::string, std::string>>, StoreError> StoreInde
 Expected<std::optional<ObjectVersion>, StoreError> StoreIndex::latest_version(
     const std::string& bucket, const std::string& key) {
   std::lock_guard lock(mutex_);
-  auto row = index_sqlite::select_latest(database_, bucket, key);
+  auto row = index_sqlite::select_latest(*database_, bucket, key);
   if (!row) return Unexpected(row.error());
   if (!*row) return std::optional<ObjectVersion>();
   return std::optional<ObjectVersion>(std::move((*row)->version));
@@ -284,7 +292,7 @@ Expected<std::optional<ObjectVersion>, StoreError> StoreIndex::latest_version(
 Expected<std::optional<ObjectVersion>, StoreError> StoreIndex::find_version(
     const std::string& bucket, const std::string& key, const std::string& version_id) {
   std::lock_guard lock(mutex_);
-  auto row = index_sqlite::select_version(database_, bucket, key, version_id);
+  auto row = index_sqlite::select_version(*database_, bucket, key, version_id);
   if (!row) return Unexpected(row.error());
   if (!*row) return std::optional<ObjectVersion>();
   return std::optional<ObjectVersion>(std::move((*row)->version));
@@ -294,11 +302,11 @@ Expected<IndexChange, StoreError> StoreIndex::record_version(
     ObjectVersion version, const std::string& new_version_id,
     const WritePrecondition& precondition) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
   IndexChange change;
-  auto inserted = index_sqlite::insert_latest_version(database_, std::move(version), new_version_id,
-                                                      precondition, change.orphaned_file_ids);
+  auto inserted = index_sqlite::insert_latest_version(
+      *database_, std::move(version), new_version_id, precondition, change.orphaned_file_ids);
   if (!inserted) return Unexpected(inserted.error());
   auto committed = transaction.commit();
   if (!committed) return Unexpected(committed.error());
@@ -311,10 +319,10 @@ Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& b
                                                             const std::string& marker_version_id,
                                                             SystemTime now) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
 
-  auto info = index_sqlite::select_bucket(database_, bucket);
+  auto info = index_sqlite::select_bucket(*database_, bucket);
   if (!info) return Unexpected(info.error());
   if (!*info) return Unexpected(StoreError::kNoSuchBucket);
   Versioning versioning = (*info)->versioning;
@@ -324,7 +332,7 @@ Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& b
   change.version.key = key;
   if (versioning != Versioning::kEnabled) {
     auto removed =
-        index_sqlite::remove_null_version(database_, bucket, key, change.orphaned_file_ids);
+        index_sqlite::remove_null_version(*database_, bucket, key, change.orphaned_file_ids);
     if (!removed) return Unexpected(removed.error());
   }
   if (versioning != Versioning::kUnversioned) {
@@ -334,7 +342,7 @@ Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& b
     marker.delete_marker = true;
     marker.is_latest = true;
     marker.last_modified = now;
-    auto inserted = index_sqlite::insert_version(database_, marker);
+    auto inserted = index_sqlite::insert_version(*database_, marker);
     if (!inserted) return Unexpected(inserted.error());
   }
   auto committed = transaction.commit();
@@ -345,16 +353,16 @@ Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& b
 Expected<std::optional<IndexChange>, StoreError> StoreIndex::delete_version(
     const std::string& bucket, const std::string& key, const std::string& version_id) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
 
-  auto info = index_sqlite::select_bucket(database_, bucket);
+  auto info = index_sqlite::select_bucket(*database_, bucket);
   if (!info) return Unexpected(info.error());
   if (!*info) return Unexpected(StoreError::kNoSuchBucket);
-  auto row = index_sqlite::select_version(database_, bucket, key, version_id);
+  auto row = index_sqlite::select_version(*database_, bucket, key, version_id);
   if (!row) return Unexpected(row.error());
   if (!*row) return std::optional<IndexChange>();
-  auto removed = index_sqlite::delete_version_row(database_, (*row)->seq);
+  auto removed = index_sqlite::delete_version_row(*database_, (*row)->seq);
   if (!removed) return Unexpected(removed.error());
   auto committed = transaction.commit();
   if (!committed) return Unexpected(committed.error());

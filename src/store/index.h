@@ -14,9 +14,11 @@
 #include "store/records.h"
 #include "store/store_error.h"
 
-struct sqlite3;
-
 namespace satchel::store {
+
+namespace index_sqlite {
+class Connection;
+}
 
 // The outcome of recording a version or a delete marker: what is now stored,
 // and the data files of versions it replaced, which the caller unlinks.
@@ -152,10 +154,10 @@ class StoreIndex {
   Expected<std::vector<MultipartUpload>, StoreError> uploads_initiated_before(SystemTime time);
 
  private:
-  explicit StoreIndex(sqlite3* database) : database_(database) {}
+  explicit StoreIndex(std::unique_ptr<index_sqlite::Connection> database);
 
   std::mutex mutex_;
-  sqlite3* database_;  // guarded by mutex_
+  std::unique_ptr<index_sqlite::Connection> database_;  // guarded by mutex_
 };
 
 }  // namespace satchel::store

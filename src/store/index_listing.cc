@@ -27,7 +27,7 @@ Expected<std::vector<ObjectVersion>, StoreError> StoreIndex::list_latest(const s
       "AND seq = (SELECT MAX(seq) FROM versions w WHERE w.bucket = v.bucket AND w.key = v.key) "
       "ORDER BY key LIMIT ?5";
   std::lock_guard lock(mutex_);
-  Statement select(database_, sql);
+  Statement select(*database_, sql);
   select.bind(1, bucket);
   select.bind(2, after);
   select.bind(3, prefix);
@@ -52,7 +52,7 @@ Expected<std::vector<ListedVersion>, StoreError> StoreIndex::list_versions(
       "FROM versions v WHERE bucket = ?1 AND key >= ?2 AND key < ?3 "
       "AND (key > ?4 OR (key = ?4 AND seq < ?5)) ORDER BY key, seq DESC LIMIT ?6";
   std::lock_guard lock(mutex_);
-  Statement select(database_, sql);
+  Statement select(*database_, sql);
   select.bind(1, bucket);
   select.bind(2, prefix);
   select.bind(3, prefix_end(prefix));
@@ -73,7 +73,7 @@ Expected<std::vector<ListedVersion>, StoreError> StoreIndex::list_versions(
 Expected<std::optional<int64_t>, StoreError> StoreIndex::version_seq(
     const std::string& bucket, const std::string& key, const std::string& version_id) {
   std::lock_guard lock(mutex_);
-  Statement select(database_,
+  Statement select(*database_,
                    "SELECT seq FROM versions WHERE bucket = ?1 AND key = ?2 AND version_id = ?3");
   select.bind(1, bucket);
   select.bind(2, key);

@@ -40,7 +40,8 @@ Expected<std::vector<MultipartUpload>, StoreError> read_uploads(Statement& selec
   }
 }
 
-Expected<bool, StoreError> upload_exists(sqlite3* database, const MultipartUpload& upload) {
+Expected<bool, StoreError> upload_exists(index_sqlite::Connection& database,
+                                         const MultipartUpload& upload) {
   Statement select(database,
                    "SELECT 1 FROM uploads WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3");
   select.bind(1, upload.upload_id);
@@ -49,7 +50,7 @@ Expected<bool, StoreError> upload_exists(sqlite3* database, const MultipartUploa
   return select.step();
 }
 
-Expected<std::vector<UploadedPart>, StoreError> select_parts(sqlite3* database,
+Expected<std::vector<UploadedPart>, StoreError> select_parts(index_sqlite::Connection& database,
                                                              const std::string& upload_id) {
   Statement select(database,
                    "SELECT part_number, file_id, size, etag, checksum, last_modified_ms "
@@ -67,7 +68,7 @@ Expected<std::vector<UploadedPart>, StoreError> select_parts(sqlite3* database,
 }
 
 // Deletes the upload row (its parts go with it) and returns the part files.
-Expected<std::vector<std::string>, StoreError> remove_upload(sqlite3* database,
+Expected<std::vector<std::string>, StoreError> remove_upload(index_sqlite::Connection& database,
                                                              const std::string& upload_id) {
   auto parts = select_parts(database, upload_id);
   if (!parts) return Unexpected(parts.error());
@@ -84,11 +85,11 @@ Expected<std::vector<std::string>, StoreError> remove_upload(sqlite3* database,
 
 Expected<void, StoreError> StoreIndex::create_upload(const MultipartUpload& upload) {
   std::lock_guard lock(mutex_);
-  auto bucket = index_sqlite::select_bucket(database_, upload.bucket);
+  auto bucket = index_sqlite::select_bucket(*database_, upload.bucket);
   if (!bucket) return Unexpected(bucket.error());
   if (!*bucket) return Unexpected(StoreError::kNoSuchBucket);
-  Statement insert(database_, "INSERT INTO uploads (" + std::string(kUploadColumns) +
-                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  Statement insert(*database_, "INSERT INTO uploads (" + std::string(kUploadColumns) +
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   insert.bind(1, upload.upload_id);
   insert.bind(2, upload.bucket);
   insert.bind(3, upload.key);
@@ -105,9 +106,9 @@ Expected<void, StoreError> StoreIndex::create_upload(const MultipartUpload& uplo
 Expected<std::optional<MultipartUpload>, StoreError> StoreIndex::find_upload(
     const std::string& bucket, const std::string& key, const std::string& upload_id) {
   std::lock_guard lock(mutex_);
-  Statement select(database_, "SELECT " + std::string(kUploadColumns) +
-                                  " FROM uploads WHERE upload_id = ?1 AND bucket = ?2 "
-                                  "AND key = ?3");
+  Statement select(*database_, "SELECT " + std::string(kUploadColumns) +
+                                   " FROM uploads WHERE upload_id = ?1 AND bucket = ?2 "
+                                   "AND key = ?3");
   select.bind(1, upload_id);
   select.bind(2, bucket);
   select.bind(3, key);
@@ -120,14 +121,14 @@ Expected<std::optional<MultipartUpload>, StoreError> StoreIndex::find_upload(
 Expected<std::vector<std::string>, StoreError> StoreIndex::record_part(
     const MultipartUpload& upload, const UploadedPart& part) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
-  auto exists = upload_exists(database_, upload);
+  auto exists = upload_exists(*database_, upload);
   if (!exists) return Unexpected(exists.error());
   if (!*exists) return Unexpected(StoreError::kNoSuchUpload);
 
   std::vector<std::string> replaced;
-  Statement previous(database_,
+  Statement previous(*database_,
                      "SELECT file_id FROM parts WHERE upload_id = ?1 AND part_number = ?2");
   previous.bind(1, upload.upload_id);
   previous.bind(2, int64_t{part.part_number});
@@ -135,7 +136,7 @@ Expected<std::vector<std::string>, StoreError> StoreIndex::record_part(
   if (!row) return Unexpected(row.error());
   if (*row) replaced.push_back(previous.text(0));
 
-  Statement insert(database_,
+  Statement insert(*database_,
                    "INSERT OR REPLACE INTO parts (upload_id, part_number, file_id, size, etag, "
                    "checksum, last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   insert.bind(1, upload.upload_id);
@@ -155,24 +156,24 @@ Expected<std::vector<std::string>, StoreError> StoreIndex::record_part(
 Expected<std::vector<UploadedPart>, StoreError> StoreIndex::list_parts(
     const std::string& upload_id) {
   std::lock_guard lock(mutex_);
-  return select_parts(database_, upload_id);
+  return select_parts(*database_, upload_id);
 }
 
 Expected<IndexChange, StoreError> StoreIndex::complete_upload(
     const MultipartUpload& upload, ObjectVersion version, const std::string& new_version_id,
     const WritePrecondition& precondition) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
-  auto exists = upload_exists(database_, upload);
+  auto exists = upload_exists(*database_, upload);
   if (!exists) return Unexpected(exists.error());
   if (!*exists) return Unexpected(StoreError::kNoSuchUpload);
 
   IndexChange change;
-  auto inserted = index_sqlite::insert_latest_version(database_, std::move(version), new_version_id,
-                                                      precondition, change.orphaned_file_ids);
+  auto inserted = index_sqlite::insert_latest_version(
+      *database_, std::move(version), new_version_id, precondition, change.orphaned_file_ids);
   if (!inserted) return Unexpected(inserted.error());
-  auto part_files = remove_upload(database_, upload.upload_id);
+  auto part_files = remove_upload(*database_, upload.upload_id);
   if (!part_files) return Unexpected(part_files.error());
   auto committed = transaction.commit();
   if (!committed) return Unexpected(committed.error());
@@ -185,12 +186,12 @@ Expected<IndexChange, StoreError> StoreIndex::complete_upload(
 Expected<std::vector<std::string>, StoreError> StoreIndex::abort_upload(
     const MultipartUpload& upload) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(database_);
+  Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
-  auto exists = upload_exists(database_, upload);
+  auto exists = upload_exists(*database_, upload);
   if (!exists) return Unexpected(exists.error());
   if (!*exists) return Unexpected(StoreError::kNoSuchUpload);
-  auto files = remove_upload(database_, upload.upload_id);
+  auto files = remove_upload(*database_, upload.upload_id);
   if (!files) return Unexpected(files.error());
   auto committed = transaction.commit();
   if (!committed) return Unexpected(committed.error());
@@ -200,9 +201,9 @@ Expected<std::vector<std::string>, StoreError> StoreIndex::abort_upload(
 Expected<std::vector<MultipartUpload>, StoreError> StoreIndex::list_uploads(
     const std::string& bucket, const std::string& prefix) {
   std::lock_guard lock(mutex_);
-  Statement select(database_, "SELECT " + std::string(kUploadColumns) +
-                                  " FROM uploads WHERE bucket = ?1 AND key >= ?2 AND key < ?3 "
-                                  "ORDER BY key, initiated_ms, upload_id");
+  Statement select(*database_, "SELECT " + std::string(kUploadColumns) +
+                                   " FROM uploads WHERE bucket = ?1 AND key >= ?2 AND key < ?3 "
+                                   "ORDER BY key, initiated_ms, upload_id");
   select.bind(1, bucket);
   select.bind(2, prefix);
   select.bind(3, prefix + "\xFF");
@@ -212,8 +213,8 @@ Expected<std::vector<MultipartUpload>, StoreError> StoreIndex::list_uploads(
 Expected<std::vector<MultipartUpload>, StoreError> StoreIndex::uploads_initiated_before(
     SystemTime time) {
   std::lock_guard lock(mutex_);
-  Statement select(database_, "SELECT " + std::string(kUploadColumns) +
-                                  " FROM uploads WHERE initiated_ms < ?1 ORDER BY initiated_ms");
+  Statement select(*database_, "SELECT " + std::string(kUploadColumns) +
+                                   " FROM uploads WHERE initiated_ms < ?1 ORDER BY initiated_ms");
   select.bind(1, to_millis(time));
   return read_uploads(select);
 }

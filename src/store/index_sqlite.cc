@@ -31,12 +31,38 @@ std::optional<StoredChecksum> read_checksum(std::string_view algorithm, std::str
 
 }  // namespace
 
-Statement::Statement(sqlite3* database, std::string_view sql) : database_(database) {
-  status_ =
-      sqlite3_prepare_v2(database, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
+Connection::~Connection() {
+  for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.statement);
+  sqlite3_close(handle_);
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::Statement(Connection& database, std::string_view sql) : database_(database.handle()) {
+  auto found = database.statements_.find(sql);
+  if (found != database.statements_.end() && !found->second.borrowed) {
+    cached_ = &found->second;
+    cached_->borrowed = true;
+    statement_ = cached_->statement;
+    return;
+  }
+  status_ =
+      sqlite3_prepare_v2(database_, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
+  if (status_ != SQLITE_OK || found != database.statements_.end()) return;
+  cached_ =
+      &database.statements_.emplace(std::string(sql), Connection::CachedStatement{}).first->second;
+  cached_->statement = statement_;
+  cached_->borrowed = true;
+}
+
+Statement::~Statement() {
+  if (cached_ == nullptr) {
+    sqlite3_finalize(statement_);
+    return;
+  }
+  // Resetting also ends the read transaction that a statement keeps open until it is done.
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+  cached_->borrowed = false;
+}
 
 void Statement::bind(int index, std::string_view text) {
   // A null pointer would bind SQL NULL; an empty view must bind ''.
@@ -91,7 +117,7 @@ Expected<void, StoreError> execute(sqlite3* database, const char* sql) {
   return {};
 }
 
-Transaction::Transaction(sqlite3* database) : database_(database) {
+Transaction::Transaction(Connection& database) : database_(database.handle()) {
   began_ = execute(database_, "BEGIN IMMEDIATE").has_value();
 }
 
@@ -159,7 +185,7 @@ BucketInfo read_bucket(const Statement& row) {
   return BucketInfo{row.text(0), from_millis(row.int64(1)), versioning_from_code(row.int64(2))};
 }
 
-Expected<std::optional<BucketInfo>, StoreError> select_bucket(sqlite3* database,
+Expected<std::optional<BucketInfo>, StoreError> select_bucket(Connection& database,
                                                               const std::string& name) {
   Statement select(database, "SELECT name, created_at_ms, versioning FROM buckets WHERE name = ?1");
   select.bind(1, name);
@@ -169,7 +195,7 @@ Expected<std::optional<BucketInfo>, StoreError> select_bucket(sqlite3* database,
   return std::optional<BucketInfo>(read_bucket(select));
 }
 
-Expected<std::optional<VersionRow>, StoreError> select_latest(sqlite3* database,
+Expected<std::optional<VersionRow>, StoreError> select_latest(Connection& database,
                                                               const std::string& bucket,
                                                               const std::string& key) {
   static const std::string sql = "SELECT " + std::string(kVersionColumns) +
@@ -186,7 +212,7 @@ Expected<std::optional<VersionRow>, StoreError> select_latest(sqlite3* database,
   return std::optional<VersionRow>(std::move(found));
 }
 
-Expected<std::optional<VersionRow>, StoreError> select_version(sqlite3* database,
+Expected<std::optional<VersionRow>, StoreError> select_version(Connection& database,
                                                                const std::string& bucket,
                                                                const std::string& key,
                                                                const std::string& version_id) {
@@ -207,7 +233,7 @@ Expected<std::optional<VersionRow>, StoreError> select_version(sqlite3* database
   return std::optional<VersionRow>(std::move(found));
 }
 
-Expected<void, StoreError> insert_version(sqlite3* database, const ObjectVersion& version) {
+Expected<void, StoreError> insert_version(Connection& database, const ObjectVersion& version) {
   Statement insert(database,
                    "INSERT INTO versions (bucket, key, version_id, delete_marker, file_id, size, "
                    "etag, sha256, content_type, user_metadata, stored_headers, last_modified_ms, "
@@ -232,13 +258,13 @@ Expected<void, StoreError> insert_version(sqlite3* database, const ObjectVersion
   return insert.run();
 }
 
-Expected<void, StoreError> delete_version_row(sqlite3* database, int64_t seq) {
+Expected<void, StoreError> delete_version_row(Connection& database, int64_t seq) {
   Statement remove(database, "DELETE FROM versions WHERE seq = ?1");
   remove.bind(1, seq);
   return remove.run();
 }
 
-Expected<void, StoreError> remove_null_version(sqlite3* database, const std::string& bucket,
+Expected<void, StoreError> remove_null_version(Connection& database, const std::string& bucket,
                                                const std::string& key,
                                                std::vector<std::string>& orphaned_file_ids) {
   auto existing = select_version(database, bucket, key, std::string(kNullVersionId));
@@ -253,7 +279,7 @@ Expected<void, StoreError> remove_null_version(sqlite3* database, const std::str
 }
 
 Expected<ObjectVersion, StoreError> insert_latest_version(
-    sqlite3* database, ObjectVersion version, const std::string& new_version_id,
+    Connection& database, ObjectVersion version, const std::string& new_version_id,
     const WritePrecondition& precondition, std::vector<std::string>& orphaned_file_ids) {
   auto bucket = select_bucket(database, version.bucket);
   if (!bucket) return Unexpected(bucket.error());

@@ -116,7 +116,8 @@ Expected<size_t, S3Failure> decode_in_place(s3::ChunkedDecoder& decoder, char* b
 
 http::asio::awaitable<Expected<void, S3Failure>> RequestHandler::receive_body(
     http::Request& request, PendingPut& pending, s3::ChunkedDecoder* decoder) {
-  auto buffer = std::make_unique<char[]>(kUploadChunkBytes);
+  // Not zero-filled: read_some() writes every byte that is later read.
+  auto buffer = std::make_unique_for_overwrite<char[]>(kUploadChunkBytes);
   bool complete = false;
   while (!complete) {
     size_t filled = 0;

@@ -179,15 +179,15 @@ Expected<void, StoreError> ObjectWriter::publish(const std::filesystem::path& ro
     discard();
     return Unexpected(StoreError::kInternal);
   }
-  auto temp_dir = temp_path_.parent_path();
   temp_path_.clear();
-  // The new name must be durable before the index points at it; the old
-  // name's removal only matters for leftover cleanup.
+  // The new name must be durable before the index points at it. The old
+  // name's removal from tmp/ is not synced: if a crash brings that name
+  // back, it is a second link to the same data, and the start-up sweep of
+  // tmp/ unlinks it without touching the object.
   if (!sync_directory(final_path.parent_path())) {
     remove_file_logged(final_path);
     return Unexpected(StoreError::kInternal);
   }
-  sync_directory(temp_dir);
   return {};
 }
 

@@ -54,9 +54,9 @@ class ObjectWriter {
   std::optional<std::string> finish_checksum();
 
   // Seals the last segment, syncs the file, renames it to final_path (creating its parent folders
-  // below root) and syncs every folder whose entries changed, so the file
-  // survives a crash once this returns. On failure the temporary file is
-  // removed.
+  // below root) and syncs final_path's folder and every folder it created, so
+  // the file survives a crash once this returns. The temporary folder is not
+  // synced. On failure the temporary file is removed.
   Expected<void, StoreError> publish(const std::filesystem::path& root,
                                      const std::filesystem::path& final_path);
 
