@@ -142,6 +142,14 @@ boost::asio::awaitable<std::optional<ChecksumObservation>> observe_checksums(Scr
   co_return observed;
 }
 
+void log_decision(std::string_view name, CapabilitySetting setting, std::string_view finding,
+                  bool enabled) {
+  obs::info("store capability decided", {{"capability", name},
+                                         {"setting", capability_setting_name(setting)},
+                                         {"probed", finding},
+                                         {"enabled", enabled}});
+}
+
 // Probes one capability when its setting is kAuto, and logs the outcome.
 template <class Observe, class Judge>
 boost::asio::awaitable<bool> resolve(std::string_view name, CapabilitySetting setting,
@@ -154,10 +162,7 @@ boost::asio::awaitable<bool> resolve(std::string_view name, CapabilitySetting se
   bool enabled = decide_capability(setting, probed);
   std::string_view finding = "not probed";
   if (probed) finding = *probed ? "honoured" : "not honoured";
-  obs::info("store capability decided", {{"capability", name},
-                                         {"setting", capability_setting_name(setting)},
-                                         {"probed", finding},
-                                         {"enabled", enabled}});
+  log_decision(name, setting, finding, enabled);
   co_return enabled;
 }
 
@@ -195,6 +200,17 @@ bool decide_capability(CapabilitySetting setting, std::optional<bool> probed) {
       return probed.value_or(false);
   }
   return false;
+}
+
+StoreCapabilities decide_embedded_store_capabilities(CapabilitySetting conditional_writes,
+                                                     CapabilitySetting checksums) {
+  constexpr std::string_view kFinding = "not probed: the embedded store honours it";
+  StoreCapabilities capabilities;
+  capabilities.conditional_writes = decide_capability(conditional_writes, true);
+  log_decision("conditional_writes", conditional_writes, kFinding, capabilities.conditional_writes);
+  capabilities.checksums = decide_capability(checksums, true);
+  log_decision("checksums", checksums, kFinding, capabilities.checksums);
+  return capabilities;
 }
 
 boost::asio::awaitable<StoreCapabilities> probe_store_capabilities(

@@ -61,6 +61,13 @@ bool checksums_honoured(const ChecksumObservation& observed);
 // off is correct with every store.
 bool decide_capability(CapabilitySetting setting, std::optional<bool> probed);
 
+// The capabilities of the embedded store of this binary, decided without a
+// probe: it honours both features (its own unit tests check them), so kAuto
+// turns each on. Logs each decision as the probe does. Skipping the probe's
+// PUTs, which sync the disk, shortens the start-up.
+StoreCapabilities decide_embedded_store_capabilities(CapabilitySetting conditional_writes,
+                                                     CapabilitySetting checksums);
+
 // Keys of the probe's scratch objects start with this. A user's key always
 // has three or more segments ("{tenant}/{subject}/{name}"), so this two
 // segment key never meets one.

@@ -86,9 +86,15 @@ app::Authenticator count_authentications(app::Authenticator inner) {
   };
 }
 
-// Copies the signing key caches' counters into the metrics at each scrape.
+// Copies the signing key caches' and the verified-token cache's counters into
+// the metrics at each scrape.
 void export_key_cache_counters(std::shared_ptr<const auth::TokenAuthenticator> tokens) {
   obs::default_registry().on_render([tokens = std::move(tokens)] {
+    const auth::VerifiedTokenCacheCounters verified = tokens->verified_token_cache_counters();
+    auto& verified_events = obs::catalog::verified_token_cache_events();
+    verified_events.labels({"hit"}).set_total(verified.hits);
+    verified_events.labels({"miss"}).set_total(verified.misses);
+    verified_events.labels({"eviction"}).set_total(verified.evictions);
     auto& events = obs::catalog::jwks_cache_events();
     for (const auto& [issuer, counters] : tokens->key_cache_counters()) {
       events.labels({issuer, "fetch"}).set_total(counters.fetches);
@@ -440,7 +446,11 @@ int run_serve(const config::Config& config) {
   // The API binds its port before the probe, so the probe's own store
   // connections cannot take that port as their ephemeral source port, and
   // it accepts only after the capabilities are decided.
-  (*gateway)->set_capabilities(decide_store_capabilities(io, **gateway, config.store));
+  (*gateway)->set_capabilities(config.store.embedded
+                                   ? app::decide_embedded_store_capabilities(
+                                         capability_setting(config.store.conditional_writes),
+                                         capability_setting(config.store.checksums))
+                                   : decide_store_capabilities(io, **gateway, config.store));
   api_server.start();
   // The sweeper reads across tenants through the unmetered database, which both back ends
   // open with these queries.
@@ -472,6 +482,8 @@ int run_serve(const config::Config& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& thread : pool) thread.join();
+  // The audit store writes in batches, so the last requests' events may still be queued.
+  audit_log->flush();
   workers.join();
   obs::info("satchel stopped");
   obs::flush_logs();

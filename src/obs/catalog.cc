@@ -91,6 +91,12 @@ CounterFamily& jwks_cache_events() {
   return family;
 }
 
+CounterFamily& verified_token_cache_events() {
+  static auto& family = registry().counter("satchel_verified_token_cache_events_total",
+                                           "Verified bearer token cache events.", {"event"});
+  return family;
+}
+
 CounterFamily& store_client_requests() {
   static auto& family =
       registry().counter("satchel_store_client_requests_total",
@@ -168,6 +174,7 @@ void register_all() {
   token_rejections();
   moved_key_requests();
   jwks_cache_events();
+  verified_token_cache_events();
   store_client_requests();
   store_client_duration();
   metadata_queries();

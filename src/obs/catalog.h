@@ -45,6 +45,10 @@ CounterFamily& moved_key_requests();
 // "refetch_suppressed" and "stale_lookup".
 CounterFamily& jwks_cache_events();
 
+// Verified-token cache events: "hit" (the signature check was skipped),
+// "miss" and "eviction" (an entry dropped to make room, not an expired one).
+CounterFamily& verified_token_cache_events();
+
 // Calls from the API to the object store, by operation ("head_object",
 // "delete_object", "head_bucket") and outcome ("2xx", "4xx", "5xx" or
 // "error" when no response arrived).

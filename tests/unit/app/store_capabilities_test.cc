@@ -124,5 +124,22 @@ TEST(ProbeKeyPrefix, CannotBeAUserKey) {
   EXPECT_EQ(std::count(key.begin(), key.end(), '/'), 1);
 }
 
+TEST(EmbeddedStoreCapabilities, AutoTurnsBothOn) {
+  StoreCapabilities decided =
+      decide_embedded_store_capabilities(CapabilitySetting::kAuto, CapabilitySetting::kAuto);
+  EXPECT_TRUE(decided.conditional_writes);
+  EXPECT_TRUE(decided.checksums);
+}
+
+TEST(EmbeddedStoreCapabilities, OffStaysOff) {
+  StoreCapabilities decided =
+      decide_embedded_store_capabilities(CapabilitySetting::kOff, CapabilitySetting::kAuto);
+  EXPECT_FALSE(decided.conditional_writes);
+  EXPECT_TRUE(decided.checksums);
+  decided = decide_embedded_store_capabilities(CapabilitySetting::kOn, CapabilitySetting::kOff);
+  EXPECT_TRUE(decided.conditional_writes);
+  EXPECT_FALSE(decided.checksums);
+}
+
 }  // namespace
 }  // namespace satchel::app
