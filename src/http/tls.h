@@ -18,6 +18,9 @@ Expected<std::shared_ptr<boost::asio::ssl::context>, std::string> make_server_tl
 
 // A context that verifies servers against ca_file (PEM), or against the
 // system's roots when ca_file is empty. Host names are checked per call.
+// ca_file is read now, and a missing or invalid file is an error. The
+// system's roots are read on the context's first certificate check, and a
+// failure to read them fails that check and is logged.
 Expected<std::shared_ptr<boost::asio::ssl::context>, std::string> make_client_tls_context(
     const std::filesystem::path& ca_file);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -235,6 +236,26 @@ TEST_F(HttpsFetchTest, RejectsServerOutsideSystemRoots) {
   auto document = fetch(*get, origin("localhost") + "/jwks");
   ASSERT_FALSE(document.has_value());
   EXPECT_NE(document.error().find("TLS handshake"), std::string::npos) << document.error();
+}
+
+TEST_F(HttpsFetchTest, SystemRootsReadOnFirstCheck) {
+  // The context is made before SSL_CERT_FILE names the test CA, so the fetch can only succeed
+  // when the system's roots are read at the first certificate check, not when it is made.
+  const char* previous = std::getenv("SSL_CERT_FILE");
+  const std::string saved = previous != nullptr ? previous : "";
+  ::unsetenv("SSL_CERT_FILE");
+  auto get = make_https_get(io_.get_executor(), seconds{5}, "");
+  ASSERT_TRUE(get.has_value()) << get.error();
+  ::setenv("SSL_CERT_FILE", pki_.ca_file().c_str(), 1);
+  auto document = fetch(*get, origin("localhost") + "/jwks");
+  if (previous != nullptr) {
+    ::setenv("SSL_CERT_FILE", saved.c_str(), 1);
+  } else {
+    ::unsetenv("SSL_CERT_FILE");
+  }
+  ASSERT_TRUE(document.has_value()) << document.error();
+  EXPECT_EQ(document->status, 200u);
+  EXPECT_NE(document->body.find("tls-1"), std::string::npos);
 }
 
 TEST_F(HttpsFetchTest, RejectsCertificateForAnotherName) {
