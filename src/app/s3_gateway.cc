@@ -74,6 +74,14 @@ S3Gateway::S3Gateway(S3Endpoint endpoint, s3::Presigner presigner,
       signer_(endpoint_.credentials, endpoint_.region, "s3"),
       client_(std::move(executor), client_options) {}
 
+void S3Gateway::add_encryption_headers(std::vector<s3::Header>& headers) const {
+  if (endpoint_.sse.empty()) return;
+  headers.push_back({"x-amz-server-side-encryption", endpoint_.sse});
+  if (!endpoint_.sse_kms_key_id.empty()) {
+    headers.push_back({"x-amz-server-side-encryption-aws-kms-key-id", endpoint_.sse_kms_key_id});
+  }
+}
+
 std::string S3Gateway::object_path(const std::string& key) const {
   return "/" + endpoint_.bucket + "/" + s3::encode_key(key);
 }
@@ -98,6 +106,9 @@ PresignedRequest S3Gateway::presign_put(const std::string& key, const PutConditi
     if (conditions.if_match) headers.push_back({"If-Match", *conditions.if_match});
   }
   if (!checksum.empty()) headers.push_back({"x-amz-checksum-sha256", checksum});
+  // Signed, so a PUT without them is rejected and no upload is stored
+  // unencrypted or under another key.
+  if (conditions.server_side_encryption) add_encryption_headers(headers);
   auto presigned = presigner_.presign({.method = "PUT",
                                        .bucket = endpoint_.bucket,
                                        .key = key,
@@ -224,9 +235,10 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::copy_from(
     const std::string& source_key, const std::string& source_version_id, const std::string& key) {
   // "/bucket/key?versionId=id" with the key and id percent-encoded.
   std::string source = object_path(source_key) + "?versionId=" + uri_encode(source_version_id);
-  s3::Header copy_source{"x-amz-copy-source", source};
-  auto response = co_await send_signed(http::Verb::put, object_path(key), "copy_object", "",
-                                       std::span<const s3::Header>(&copy_source, 1));
+  std::vector<s3::Header> headers{{"x-amz-copy-source", source}};
+  add_encryption_headers(headers);
+  auto response =
+      co_await send_signed(http::Verb::put, object_path(key), "copy_object", "", headers);
   if (!response) co_return Unexpected(response.error());
   unsigned status = response->result_int();
   if (status == 404) {
@@ -289,6 +301,7 @@ http::asio::awaitable<Expected<ObjectHead, StoreError>> S3Gateway::put_object(
     const std::string& upload_id) {
   std::vector<s3::Header> headers{{"Content-Type", content_type}};
   if (!upload_id.empty()) headers.push_back({kUploadIdHeader, upload_id});
+  add_encryption_headers(headers);
   auto response = co_await send_signed(http::Verb::put, object_path(key), "put_object", "", headers,
                                        std::move(body));
   if (!response) co_return Unexpected(response.error());

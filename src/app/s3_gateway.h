@@ -23,6 +23,11 @@ struct S3Endpoint {
   std::string bucket;
   std::string region = "us-east-1";
   s3::Credentials credentials;
+  // Server-side encryption that presigned PUTs with
+  // PutConditions::server_side_encryption sign: "" (none), "AES256" or
+  // "aws:kms", with the KMS key id for aws:kms (empty: the store's default).
+  std::string sse;
+  std::string sse_kms_key_id;
 };
 
 // The parameters of one ListObjectVersions page, unencoded. Empty fields are left out.
@@ -107,6 +112,9 @@ class S3Gateway final : public StoreGateway {
             const Clock& clock, http::ClientOptions client_options);
 
   std::string object_path(const std::string& key) const;
+  // Adds the x-amz-server-side-encryption headers of endpoint_.sse, if any,
+  // which the store's writes of new versions then carry.
+  void add_encryption_headers(std::vector<s3::Header>& headers) const;
   // Signs and sends a bodiless request to path. operation names the call in
   // metrics and logs ("head_object"). query is sent and signed as given
   // (already encoded), and extra_headers are sent and signed beside host.

@@ -37,6 +37,10 @@ struct PutConditions {
   // the store honours conditional PUT; otherwise complete enforces it alone.
   std::optional<std::string> if_match;  // the committed ETag the upload replaces
   bool if_none_match = false;           // create-only
+  // Sign the configured server-side encryption headers (store.sse), so the
+  // client must send them. The tutorial route leaves it off, because its
+  // clients send Content-Type alone.
+  bool server_side_encryption = false;
 };
 
 // The user metadata header that carries PutConditions::upload_id.

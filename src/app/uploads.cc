@@ -323,7 +323,8 @@ Api::Reply Api::create_upload(http::Request& request) {
                            .content_length = upload->size,
                            .sha256_hex = upload->sha256,
                            .upload_id = pending.id,
-                           .if_none_match = upload->if_none_match && store_precondition};
+                           .if_none_match = upload->if_none_match && store_precondition,
+                           .server_side_encryption = true};
   if (upload->if_match && store_precondition) {
     conditions.if_match = "\"" + unquote(*upload->if_match) + "\"";
   }

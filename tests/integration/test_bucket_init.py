@@ -388,3 +388,42 @@ def test_rgw_bucket_of_another_user_fails(rgw, cluster):
     assert run.returncode == 1, run
     assert run.lines["bucket"].startswith(f"failed: access to bucket {bucket} was denied"), run
     assert list(run.lines) == ["bucket"]
+
+
+# store.sse: presigned PUTs sign x-amz-server-side-encryption.
+
+def test_presigned_put_requires_signed_encryption_header():
+    server = Server(env={"SATCHEL_STORE_EMBEDDED": "true", "SATCHEL_STORE_SSE": "AES256"}).start()
+    try:
+        client = satchel_harness.Client(server, server.mint_token("alice", "acme"))
+        started = client.call("POST", "/v1/uploads", {"name": "notes.txt",
+                                                       "content_type": "text/plain", "size": 5})
+        assert started.status == 201, started
+        ticket = started.json()
+        assert ticket["headers"]["x-amz-server-side-encryption"] == "AES256"
+        assert "x-amz-server-side-encryption" in ticket["url"]
+
+        without = {name: value for name, value in ticket["headers"].items()
+                   if name != "x-amz-server-side-encryption"}
+        rejected = satchel_harness.request("PUT", ticket["url"], body=b"hello", headers=without)
+        assert rejected.status == 403, rejected
+        assert b"<Code>SignatureDoesNotMatch</Code>" in rejected.body or \
+            b"<Code>AccessDenied</Code>" in rejected.body, rejected
+
+        stored = satchel_harness.request("PUT", ticket["url"], body=b"hello",
+                                         headers=ticket["headers"])
+        assert stored.status == 200, stored
+        assert stored.header("x-amz-server-side-encryption") == "AES256"
+        completed = client.call("POST", f"/v1/uploads/{ticket['upload_id']}/complete")
+        assert completed.status == 200, completed
+        assert client.download("notes.txt").body == b"hello"
+    finally:
+        server.cleanup()
+
+
+def test_kms_on_embedded_store_is_a_configuration_error(tmp_path):
+    completed = subprocess.run(
+        [SATCHEL_BINARY, "config", "print"], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "SATCHEL_STORE_SSE": "aws:kms", "SATCHEL_STORE_EMBEDDED": "true"})
+    assert completed.returncode == 2, completed
+    assert 'store.sse = "aws:kms" needs an external store' in completed.stderr

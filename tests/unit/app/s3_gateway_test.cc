@@ -120,5 +120,105 @@ TEST_F(S3GatewayTest, RemoveVersionDeletesOnlyThatVersion) {
   EXPECT_EQ(*latest, "keep me");
 }
 
+// A gateway like serve's with store.sse (and store.sse_kms_key_id) set.
+std::unique_ptr<S3Gateway> make_sse_gateway(const http::Url& endpoint, const store::AccessKey& key,
+                                            boost::asio::io_context& io, const Clock& clock,
+                                            std::string sse, std::string kms_key_id = "") {
+  auto created =
+      S3Gateway::create({.url = endpoint,
+                         .bucket = std::string(store::kDefaultBucket),
+                         .credentials = {key.access_key_id, key.secret_access_key, std::nullopt},
+                         .sse = std::move(sse),
+                         .sse_kms_key_id = std::move(kms_key_id)},
+                        io.get_executor(), clock);
+  EXPECT_TRUE(created) << created.error();
+  return created ? std::move(*created) : nullptr;
+}
+
+std::string query_value(const std::string& url, const std::string& name) {
+  size_t start = url.find(name + "=");
+  if (start == std::string::npos) return {};
+  start += name.size() + 1;
+  return url.substr(start, url.find('&', start) - start);
+}
+
+// The path and query of a presigned URL, as the request target.
+std::string target_of(const std::string& url) { return url.substr(url.find('/', 8)); }
+
+TEST_F(S3GatewayTest, PresignPutSignsEncryptionHeader) {
+  auto gateway = make_sse_gateway(endpoint_, store_->credentials().api, io_, *clock_, "AES256");
+  ASSERT_TRUE(gateway);
+  PutConditions conditions{.content_type = "application/json", .server_side_encryption = true};
+  auto presigned = gateway->presign_put("acme/alice/a.json", conditions, std::chrono::seconds(60),
+                                        clock_->now());
+  EXPECT_EQ(query_value(presigned.url, "X-Amz-SignedHeaders"),
+            "content-type%3Bhost%3Bx-amz-server-side-encryption");
+  std::vector<std::pair<std::string, std::string>> expected_headers{
+      {"Content-Type", "application/json"}, {"x-amz-server-side-encryption", "AES256"}};
+  EXPECT_EQ(presigned.headers, expected_headers);
+
+  conditions.server_side_encryption = false;
+  auto plain = gateway->presign_put("acme/alice/a.json", conditions, std::chrono::seconds(60),
+                                    clock_->now());
+  EXPECT_EQ(query_value(plain.url, "X-Amz-SignedHeaders"), "content-type%3Bhost");
+  EXPECT_NE(query_value(plain.url, "X-Amz-Signature"),
+            query_value(presigned.url, "X-Amz-Signature"));
+}
+
+TEST_F(S3GatewayTest, PresignPutSignsKmsKeyId) {
+  auto gateway =
+      make_sse_gateway(endpoint_, store_->credentials().api, io_, *clock_, "aws:kms", "key-7");
+  ASSERT_TRUE(gateway);
+  auto presigned = gateway->presign_put("acme/alice/a.json", {.server_side_encryption = true},
+                                        std::chrono::seconds(60), clock_->now());
+  EXPECT_EQ(query_value(presigned.url, "X-Amz-SignedHeaders"),
+            "host%3Bx-amz-server-side-encryption%3Bx-amz-server-side-encryption-aws-kms-key-id");
+  std::vector<std::pair<std::string, std::string>> expected_headers{
+      {"x-amz-server-side-encryption", "aws:kms"},
+      {"x-amz-server-side-encryption-aws-kms-key-id", "key-7"}};
+  EXPECT_EQ(presigned.headers, expected_headers);
+}
+
+TEST_F(S3GatewayTest, PresignPutWithoutSseSignsNoEncryption) {
+  auto presigned = gateway_->presign_put("acme/alice/a.json", {.server_side_encryption = true},
+                                         std::chrono::seconds(60), clock_->now());
+  EXPECT_EQ(query_value(presigned.url, "X-Amz-SignedHeaders"), "host");
+  EXPECT_TRUE(presigned.headers.empty());
+}
+
+TEST_F(S3GatewayTest, StoreRejectsPutMissingEncryptionHeader) {
+  auto gateway = make_sse_gateway(endpoint_, store_->credentials().api, io_, *clock_, "AES256");
+  ASSERT_TRUE(gateway);
+  auto presigned = gateway->presign_put("acme/alice/a.json", {.server_side_encryption = true},
+                                        std::chrono::seconds(60), clock_->now());
+
+  http::ClientRequest without{
+      .method = http::Verb::put, .target = target_of(presigned.url), .body = "{}"};
+  auto rejected = send(without);
+  EXPECT_EQ(rejected.result_int(), 403U) << rejected.body();
+
+  http::ClientRequest with = without;
+  with.headers = presigned.headers;
+  auto stored = send(with);
+  EXPECT_EQ(stored.result_int(), 200U) << stored.body();
+  auto encryption = stored.find("x-amz-server-side-encryption");
+  ASSERT_NE(encryption, stored.end());
+  EXPECT_EQ(encryption->value(), "AES256");
+}
+
+TEST_F(S3GatewayTest, PutObjectSendsEncryptionHeader) {
+  auto gateway = make_sse_gateway(endpoint_, store_->credentials().api, io_, *clock_, "aws:kms");
+  ASSERT_TRUE(gateway);
+  // The embedded store rejects SSE-KMS, which proves the header was sent.
+  // The coroutine holds references to its arguments, so they must outlive it.
+  std::string key = "acme/alice/avatar";
+  std::string type = "image/png";
+  std::string no_upload_id;
+  auto stored = run([&] { return gateway->put_object(key, "bytes", type, no_upload_id); });
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, StoreErrorCode::kProtocol);
+  EXPECT_NE(stored.error().message.find("501"), std::string::npos) << stored.error().message;
+}
+
 }  // namespace
 }  // namespace satchel::app
