@@ -185,6 +185,42 @@ TEST_F(ConfigLoad, EndpointWithEmbeddedStoreIsRejected) {
   EXPECT_NE(config.error().find("store.embedded is true"), std::string::npos) << config.error();
 }
 
+TEST_F(ConfigLoad, KmsWithEmbeddedStoreIsRejected) {
+  auto config = load_with(std::nullopt, {{"SATCHEL_STORE_SSE", "aws:kms"}});
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().find("store.sse = \"aws:kms\" needs an external store"),
+            std::string::npos)
+      << config.error();
+}
+
+TEST_F(ConfigLoad, KmsKeyIdNeedsKms) {
+  auto config = load_with(
+      std::nullopt, {{"SATCHEL_STORE_SSE", "AES256"}, {"SATCHEL_STORE_SSE_KMS_KEY_ID", "key-1"}});
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().find("store.sse_kms_key_id is set"), std::string::npos)
+      << config.error();
+}
+
+TEST_F(ConfigLoad, UnknownSseIsRejected) {
+  auto config = load_with(std::nullopt, {{"SATCHEL_STORE_SSE", "aes256"}});
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().find("SATCHEL_STORE_SSE"), std::string::npos) << config.error();
+}
+
+TEST_F(ConfigLoad, RetentionModeNeedsDays) {
+  auto mode_only =
+      load_with(std::nullopt, {{"SATCHEL_STORE_DEFAULT_RETENTION_MODE", "GOVERNANCE"}});
+  ASSERT_FALSE(mode_only);
+  EXPECT_NE(mode_only.error().find("must be set together"), std::string::npos) << mode_only.error();
+  auto days_only = load_with(std::nullopt, {{"SATCHEL_STORE_DEFAULT_RETENTION_DAYS", "3"}});
+  ASSERT_FALSE(days_only);
+  auto both = load_with(std::nullopt, {{"SATCHEL_STORE_DEFAULT_RETENTION_MODE", "COMPLIANCE"},
+                                       {"SATCHEL_STORE_DEFAULT_RETENTION_DAYS", "3"}});
+  ASSERT_TRUE(both) << both.error();
+  EXPECT_EQ(both->store.default_retention_mode, "COMPLIANCE");
+  EXPECT_EQ(both->store.default_retention_days, 3U);
+}
+
 TEST_F(ConfigLoad, AuthTableIsLeftToTheAuthPart) {
   auto config =
       load_with(write("satchel.toml", "[[auth.issuers]]\nissuer = \"https://a\"\nanything = 1\n"));
