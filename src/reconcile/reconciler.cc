@@ -148,7 +148,14 @@ http::asio::awaitable<Reconciler::Result> Reconciler::check_state(const std::str
                                                                   const ReconcileOptions& options,
                                                                   ReconcileReport& report) {
   KeyCheck check = check_key(tenant, state);
-  for (Drift& drift : check.drift) report.findings.push_back({.drift = std::move(drift)});
+  for (Drift& drift : check.drift) {
+    if (drift.kind == DriftKind::kMissingObject) {
+      auto exists = co_await recorded_version_exists(drift);
+      if (!exists) co_return Unexpected(exists.error());
+      if (*exists) continue;
+    }
+    report.findings.push_back({.drift = std::move(drift)});
+  }
   if (!check.unknown_latest) co_return Result{};
   const UnknownVersion& unknown = *check.unknown_latest;
   const SystemTime now = clock_.now();
@@ -178,6 +185,20 @@ http::asio::awaitable<Reconciler::Result> Reconciler::check_state(const std::str
     report.findings.push_back({.drift = std::move(*drift)});
   }
   co_return Result{};
+}
+
+http::asio::awaitable<Expected<bool, std::string>> Reconciler::recorded_version_exists(
+    const Drift& drift) {
+  // A record kept without a version id names the key's latest version.
+  std::string version_id = is_unversioned_id(drift.version_id) ? "" : drift.version_id;
+  auto head = co_await store_.head_version(drift.key, version_id);
+  if (head) {
+    obs::info("record's version was written after the store's listing passed its key",
+              {{"tenant", drift.tenant}, {"key", drift.key}, {"version_id", drift.version_id}});
+    co_return true;
+  }
+  if (head.error().code == app::StoreErrorCode::kNotFound) co_return false;
+  co_return Unexpected("cannot read " + drift.key + " from the store: " + head.error().message);
 }
 
 http::asio::awaitable<Expected<Reconciler::PendingLookup, std::string>>

@@ -84,6 +84,10 @@ class Reconciler {
   http::asio::awaitable<Result> check_state(const std::string& tenant, const KeyState& state,
                                             const ReconcileOptions& options,
                                             ReconcileReport& report);
+  // Reads the record's version from the store again, and returns whether it exists. The walk
+  // reads records and store versions at different times, so a record committed after the
+  // store's listing passed its key has no version in the listing.
+  http::asio::awaitable<Expected<bool, std::string>> recorded_version_exists(const Drift& drift);
   // The pending upload that an unknown latest version belongs to, by the upload id stored with
   // the bytes.
   struct PendingLookup {
