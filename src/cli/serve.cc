@@ -313,6 +313,7 @@ int run_serve(const config::Config& config) {
         .stale_upload_sweep_interval = config.store.stale_upload_sweep_interval,
         .master_key = config.store.master_key,
         .key_check_interval = config.store.key_check_interval,
+        .lifecycle_interval = config.store.lifecycle_interval,
         .clock = clock};
     auto opened = store::Store::open(store_options, workers);
     if (!opened) return fail("cannot open the embedded store", opened.error());

@@ -83,6 +83,7 @@ struct StoreConfig {
   // Base64 of the master key; empty: the key file in the data folder.
   Secret master_key;
   std::chrono::seconds key_check_interval{60};
+  std::chrono::seconds lifecycle_interval{3600};
   // External store only: the endpoint URL and the API's key pair.
   std::string endpoint;
   std::string access_key_id;

@@ -358,6 +358,11 @@ std::vector<Key> build_keys() {
       "Embedded store: how often the master key file is reread; after `satchel keys rotate` the "
       "data keys are rewrapped in the background",
       1, kMaxInt, [](auto& config) -> auto& { return config.store.key_check_interval; }));
+  all.push_back(integer(
+      "store.lifecycle_interval_seconds", "3600", "seconds", "",
+      "Embedded store: how often bucket lifecycle rules are applied in the background (also "
+      "once at start-up)",
+      1, kMaxInt, [](auto& config) -> auto& { return config.store.lifecycle_interval; }));
   all.push_back(text(
       "store.endpoint", "", "",
       "URL of an external S3 service, such as https://s3.eu-west-1.amazonaws.com "

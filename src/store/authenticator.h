@@ -50,6 +50,9 @@ class Authenticator {
   // everything, for test authenticators. Must be thread-safe.
   virtual Expected<void, AuthRejection> authorize(const AuthenticatedCaller& caller,
                                                   const StoreAccess& access) const;
+  // Whether x-amz-bypass-governance-retention from this caller takes effect.
+  // The default allows it, for test authenticators. Must be thread-safe.
+  virtual bool may_bypass_governance_retention(const AuthenticatedCaller& caller) const;
 };
 
 // The 403 AccessDenied rejection, with reason as its log label.

@@ -44,6 +44,15 @@ Expected<void, S3Failure> check_body_digests(const http::Request& request, std::
 
 }  // namespace
 
+http::asio::awaitable<Expected<std::string, S3Failure>> RequestHandler::read_configuration_body(
+    Exchange& exchange, uint64_t max_bytes) {
+  auto body = co_await exchange.request.read_body(max_bytes);
+  if (!body) co_return Unexpected(malformed_xml());
+  auto digests = check_body_digests(exchange.request, *body);
+  if (!digests) co_return Unexpected(digests.error());
+  co_return std::move(*body);
+}
+
 RequestHandler::Awaitable RequestHandler::list_buckets(Exchange& exchange) {
   exchange.operation = "ListBuckets";
   auto buckets = co_await run_blocking([&] { return engine_.list_buckets(); });
@@ -70,9 +79,17 @@ RequestHandler::Awaitable RequestHandler::create_bucket(Exchange& exchange) {
     co_return error(exchange, "MalformedXML", Status::bad_request,
                     "The CreateBucket body could not be read or is larger than 64 KiB.");
   }
-  auto created = co_await run_blocking([&] { return engine_.create_bucket(exchange.bucket); });
+  std::string_view lock_header = exchange.request.header_value("x-amz-bucket-object-lock-enabled");
+  bool object_lock = boost::beast::iequals(lock_header, "true");
+  if (!lock_header.empty() && !object_lock && !boost::beast::iequals(lock_header, "false")) {
+    co_return error(exchange,
+                    invalid_argument("x-amz-bucket-object-lock-enabled must be true or false."));
+  }
+  auto created = co_await run_blocking([&] {
+    return engine_.create_bucket(exchange.bucket, Versioning::kUnversioned, object_lock);
+  });
   if (!created) co_return error(exchange, created.error());
-  obs::info("bucket created", {{"bucket", exchange.bucket}});
+  obs::info("bucket created", {{"bucket", exchange.bucket}, {"object_lock", object_lock}});
   bhttp::response<bhttp::empty_body> response{Status::ok, 11};
   response.set(Field::location, "/" + exchange.bucket);
   response.content_length(0);
@@ -165,11 +182,13 @@ RequestHandler::Awaitable RequestHandler::delete_objects(Exchange& exchange) {
   auto document = parse_delete_document(*body);
   if (!document) co_return error(exchange, malformed_xml());
 
+  bool bypass = bypass_governance_requested(exchange.request) &&
+                authenticator_.may_bypass_governance_retention(*exchange.caller);
   auto outcomes = co_await run_blocking([&]() -> Expected<std::vector<DeleteOutcome>, StoreError> {
     std::vector<DeleteOutcome> results;
     for (const auto& target : document->objects) {
       DeleteOutcome outcome{target, {}, {}, {}};
-      auto deleted = engine_.delete_object(exchange.bucket, target.key, target.version_id);
+      auto deleted = engine_.delete_object(exchange.bucket, target.key, target.version_id, bypass);
       if (deleted) {
         outcome.result = std::move(*deleted);
       } else if (deleted.error() == StoreError::kNoSuchBucket) {

@@ -104,6 +104,10 @@ RequestHandler::Awaitable RequestHandler::copy_object(Exchange& exchange) {
   PutRequest put;
   auto preconditions = read_preconditions(request, put);
   if (!preconditions) co_return error(exchange, preconditions.error());
+  // The copy gets the lock from the request's headers, never the source's.
+  auto lock = read_object_lock_headers(request, engine_.clock().now());
+  if (!lock) co_return error(exchange, lock.error());
+  put.lock = *lock;
   if (replace) {
     auto representation = read_representation(request, put);
     if (!representation) co_return error(exchange, representation.error());

@@ -154,9 +154,15 @@ std::filesystem::path Engine::object_path(std::string_view file_id) const {
   return objects_dir_ / file_id.substr(0, 2) / file_id.substr(2, 2) / file_id;
 }
 
-Expected<void, StoreError> Engine::create_bucket(const std::string& name, Versioning versioning) {
+Expected<void, StoreError> Engine::create_bucket(const std::string& name, Versioning versioning,
+                                                 bool object_lock) {
   if (!is_valid_bucket_name(name)) return Unexpected(StoreError::kInvalidBucketName);
-  return index_->create_bucket(BucketInfo{name, options_.clock->now(), versioning});
+  BucketInfo info{name, options_.clock->now(), versioning, std::nullopt};
+  if (object_lock) {
+    info.versioning = Versioning::kEnabled;
+    info.object_lock = ObjectLockConfiguration{};
+  }
+  return index_->create_bucket(info);
 }
 
 Expected<BucketInfo, StoreError> Engine::bucket(const std::string& name) {
@@ -197,6 +203,9 @@ Expected<PendingPut, StoreError> Engine::begin_put(const std::string& bucket,
   auto found = index_->find_bucket(bucket);
   if (!found) return Unexpected(found.error());
   if (!*found) return Unexpected(StoreError::kNoSuchBucket);
+  if (!(*found)->object_lock && (request.lock.retention || request.lock.legal_hold)) {
+    return Unexpected(StoreError::kObjectLockNotEnabled);
+  }
 
   // An early check saves receiving a body that would be rejected anyway.
   const auto& precondition = request.precondition;
@@ -259,6 +268,7 @@ Expected<ObjectVersion, StoreError> Engine::commit_put(PendingPut pending) {
   version->content_type = request.content_type;
   version->user_metadata = request.user_metadata;
   version->stored_headers = request.stored_headers;
+  version->lock = request.lock;
   version->last_modified = options_.clock->now();
 
   auto final_path = object_path(version->file_id);
@@ -386,13 +396,14 @@ Expected<std::string, StoreError> Engine::read_object(
 }
 
 Expected<DeleteResult, StoreError> Engine::delete_object(
-    const std::string& bucket, const std::string& key,
-    const std::optional<std::string>& version_id) {
+    const std::string& bucket, const std::string& key, const std::optional<std::string>& version_id,
+    bool bypass_governance) {
   auto valid = validate_key(key);
   if (!valid) return Unexpected(valid.error());
   if (version_id) {
     if (!is_valid_version_id(*version_id)) return Unexpected(StoreError::kInvalidVersionId);
-    auto removed = index_->delete_version(bucket, key, *version_id);
+    auto removed =
+        index_->delete_version(bucket, key, *version_id, options_.clock->now(), bypass_governance);
     if (!removed) return Unexpected(removed.error());
     DeleteResult result{*version_id, false};
     if (*removed) {

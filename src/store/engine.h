@@ -26,7 +26,9 @@
 
 #include "common/clock.h"
 #include "common/expected.h"
+#include "store/bucket_encryption.h"
 #include "store/index.h"
+#include "store/lifecycle.h"
 #include "store/master_keys.h"
 #include "store/object_reader.h"
 #include "store/object_writer.h"
@@ -64,6 +66,19 @@ struct RewrapReport {
   // Uploads in progress under an older key. Their files are published after
   // this pass, so another pass has to follow.
   size_t uploads_in_progress = 0;
+};
+
+// The outcome of Engine::run_lifecycle_once().
+struct LifecycleReport {
+  size_t buckets = 0;  // buckets with a lifecycle configuration
+  size_t expired = 0;  // current versions expired: delete markers added or objects removed
+  size_t noncurrent_removed = 0;
+  size_t delete_markers_removed = 0;
+  size_t uploads_aborted = 0;
+  // Versions a rule selected but Object Lock protects.
+  size_t locked_skipped = 0;
+  // Buckets or keys whose processing failed; each is logged.
+  size_t failed = 0;
 };
 
 // A write in progress, from Engine::begin_put() to Engine::commit_put().
@@ -125,13 +140,17 @@ class Engine {
   // on failure.
   static Expected<std::unique_ptr<Engine>, std::string> open(EngineOptions options);
 
-  // Fails with kInvalidBucketName or kBucketAlreadyOwnedByYou.
+  // Fails with kInvalidBucketName or kBucketAlreadyOwnedByYou. With
+  // object_lock, Object Lock is enabled without a default retention and
+  // versioning is enabled, whatever the versioning argument is.
   Expected<void, StoreError> create_bucket(const std::string& name,
-                                           Versioning versioning = Versioning::kUnversioned);
+                                           Versioning versioning = Versioning::kUnversioned,
+                                           bool object_lock = false);
   Expected<BucketInfo, StoreError> bucket(const std::string& name);
   Expected<std::vector<BucketInfo>, StoreError> list_buckets();
   // Only kEnabled and kSuspended are accepted: S3 buckets never return to
-  // unversioned.
+  // unversioned. Suspending fails with kInvalidBucketState on a bucket with
+  // Object Lock.
   Expected<void, StoreError> set_versioning(const std::string& bucket, Versioning versioning);
   Expected<void, StoreError> delete_bucket(const std::string& name);
 
@@ -171,10 +190,13 @@ class Engine {
 
   // Without a version id: S3's simple delete (a delete marker when the
   // bucket is versioned). With one: removes that version permanently, and
-  // succeeds when it does not exist.
+  // succeeds when it does not exist. A version under a legal hold or an
+  // unexpired retention fails with kObjectLocked, except a GOVERNANCE
+  // retention with bypass_governance.
   Expected<DeleteResult, StoreError> delete_object(const std::string& bucket,
                                                    const std::string& key,
-                                                   const std::optional<std::string>& version_id);
+                                                   const std::optional<std::string>& version_id,
+                                                   bool bypass_governance = false);
 
   // CopyObject: writes the bytes of source, found earlier with
   // find_version(), as a new version of the destination, checking the
@@ -251,6 +273,56 @@ class Engine {
   Expected<void, StoreError> put_cors(const std::string& bucket, std::vector<CorsRule> rules);
   Expected<void, StoreError> delete_cors(const std::string& bucket);
 
+  // Bucket lifecycle, default encryption and Object Lock configurations
+  // (engine_config.cc). Each fails with kNoSuchBucket.
+  //
+  // Fails with kNoSuchLifecycleConfiguration when none is set.
+  Expected<std::vector<LifecycleRule>, StoreError> get_lifecycle(const std::string& bucket);
+  Expected<void, StoreError> put_lifecycle(const std::string& bucket,
+                                           const std::vector<LifecycleRule>& rules);
+  Expected<void, StoreError> delete_lifecycle(const std::string& bucket);
+  // The stored configuration, or AES256 without a Bucket Key when none is
+  // set, because every object is encrypted either way.
+  Expected<BucketEncryption, StoreError> get_encryption(const std::string& bucket);
+  Expected<void, StoreError> put_encryption(const std::string& bucket,
+                                            const BucketEncryption& encryption);
+  Expected<void, StoreError> delete_encryption(const std::string& bucket);
+  // Fails with kObjectLockConfigurationNotFound when Object Lock is off.
+  Expected<ObjectLockConfiguration, StoreError> get_object_lock(const std::string& bucket);
+  // Enables Object Lock or replaces its default retention. Fails with
+  // kInvalidBucketState unless versioning is enabled.
+  Expected<void, StoreError> put_object_lock(const std::string& bucket,
+                                             const ObjectLockConfiguration& configuration);
+
+  // Object Lock of one version (engine_lock.cc): the latest when version_id
+  // is nullopt. Each fails with kObjectLockNotEnabled on a bucket without
+  // Object Lock, with kNoSuchKey or kNoSuchVersion, and with
+  // kVersionIsDeleteMarker for a delete marker.
+  //
+  // The version with its lock.
+  Expected<ObjectVersion, StoreError> find_locked_version(
+      const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id);
+  // Sets or (with nullopt) removes the retention, as check_retention_change()
+  // allows; kObjectLocked otherwise.
+  Expected<ObjectVersion, StoreError> set_retention(const std::string& bucket,
+                                                    const std::string& key,
+                                                    const std::optional<std::string>& version_id,
+                                                    const std::optional<Retention>& retention,
+                                                    bool bypass_governance);
+  Expected<ObjectVersion, StoreError> set_legal_hold(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::optional<std::string>& version_id,
+                                                     bool on);
+
+  // Applies every bucket's lifecycle rules as of now, once
+  // (engine_lifecycle.cc): expires current versions, removes noncurrent
+  // versions and expired delete markers, and aborts multipart uploads.
+  // Versions protected by Object Lock are skipped. Blocks on disk and the
+  // index for as long as the pass takes; the store's lifecycle thread calls
+  // it periodically.
+  Expected<LifecycleReport, StoreError> run_lifecycle_once(SystemTime now);
+
   std::filesystem::path object_path(std::string_view file_id) const;
   const std::filesystem::path& temp_dir() const { return temp_dir_; }
   const std::filesystem::path& objects_dir() const { return objects_dir_; }
@@ -275,6 +347,12 @@ class Engine {
   Expected<MultipartUpload, StoreError> find_upload(const std::string& bucket,
                                                     const std::string& key,
                                                     const std::string& upload_id);
+  // Applies the rules to the versions of one key, newest first.
+  void apply_lifecycle_to_key(const std::string& bucket, const std::vector<LifecycleRule>& rules,
+                              const std::vector<ObjectVersion>& versions, SystemTime now,
+                              LifecycleReport& report);
+  void apply_lifecycle_to_bucket(const std::string& bucket, const std::vector<LifecycleRule>& rules,
+                                 SystemTime now, LifecycleReport& report);
 
   EngineOptions options_;
   std::filesystem::path temp_dir_;

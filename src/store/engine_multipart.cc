@@ -232,6 +232,7 @@ Expected<ObjectVersion, StoreError> Engine::complete_upload(const std::string& b
   version->content_type = upload->content_type;
   version->user_metadata = upload->user_metadata;
   version->stored_headers = upload->stored_headers;
+  version->lock = upload->lock;
   version->last_modified = options_.clock->now();
 
   auto recorded =

@@ -9,6 +9,7 @@
 
 #include "obs/log.h"
 #include "store/index_sqlite.h"
+#include "store/object_lock.h"
 
 namespace satchel::store {
 namespace {
@@ -18,8 +19,10 @@ using index_sqlite::Statement;
 using index_sqlite::Transaction;
 
 // Version 1 had buckets and versions only. Version 2 added checksums, bucket
-// CORS configurations and multipart uploads.
-constexpr int kSchemaVersion = 2;
+// CORS configurations and multipart uploads. Version 3 added bucket
+// lifecycle, encryption and Object Lock configurations, and the lock state
+// of versions and uploads.
+constexpr int kSchemaVersion = 3;
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr std::string_view kSchema = R"sql(
@@ -27,7 +30,13 @@ CREATE TABLE IF NOT EXISTS buckets (
   name TEXT PRIMARY KEY,
   created_at_ms INTEGER NOT NULL,
   versioning INTEGER NOT NULL,
-  cors TEXT NOT NULL DEFAULT ''
+  cors TEXT NOT NULL DEFAULT '',
+  lifecycle TEXT NOT NULL DEFAULT '',
+  encryption TEXT NOT NULL DEFAULT '',
+  object_lock INTEGER NOT NULL DEFAULT 0,
+  default_retention_mode TEXT NOT NULL DEFAULT '',
+  default_retention_days INTEGER NOT NULL DEFAULT 0,
+  default_retention_years INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS versions (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,6 +55,9 @@ CREATE TABLE IF NOT EXISTS versions (
   checksum_algorithm TEXT NOT NULL DEFAULT '',
   checksum_value TEXT NOT NULL DEFAULT '',
   checksum_type TEXT NOT NULL DEFAULT '',
+  lock_mode TEXT NOT NULL DEFAULT '',
+  retain_until_ms INTEGER NOT NULL DEFAULT 0,
+  legal_hold TEXT NOT NULL DEFAULT '',
   UNIQUE (bucket, key, version_id)
 );
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq);
@@ -59,7 +71,10 @@ CREATE TABLE IF NOT EXISTS uploads (
   user_metadata TEXT NOT NULL,
   stored_headers TEXT NOT NULL,
   checksum_algorithm TEXT NOT NULL,
-  checksum_type TEXT NOT NULL
+  checksum_type TEXT NOT NULL,
+  lock_mode TEXT NOT NULL DEFAULT '',
+  retain_until_ms INTEGER NOT NULL DEFAULT 0,
+  legal_hold TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated_ms);
 CREATE TABLE IF NOT EXISTS parts (
@@ -84,11 +99,32 @@ ALTER TABLE versions ADD COLUMN checksum_value TEXT NOT NULL DEFAULT '';
 ALTER TABLE versions ADD COLUMN checksum_type TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Brings the buckets and versions tables of version 1 or 2 to version 3.
+constexpr std::string_view kMigrateTablesTo3 = R"sql(
+ALTER TABLE buckets ADD COLUMN lifecycle TEXT NOT NULL DEFAULT '';
+ALTER TABLE buckets ADD COLUMN encryption TEXT NOT NULL DEFAULT '';
+ALTER TABLE buckets ADD COLUMN object_lock INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE buckets ADD COLUMN default_retention_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE buckets ADD COLUMN default_retention_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE buckets ADD COLUMN default_retention_years INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE versions ADD COLUMN lock_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE versions ADD COLUMN retain_until_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE versions ADD COLUMN legal_hold TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Brings the uploads table of version 2 to version 3. Version 1 had none,
+// so kSchema creates it.
+constexpr std::string_view kMigrateUploadsFrom2 = R"sql(
+ALTER TABLE uploads ADD COLUMN lock_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE uploads ADD COLUMN retain_until_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN legal_hold TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr const char* kInsertBucket =
-    "INSERT INTO buckets (name, created_at_ms, versioning) VALUES (?1, ?2, ?3) "
+    "INSERT INTO buckets (name, created_at_ms, versioning, object_lock) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (name) DO NOTHING";
-constexpr const char* kSelectBuckets =
-    "SELECT name, created_at_ms, versioning FROM buckets ORDER BY name";
+const std::string kSelectBuckets =
+    "SELECT " + std::string(index_sqlite::kBucketColumns) + " FROM buckets ORDER BY name";
 constexpr const char* kUpdateVersioning = "UPDATE buckets SET versioning = ?2 WHERE name = ?1";
 constexpr const char* kBucketHasVersions = "SELECT 1 FROM versions WHERE bucket = ?1 LIMIT 1";
 constexpr const char* kBucketHasUploads = "SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1";
@@ -127,6 +163,8 @@ Expected<void, std::string> create_schema(index_sqlite::Connection& database,
   }
   std::string script = "BEGIN IMMEDIATE;";
   if (*version == 1) script += kMigrateFrom1;
+  if (*version == 1 || *version == 2) script += kMigrateTablesTo3;
+  if (*version == 2) script += kMigrateUploadsFrom2;
   script += kSchema;
   script += "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
   if (!execute(database.handle(), script.c_str())) {
@@ -196,6 +234,7 @@ Expected<void, StoreError> StoreIndex::create_bucket(const BucketInfo& bucket) {
   insert.bind(1, bucket.name);
   insert.bind(2, index_sqlite::to_millis(bucket.created_at));
   insert.bind(3, int64_t{versioning_code(bucket.versioning)});
+  insert.bind(4, int64_t{bucket.object_lock.has_value() ? 1 : 0});
   auto done = insert.run();
   if (!done) return done;
   if (sqlite3_changes(database_->handle()) == 0) {
@@ -225,13 +264,20 @@ Expected<std::vector<BucketInfo>, StoreError> StoreIndex::list_buckets() {
 Expected<void, StoreError> StoreIndex::set_versioning(const std::string& bucket,
                                                       Versioning versioning) {
   std::lock_guard lock(mutex_);
+  Transaction transaction(*database_);
+  if (!transaction.began()) return Unexpected(StoreError::kInternal);
+  auto info = index_sqlite::select_bucket(*database_, bucket);
+  if (!info) return Unexpected(info.error());
+  if (!*info) return Unexpected(StoreError::kNoSuchBucket);
+  if ((*info)->object_lock && versioning != Versioning::kEnabled) {
+    return Unexpected(StoreError::kInvalidBucketState);
+  }
   Statement update(*database_, kUpdateVersioning);
   update.bind(1, bucket);
   update.bind(2, int64_t{versioning_code(versioning)});
   auto done = update.run();
   if (!done) return done;
-  if (sqlite3_changes(database_->handle()) == 0) return Unexpected(StoreError::kNoSuchBucket);
-  return {};
+  return transaction.commit();
 }
 
 Expected<void, StoreError> StoreIndex::delete_bucket(const std::string& name) {
@@ -314,10 +360,9 @@ Expected<IndexChange, StoreError> StoreIndex::record_version(
   return change;
 }
 
-Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& bucket,
-                                                            const std::string& key,
-                                                            const std::string& marker_version_id,
-                                                            SystemTime now) {
+Expected<IndexChange, StoreError> StoreIndex::delete_latest(
+    const std::string& bucket, const std::string& key, const std::string& marker_version_id,
+    SystemTime now, const std::optional<std::string>& only_if_latest) {
   std::lock_guard lock(mutex_);
   Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
@@ -326,6 +371,13 @@ Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& b
   if (!info) return Unexpected(info.error());
   if (!*info) return Unexpected(StoreError::kNoSuchBucket);
   Versioning versioning = (*info)->versioning;
+  if (only_if_latest) {
+    auto latest = index_sqlite::select_latest(*database_, bucket, key);
+    if (!latest) return Unexpected(latest.error());
+    bool unchanged = *latest && !(*latest)->version.delete_marker &&
+                     (*latest)->version.version_id == *only_if_latest;
+    if (!unchanged) return Unexpected(StoreError::kPreconditionFailed);
+  }
 
   IndexChange change;
   change.version.bucket = bucket;
@@ -351,7 +403,8 @@ Expected<IndexChange, StoreError> StoreIndex::delete_latest(const std::string& b
 }
 
 Expected<std::optional<IndexChange>, StoreError> StoreIndex::delete_version(
-    const std::string& bucket, const std::string& key, const std::string& version_id) {
+    const std::string& bucket, const std::string& key, const std::string& version_id,
+    SystemTime now, bool bypass_governance) {
   std::lock_guard lock(mutex_);
   Transaction transaction(*database_);
   if (!transaction.began()) return Unexpected(StoreError::kInternal);
@@ -362,6 +415,8 @@ Expected<std::optional<IndexChange>, StoreError> StoreIndex::delete_version(
   auto row = index_sqlite::select_version(*database_, bucket, key, version_id);
   if (!row) return Unexpected(row.error());
   if (!*row) return std::optional<IndexChange>();
+  auto allowed = check_version_removal((*row)->version.lock, now, bypass_governance);
+  if (!allowed) return Unexpected(allowed.error());
   auto removed = index_sqlite::delete_version_row(*database_, (*row)->seq);
   if (!removed) return Unexpected(removed.error());
   auto committed = transaction.commit();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,6 +65,8 @@ class StoreIndex {
   Expected<void, StoreError> create_bucket(const BucketInfo& bucket);
   Expected<std::optional<BucketInfo>, StoreError> find_bucket(const std::string& name);
   Expected<std::vector<BucketInfo>, StoreError> list_buckets();
+  // Fails with kInvalidBucketState when suspending versioning on a bucket
+  // with Object Lock.
   Expected<void, StoreError> set_versioning(const std::string& bucket, Versioning versioning);
   // Fails with kBucketNotEmpty while any version, delete marker or
   // multipart upload remains.
@@ -73,6 +76,32 @@ class StoreIndex {
   Expected<void, StoreError> set_cors(const std::string& bucket, const std::string& document);
   // Every bucket's CORS document, as (bucket, document) pairs.
   Expected<std::vector<std::pair<std::string, std::string>>, StoreError> list_cors();
+
+  // Bucket configurations (index_config.cc). Lifecycle and encryption
+  // configurations are opaque documents; an empty one removes it.
+  enum class BucketDocument { kLifecycle, kEncryption };
+  Expected<void, StoreError> set_bucket_document(const std::string& bucket, BucketDocument kind,
+                                                 const std::string& document);
+  // The bucket's document, empty when none is stored. Fails with
+  // kNoSuchBucket.
+  Expected<std::string, StoreError> bucket_document(const std::string& bucket, BucketDocument kind);
+  // Every bucket's lifecycle document, as (bucket, document) pairs.
+  Expected<std::vector<std::pair<std::string, std::string>>, StoreError> list_lifecycles();
+  // Enables Object Lock with this configuration, or replaces it. Fails with
+  // kInvalidBucketState unless versioning is enabled.
+  Expected<void, StoreError> set_object_lock(const std::string& bucket,
+                                             const ObjectLockConfiguration& configuration);
+
+  // Replaces the lock of a version (the latest when version_id is nullopt)
+  // with what change returns, in one transaction, and returns the updated
+  // version. change receives the bucket and the version, and its failure
+  // is returned. Fails with kNoSuchKey, kNoSuchVersion or
+  // kVersionIsDeleteMarker.
+  using LockChange =
+      std::function<Expected<ObjectLock, StoreError>(const BucketInfo&, const ObjectVersion&)>;
+  Expected<ObjectVersion, StoreError> update_lock(const std::string& bucket, const std::string& key,
+                                                  const std::optional<std::string>& version_id,
+                                                  const LockChange& change);
 
   // The newest version or delete marker of the key, if any.
   Expected<std::optional<ObjectVersion>, StoreError> latest_version(const std::string& bucket,
@@ -91,15 +120,20 @@ class StoreIndex {
 
   // Deletes without a version id: adds a delete marker when versioning is
   // enabled or suspended (replacing the "null" version when suspended), and
-  // removes the "null" version of an unversioned bucket.
-  Expected<IndexChange, StoreError> delete_latest(const std::string& bucket, const std::string& key,
-                                                  const std::string& marker_version_id,
-                                                  SystemTime now);
-  // Removes one version or delete marker. Returns nullopt when it did not
-  // exist, which S3 treats as success.
+  // removes the "null" version of an unversioned bucket. With
+  // only_if_latest, fails with kPreconditionFailed unless the key's latest
+  // row is still that version and not a delete marker.
+  Expected<IndexChange, StoreError> delete_latest(
+      const std::string& bucket, const std::string& key, const std::string& marker_version_id,
+      SystemTime now, const std::optional<std::string>& only_if_latest = std::nullopt);
+  // Removes one version or delete marker, unless its Object Lock protects
+  // it at now (kObjectLocked, see check_version_removal()). Returns nullopt
+  // when it did not exist, which S3 treats as success.
   Expected<std::optional<IndexChange>, StoreError> delete_version(const std::string& bucket,
                                                                   const std::string& key,
-                                                                  const std::string& version_id);
+                                                                  const std::string& version_id,
+                                                                  SystemTime now,
+                                                                  bool bypass_governance);
 
   // Listing (index_listing.cc). Keys are compared as bytes, which is S3's
   // order for UTF-8 keys. Both return at most limit rows.

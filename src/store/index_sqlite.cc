@@ -5,6 +5,7 @@
 
 #include "obs/log.h"
 #include "store/index.h"
+#include "store/object_lock.h"
 
 namespace satchel::store::index_sqlite {
 namespace {
@@ -178,16 +179,46 @@ VersionRow read_version(const Statement& row, int first) {
   version.last_modified = from_millis(row.int64(first + 12));
   version.checksum =
       read_checksum(row.text(first + 13), row.text(first + 14), row.text(first + 15));
+  version.lock = read_lock(row.text(first + 16), row.int64(first + 17), row.text(first + 18));
   return out;
 }
 
+LockColumns lock_columns(const ObjectLock& lock) {
+  LockColumns columns;
+  if (lock.retention) {
+    columns.mode = std::string(retention_mode_name(lock.retention->mode));
+    columns.retain_until_ms = to_millis(lock.retention->retain_until);
+  }
+  if (lock.legal_hold) columns.legal_hold = *lock.legal_hold ? "ON" : "OFF";
+  return columns;
+}
+
+ObjectLock read_lock(std::string_view mode, int64_t retain_until_ms, std::string_view legal_hold) {
+  ObjectLock lock;
+  if (auto parsed = parse_retention_mode(mode)) {
+    lock.retention = Retention{*parsed, from_millis(retain_until_ms)};
+  }
+  if (!legal_hold.empty()) lock.legal_hold = legal_hold == "ON";
+  return lock;
+}
+
 BucketInfo read_bucket(const Statement& row) {
-  return BucketInfo{row.text(0), from_millis(row.int64(1)), versioning_from_code(row.int64(2))};
+  BucketInfo bucket{row.text(0), from_millis(row.int64(1)), versioning_from_code(row.int64(2)),
+                    std::nullopt};
+  if (row.int64(3) != 0) {
+    bucket.object_lock = ObjectLockConfiguration{};
+    if (auto mode = parse_retention_mode(row.text(4))) {
+      bucket.object_lock->default_retention = DefaultRetention{*mode, row.int64(5), row.int64(6)};
+    }
+  }
+  return bucket;
 }
 
 Expected<std::optional<BucketInfo>, StoreError> select_bucket(Connection& database,
                                                               const std::string& name) {
-  Statement select(database, "SELECT name, created_at_ms, versioning FROM buckets WHERE name = ?1");
+  static const std::string sql =
+      "SELECT " + std::string(kBucketColumns) + " FROM buckets WHERE name = ?1";
+  Statement select(database, sql);
   select.bind(1, name);
   auto row = select.step();
   if (!row) return Unexpected(row.error());
@@ -237,8 +268,10 @@ Expected<void, StoreError> insert_version(Connection& database, const ObjectVers
   Statement insert(database,
                    "INSERT INTO versions (bucket, key, version_id, delete_marker, file_id, size, "
                    "etag, sha256, content_type, user_metadata, stored_headers, last_modified_ms, "
-                   "checksum_algorithm, checksum_value, checksum_type) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+                   "checksum_algorithm, checksum_value, checksum_type, lock_mode, "
+                   "retain_until_ms, legal_hold) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                   "?16, ?17, ?18)");
   insert.bind(1, version.bucket);
   insert.bind(2, version.key);
   insert.bind(3, version.version_id);
@@ -255,6 +288,10 @@ Expected<void, StoreError> insert_version(Connection& database, const ObjectVers
   insert.bind(13, checksum ? checksum_name(checksum->algorithm) : std::string_view{});
   insert.bind(14, checksum ? std::string_view(checksum->value) : std::string_view{});
   insert.bind(15, checksum ? checksum_type_name(checksum->type) : std::string_view{});
+  LockColumns lock = lock_columns(version.lock);
+  insert.bind(16, lock.mode);
+  insert.bind(17, lock.retain_until_ms);
+  insert.bind(18, lock.legal_hold);
   return insert.run();
 }
 
@@ -278,6 +315,20 @@ Expected<void, StoreError> remove_null_version(Connection& database, const std::
   return {};
 }
 
+Expected<void, StoreError> apply_bucket_lock(const BucketInfo& bucket, ObjectVersion& version) {
+  const ObjectLock& lock = version.lock;
+  if (!bucket.object_lock) {
+    if (lock.retention || lock.legal_hold) return Unexpected(StoreError::kObjectLockNotEnabled);
+    return {};
+  }
+  const auto& default_retention = bucket.object_lock->default_retention;
+  if (!lock.retention && default_retention) {
+    version.lock.retention = Retention{
+        default_retention->mode, default_retain_until(*default_retention, version.last_modified)};
+  }
+  return {};
+}
+
 Expected<ObjectVersion, StoreError> insert_latest_version(
     Connection& database, ObjectVersion version, const std::string& new_version_id,
     const WritePrecondition& precondition, std::vector<std::string>& orphaned_file_ids) {
@@ -290,6 +341,8 @@ Expected<ObjectVersion, StoreError> insert_latest_version(
   if (*latest) current = (*latest)->version;
   auto allowed = check_write_precondition(current, precondition);
   if (!allowed) return Unexpected(allowed.error());
+  auto locked = apply_bucket_lock(**bucket, version);
+  if (!locked) return Unexpected(locked.error());
 
   if ((*bucket)->versioning == Versioning::kEnabled) {
     version.version_id = new_version_id;

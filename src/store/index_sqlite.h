@@ -116,8 +116,8 @@ HeaderList decode_headers(std::string_view text);
 inline constexpr std::string_view kVersionColumns =
     "seq, bucket, key, version_id, delete_marker, file_id, size, etag, sha256, content_type, "
     "user_metadata, stored_headers, last_modified_ms, checksum_algorithm, checksum_value, "
-    "checksum_type";
-inline constexpr int kVersionColumnCount = 16;
+    "checksum_type, lock_mode, retain_until_ms, legal_hold";
+inline constexpr int kVersionColumnCount = 19;
 
 struct VersionRow {
   int64_t seq = 0;
@@ -126,8 +126,22 @@ struct VersionRow {
 // Reads the kVersionColumns starting at column first.
 VersionRow read_version(const Statement& row, int first = 0);
 
-// Reads name, created_at_ms and versioning from columns 0 to 2.
+// The columns every bucket query selects, in the order read_bucket() reads
+// them.
+inline constexpr std::string_view kBucketColumns =
+    "name, created_at_ms, versioning, object_lock, default_retention_mode, "
+    "default_retention_days, default_retention_years";
 BucketInfo read_bucket(const Statement& row);
+
+// An object lock as three columns: mode ('' without a retention), retain
+// until in milliseconds, and legal hold ('', "ON" or "OFF").
+struct LockColumns {
+  std::string mode;
+  int64_t retain_until_ms = 0;
+  std::string legal_hold;
+};
+LockColumns lock_columns(const ObjectLock& lock);
+ObjectLock read_lock(std::string_view mode, int64_t retain_until_ms, std::string_view legal_hold);
 
 Expected<std::optional<BucketInfo>, StoreError> select_bucket(Connection& database,
                                                               const std::string& name);
@@ -141,7 +155,13 @@ Expected<std::optional<VersionRow>, StoreError> select_version(Connection& datab
 Expected<void, StoreError> insert_version(Connection& database, const ObjectVersion& version);
 Expected<void, StoreError> delete_version_row(Connection& database, int64_t seq);
 
-// Checks the bucket and the precondition, then inserts version as the key's
+// Rejects a lock on a version for a bucket without Object Lock
+// (kObjectLockNotEnabled), and gives a version without a retention the
+// bucket's default retention, counted from its last_modified.
+Expected<void, StoreError> apply_bucket_lock(const BucketInfo& bucket, ObjectVersion& version);
+
+// Checks the bucket and the precondition, applies the bucket's lock rules,
+// then inserts version as the key's
 // newest: under new_version_id when versioning is enabled, else as "null",
 // replacing the previous "null" version. Adds the data files of replaced
 // versions to orphaned_file_ids. Runs inside the caller's transaction.

@@ -89,6 +89,11 @@ StoreAccess describe_access(http::Verb method, std::string_view bucket, std::str
     return StoreAccess{.kind = method == Verb::get ? Kind::kService : Kind::kAdministration};
   }
   if (key.empty()) return describe_bucket_access(method, bucket, query);
+  // Changing an object's retention or legal hold is administration: the
+  // API's key may set a lock when it writes, but never change one later.
+  if (method == Verb::put && (has_param(query, "retention") || has_param(query, "legal-hold"))) {
+    return StoreAccess{.bucket = std::string(bucket), .key = std::string(key)};
+  }
   StoreAccess access{.kind = Kind::kObject, .bucket = std::string(bucket), .key = std::string(key)};
   if (copy_source_header && method == Verb::put) {
     access.copy_source = parse_copy_source(*copy_source_header);

@@ -25,7 +25,8 @@ struct StoreAccess {
     kBucketRead,     // HeadBucket, GetBucketLocation
     kListing,        // ListObjects(V2), ListObjectVersions, ListMultipartUploads
     kObject,         // one object: read, write, delete, copy, multipart, versions
-    kAdministration  // bucket creation, deletion and configuration, DeleteObjects
+    kAdministration  // bucket creation, deletion and configuration, DeleteObjects,
+                     // PutObjectRetention and PutObjectLegalHold
   };
   struct ObjectLocation {
     std::string bucket;
@@ -61,6 +62,10 @@ class KeyPolicy {
   KeyPolicy() = default;
 
   bool is_full_access() const { return full_access_; }
+  // Whether x-amz-bypass-governance-retention takes effect for this key:
+  // only full-access keys may shorten, remove or ignore a GOVERNANCE
+  // retention, so the API's key never can.
+  bool may_bypass_governance_retention() const { return full_access_; }
   const std::string& bucket() const { return bucket_; }
   const std::string& key_prefix() const { return key_prefix_; }
 

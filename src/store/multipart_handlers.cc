@@ -110,6 +110,9 @@ RequestHandler::Awaitable RequestHandler::create_multipart_upload(Exchange& exch
   settings.stored_headers = std::move(representation.stored_headers);
   auto checksum = read_upload_checksum(request, settings);
   if (!checksum) co_return error(exchange, checksum.error());
+  auto lock = read_object_lock_headers(request, engine_.clock().now());
+  if (!lock) co_return error(exchange, lock.error());
+  settings.lock = *lock;
 
   bool sweep = stale_sweep_due();
   auto upload = co_await run_blocking([&]() -> Expected<MultipartUpload, StoreError> {

@@ -43,6 +43,7 @@ void add_object_headers(bhttp::fields& fields, const ObjectVersion& version) {
   fields.set(Field::last_modified, format_http_date(version.last_modified));
   fields.set(Field::accept_ranges, "bytes");
   add_version_headers(fields, version);
+  add_object_lock_headers(fields, version.lock);
   for (const auto& [name, value] : version.stored_headers) fields.set(name, value);
   for (const auto& [name, value] : version.user_metadata) {
     fields.set(std::string(kUserMetadataPrefix) + name, value);
@@ -182,6 +183,9 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
     auto done = step(request, plan->request);
     if (!done) co_return error(exchange, done.error());
   }
+  auto lock = read_object_lock_headers(request, engine_.clock().now());
+  if (!lock) co_return error(exchange, lock.error());
+  plan->request.lock = *lock;
 
   auto pending = co_await run_blocking(
       [&] { return engine_.begin_put(exchange.bucket, exchange.key, plan->request); });
@@ -297,8 +301,10 @@ RequestHandler::Awaitable RequestHandler::get_object(Exchange& exchange, bool he
 RequestHandler::Awaitable RequestHandler::delete_object(Exchange& exchange) {
   exchange.operation = "DeleteObject";
   std::optional<std::string> version_id = version_id_param(exchange.query);
+  bool bypass = bypass_governance_requested(exchange.request) &&
+                authenticator_.may_bypass_governance_retention(*exchange.caller);
   auto deleted = co_await run_blocking(
-      [&] { return engine_.delete_object(exchange.bucket, exchange.key, version_id); });
+      [&] { return engine_.delete_object(exchange.bucket, exchange.key, version_id, bypass); });
   if (!deleted) co_return error(exchange, deleted.error());
 
   bhttp::response<bhttp::empty_body> response{Status::no_content, 11};

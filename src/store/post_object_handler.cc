@@ -58,8 +58,8 @@ const std::string* form_value(const std::vector<s3::FormField>& fields, std::str
 }
 
 // The object's representation from the form: Content-Type, the stored
-// headers and x-amz-meta-* fields.
-Expected<PutRequest, S3Failure> plan_form_put(const FormHead& head) {
+// headers, x-amz-meta-* fields and the Object Lock fields.
+Expected<PutRequest, S3Failure> plan_form_put(const FormHead& head, SystemTime now) {
   EncryptionRequest encryption;
   if (const std::string* method = form_value(head.fields, kEncryptionField)) {
     encryption.method = *method;
@@ -93,6 +93,14 @@ Expected<PutRequest, S3Failure> plan_form_put(const FormHead& head) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     put.user_metadata.emplace_back(std::move(name), field.value);
   }
+  auto lock = read_object_lock_fields(
+      [&](std::string_view name) -> std::string_view {
+        const std::string* value = form_value(head.fields, name);
+        return value ? std::string_view(*value) : std::string_view{};
+      },
+      now);
+  if (!lock) return Unexpected(lock.error());
+  put.lock = *lock;
   return put;
 }
 
@@ -159,7 +167,7 @@ RequestHandler::Awaitable RequestHandler::post_object(Exchange& exchange) {
     co_return error(exchange, rejection.code, rejection.status, rejection.message);
   }
   exchange.key = replace_filename(verified->key, head->file_name);
-  auto put = plan_form_put(*head);
+  auto put = plan_form_put(*head, engine_.clock().now());
   if (!put) co_return error(exchange, put.error());
   uint64_t max_bytes = engine_.max_object_bytes();
   uint64_t min_bytes = 0;

@@ -21,10 +21,52 @@ enum class Versioning { kUnversioned, kEnabled, kSuspended };
 // suspended. At most one such version exists per key.
 inline constexpr std::string_view kNullVersionId = "null";
 
+// S3 Object Lock retention modes. A GOVERNANCE retention may be shortened
+// or removed by a key allowed to bypass it; a COMPLIANCE retention may only
+// be extended.
+enum class RetentionMode { kGovernance, kCompliance };
+
+struct Retention {
+  RetentionMode mode = RetentionMode::kGovernance;
+  SystemTime retain_until;
+
+  friend bool operator==(const Retention&, const Retention&) = default;
+};
+
+// The Object Lock state of one object version.
+struct ObjectLock {
+  std::optional<Retention> retention;
+  // nullopt when no legal hold was ever set, which GetObjectLegalHold
+  // reports as a missing configuration.
+  std::optional<bool> legal_hold;
+
+  friend bool operator==(const ObjectLock&, const ObjectLock&) = default;
+};
+
+// The retention a bucket gives new versions written without one: exactly
+// one of days and years is positive.
+struct DefaultRetention {
+  RetentionMode mode = RetentionMode::kGovernance;
+  int64_t days = 0;
+  int64_t years = 0;
+
+  friend bool operator==(const DefaultRetention&, const DefaultRetention&) = default;
+};
+
+// A bucket's Object Lock configuration. Once enabled it stays enabled, and
+// the bucket's versioning stays enabled.
+struct ObjectLockConfiguration {
+  std::optional<DefaultRetention> default_retention;
+
+  friend bool operator==(const ObjectLockConfiguration&, const ObjectLockConfiguration&) = default;
+};
+
 struct BucketInfo {
   std::string name;
   SystemTime created_at;
   Versioning versioning = Versioning::kUnversioned;
+  // Set when Object Lock is enabled on the bucket.
+  std::optional<ObjectLockConfiguration> object_lock;
 };
 
 // An object's additional checksum as stored: base64 of the raw checksum, and
@@ -59,6 +101,7 @@ struct ObjectVersion {
   HeaderList stored_headers;
   SystemTime last_modified;
   std::optional<StoredChecksum> checksum;
+  ObjectLock lock;
 };
 
 // A write's precondition, checked against the key's latest version in the
@@ -88,6 +131,9 @@ struct PutRequest {
   // once the body has arrived.
   std::optional<std::string> expected_checksum;
   WritePrecondition precondition;
+  // From the x-amz-object-lock-* headers. Without a retention, the bucket's
+  // default retention applies.
+  ObjectLock lock;
 };
 
 struct DeleteResult {
@@ -157,6 +203,8 @@ struct MultipartUpload {
   // object gets one of checksum_type.
   std::optional<ChecksumAlgorithm> checksum_algorithm;
   ChecksumType checksum_type = ChecksumType::kComposite;
+  // From the x-amz-object-lock-* headers; given to the completed object.
+  ObjectLock lock;
 };
 
 struct UploadedPart {

@@ -17,13 +17,25 @@ using http::Verb;
 // yet. A request carrying one gets 501 NotImplemented instead of being
 // mistaken for a plain object or bucket request.
 constexpr std::string_view kUnsupportedObjectParams[] = {
-    "acl", "tagging", "retention", "legal-hold", "attributes", "torrent", "restore", "select",
+    "acl", "tagging", "attributes", "torrent", "restore", "select",
 };
 constexpr std::string_view kUnsupportedBucketParams[] = {
-    "acl",        "policy",         "lifecycle",           "tagging",           "website",
-    "logging",    "notification",   "replication",         "encryption",        "object-lock",
-    "accelerate", "requestPayment", "ownershipControls",   "publicAccessBlock", "inventory",
-    "metrics",    "analytics",      "intelligent-tiering", "policyStatus",
+    "acl",
+    "policy",
+    "tagging",
+    "website",
+    "logging",
+    "notification",
+    "replication",
+    "accelerate",
+    "requestPayment",
+    "ownershipControls",
+    "publicAccessBlock",
+    "inventory",
+    "metrics",
+    "analytics",
+    "intelligent-tiering",
+    "policyStatus",
 };
 
 bool has_param(const http::QueryParams& query, std::string_view name) {
@@ -159,6 +171,19 @@ RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
   if (has_param(query, "uploads") || has_param(query, "uploadId")) {
     co_return co_await dispatch_multipart(exchange);
   }
+  Verb method = exchange.request.method();
+  if (has_param(query, "retention")) {
+    if (method == Verb::get) co_return co_await get_object_retention(exchange);
+    if (method == Verb::put) co_return co_await put_object_retention(exchange);
+    co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                    "The specified method is not allowed against this resource.");
+  }
+  if (has_param(query, "legal-hold")) {
+    if (method == Verb::get) co_return co_await get_object_legal_hold(exchange);
+    if (method == Verb::put) co_return co_await put_object_legal_hold(exchange);
+    co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                    "The specified method is not allowed against this resource.");
+  }
   if (has_param(query, "partNumber")) {
     co_return error(exchange, "NotImplemented", Status::not_implemented,
                     "Reading an object by part number is not implemented by the embedded "
@@ -213,6 +238,17 @@ RequestHandler::Awaitable RequestHandler::dispatch_bucket(Exchange& exchange) {
     if (method == Verb::get) co_return co_await get_bucket_cors(exchange);
     if (method == Verb::put) co_return co_await put_bucket_cors(exchange);
     if (method == Verb::delete_) co_return co_await delete_bucket_cors(exchange);
+  } else if (has_param(query, "lifecycle")) {
+    if (method == Verb::get) co_return co_await get_bucket_lifecycle(exchange);
+    if (method == Verb::put) co_return co_await put_bucket_lifecycle(exchange);
+    if (method == Verb::delete_) co_return co_await delete_bucket_lifecycle(exchange);
+  } else if (has_param(query, "encryption")) {
+    if (method == Verb::get) co_return co_await get_bucket_encryption(exchange);
+    if (method == Verb::put) co_return co_await put_bucket_encryption(exchange);
+    if (method == Verb::delete_) co_return co_await delete_bucket_encryption(exchange);
+  } else if (has_param(query, "object-lock")) {
+    if (method == Verb::get) co_return co_await get_object_lock_configuration(exchange);
+    if (method == Verb::put) co_return co_await put_object_lock_configuration(exchange);
   } else if (has_param(query, "versions")) {
     if (method == Verb::get) co_return co_await list_object_versions(exchange);
   } else if (has_param(query, "uploads")) {

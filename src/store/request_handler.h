@@ -144,6 +144,27 @@ class RequestHandler {
   Awaitable delete_bucket_cors(Exchange& exchange);
   Awaitable delete_objects(Exchange& exchange);
 
+  // Bucket lifecycle, default encryption and Object Lock configurations
+  // (config_handlers.cc).
+  Awaitable get_bucket_lifecycle(Exchange& exchange);
+  Awaitable put_bucket_lifecycle(Exchange& exchange);
+  Awaitable delete_bucket_lifecycle(Exchange& exchange);
+  Awaitable get_bucket_encryption(Exchange& exchange);
+  Awaitable put_bucket_encryption(Exchange& exchange);
+  Awaitable delete_bucket_encryption(Exchange& exchange);
+  Awaitable get_object_lock_configuration(Exchange& exchange);
+  Awaitable put_object_lock_configuration(Exchange& exchange);
+  // Reads a configuration body of at most max_bytes and checks its
+  // Content-MD5 and x-amz-checksum-* headers (bucket_handlers.cc).
+  http::asio::awaitable<Expected<std::string, S3Failure>> read_configuration_body(
+      Exchange& exchange, uint64_t max_bytes);
+
+  // Object retention and legal hold (lock_handlers.cc).
+  Awaitable get_object_retention(Exchange& exchange);
+  Awaitable put_object_retention(Exchange& exchange);
+  Awaitable get_object_legal_hold(Exchange& exchange);
+  Awaitable put_object_legal_hold(Exchange& exchange);
+
   // Adds the CORS headers of an actual response: from the store's origins,
   // else from the bucket's first matching rule.
   void add_cors_headers(const Exchange& exchange, http::bhttp::fields& fields) const;

@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "common/encoding.h"
+#include "common/time_format.h"
 #include "store/conditions.h"
 #include "store/engine.h"
+#include "store/object_lock.h"
 
 namespace satchel::store {
 namespace {
@@ -184,6 +186,58 @@ Expected<void, S3Failure> read_checksums(const http::Request& request, PutPlan& 
 }  // namespace
 
 std::string quote_etag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+
+Expected<ObjectLock, S3Failure> read_object_lock_fields(const FieldLookup& field, SystemTime now) {
+  ObjectLock lock;
+  std::string_view mode_text = field("x-amz-object-lock-mode");
+  std::string_view until_text = field("x-amz-object-lock-retain-until-date");
+  if (mode_text.empty() != until_text.empty()) {
+    return Unexpected(invalid_argument(
+        "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied."));
+  }
+  if (!mode_text.empty()) {
+    auto mode = parse_retention_mode(mode_text);
+    if (!mode) {
+      return Unexpected(
+          invalid_argument("Unknown x-amz-object-lock-mode: it must be GOVERNANCE or COMPLIANCE."));
+    }
+    auto until = parse_utc_time(until_text);
+    if (!until) {
+      return Unexpected(invalid_argument(
+          "x-amz-object-lock-retain-until-date must be an ISO 8601 date and time in UTC."));
+    }
+    if (*until <= now) {
+      return Unexpected(invalid_argument("The retain until date must be in the future."));
+    }
+    lock.retention = Retention{*mode, *until};
+  }
+  std::string_view hold = field("x-amz-object-lock-legal-hold");
+  if (!hold.empty()) {
+    if (hold != "ON" && hold != "OFF") {
+      return Unexpected(invalid_argument("x-amz-object-lock-legal-hold must be ON or OFF."));
+    }
+    lock.legal_hold = hold == "ON";
+  }
+  return lock;
+}
+
+Expected<ObjectLock, S3Failure> read_object_lock_headers(const http::Request& request,
+                                                         SystemTime now) {
+  return read_object_lock_fields([&](std::string_view name) { return request.header_value(name); },
+                                 now);
+}
+
+void add_object_lock_headers(bhttp::fields& fields, const ObjectLock& lock) {
+  if (lock.retention) {
+    fields.set("x-amz-object-lock-mode", retention_mode_name(lock.retention->mode));
+    fields.set("x-amz-object-lock-retain-until-date", format_iso8601(lock.retention->retain_until));
+  }
+  if (lock.legal_hold) fields.set("x-amz-object-lock-legal-hold", *lock.legal_hold ? "ON" : "OFF");
+}
+
+bool bypass_governance_requested(const http::Request& request) {
+  return boost::beast::iequals(request.header_value("x-amz-bypass-governance-retention"), "true");
+}
 
 S3Failure invalid_request(std::string_view message) {
   return S3Failure{"InvalidRequest", Status::bad_request, message};

@@ -3,6 +3,7 @@
 // query parameters. Internal to the request handler.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,18 @@ Expected<void, S3Failure> check_write_encryption(const EncryptionRequest& reques
 Expected<void, S3Failure> check_encryption_headers(const http::Request& request);
 // Sets x-amz-server-side-encryption: AES256.
 void add_encryption_header(http::bhttp::fields& fields);
+
+// The x-amz-object-lock-mode, x-amz-object-lock-retain-until-date and
+// x-amz-object-lock-legal-hold headers (or form fields) of a write. Mode and
+// date come together, and the date must be after now.
+using FieldLookup = std::function<std::string_view(std::string_view name)>;
+Expected<ObjectLock, S3Failure> read_object_lock_fields(const FieldLookup& field, SystemTime now);
+Expected<ObjectLock, S3Failure> read_object_lock_headers(const http::Request& request,
+                                                         SystemTime now);
+// Sets the Object Lock headers HEAD and GET return for a version.
+void add_object_lock_headers(http::bhttp::fields& fields, const ObjectLock& lock);
+// Whether the request sent x-amz-bypass-governance-retention: true.
+bool bypass_governance_requested(const http::Request& request);
 
 // The versionId query parameter, if present.
 std::optional<std::string> version_id_param(const http::QueryParams& query);

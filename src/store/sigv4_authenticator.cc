@@ -38,6 +38,10 @@ Expected<void, AuthRejection> SigV4Authenticator::authorize(const AuthenticatedC
   return {};
 }
 
+bool SigV4Authenticator::may_bypass_governance_retention(const AuthenticatedCaller& caller) const {
+  return policy_of(caller.access_key_id).may_bypass_governance_retention();
+}
+
 const KeyPolicy& SigV4Authenticator::policy_of(std::string_view access_key_id) const {
   static const KeyPolicy kDenyAll;
   const AccessKey* key = credentials_.find(access_key_id);

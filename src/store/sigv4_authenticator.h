@@ -29,6 +29,8 @@ class SigV4Authenticator final : public Authenticator {
   // Applies the policy of the key that signed the request.
   Expected<void, AuthRejection> authorize(const AuthenticatedCaller& caller,
                                           const StoreAccess& access) const override;
+  // Asks the signing key's policy.
+  bool may_bypass_governance_retention(const AuthenticatedCaller& caller) const override;
 
  private:
   // The policy of the key with this id; one that denies everything for an

@@ -65,7 +65,33 @@ Store::Store(StoreOptions options, StoreCredentials credentials, std::unique_ptr
       handler_(std::make_unique<RequestHandler>(
           *engine_, pool, *authenticator_, CorsPolicy(options_.cors_allowed_origins),
           options_.region, options_.stale_upload_sweep_interval)),
-      key_rotation_([this](const std::stop_token& stop) { follow_key_rotation(stop); }) {}
+      key_rotation_([this](const std::stop_token& stop) { follow_key_rotation(stop); }),
+      lifecycle_([this](const std::stop_token& stop) { apply_lifecycle_periodically(stop); }) {}
+
+void Store::apply_lifecycle_periodically(const std::stop_token& stop) {
+  if (options_.lifecycle_interval.count() == 0) return;
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    auto report = engine_->run_lifecycle_once(options_.clock->now());
+    if (!report) {
+      obs::error("lifecycle pass failed", {{"error", describe(report.error())}});
+    } else if (report->expired + report->noncurrent_removed + report->delete_markers_removed +
+                   report->uploads_aborted + report->locked_skipped + report->failed >
+               0) {
+      obs::info("applied bucket lifecycle rules",
+                {{"buckets", report->buckets},
+                 {"expired", report->expired},
+                 {"noncurrent_removed", report->noncurrent_removed},
+                 {"delete_markers_removed", report->delete_markers_removed},
+                 {"uploads_aborted", report->uploads_aborted},
+                 {"locked_skipped", report->locked_skipped},
+                 {"failed", report->failed}});
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, options_.lifecycle_interval, [] { return false; });
+  }
+}
 
 void Store::follow_key_rotation(const std::stop_token& stop) {
   // Data keys left under an older master key by a rotation that a stop

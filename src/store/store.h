@@ -25,9 +25,9 @@ class Store {
   // Opens the store under <options.data_dir>/store, creating on first start
   // the layout, the credentials file, the master key file (unless
   // options.master_key is set) and the default bucket (versioning enabled).
-  // Starts the background thread that rewraps data keys after a master key
-  // rotation. Blocking work of requests runs on pool, which must outlive
-  // the store. Returns a message naming the file or folder on failure.
+  // Starts the background threads that rewrap data keys after a master key
+  // rotation and apply bucket lifecycle rules. Blocking work of requests runs on pool, which must
+  // outlive the store. Returns a message naming the file or folder on failure.
   static Expected<std::unique_ptr<Store>, std::string> open(StoreOptions options,
                                                             boost::asio::thread_pool& pool);
   // As above with another authenticator, for tests.
@@ -56,14 +56,16 @@ class Store {
   Store(StoreOptions options, StoreCredentials credentials, std::unique_ptr<Engine> engine,
         std::unique_ptr<Authenticator> authenticator, boost::asio::thread_pool& pool);
   void follow_key_rotation(const std::stop_token& stop);
+  void apply_lifecycle_periodically(const std::stop_token& stop);
 
   StoreOptions options_;
   StoreCredentials credentials_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<RequestHandler> handler_;
-  // Declared last so that it stops before the engine it uses is destroyed.
+  // Declared last so that they stop before the engine they use is destroyed.
   std::jthread key_rotation_;
+  std::jthread lifecycle_;
 };
 
 }  // namespace satchel::store

@@ -46,6 +46,18 @@ std::string_view s3_code(StoreError error) {
       return "InvalidRequest";
     case StoreError::kNoSuchCorsConfiguration:
       return "NoSuchCORSConfiguration";
+    case StoreError::kNoSuchLifecycleConfiguration:
+      return "NoSuchLifecycleConfiguration";
+    case StoreError::kObjectLockConfigurationNotFound:
+      return "ObjectLockConfigurationNotFoundError";
+    case StoreError::kNoSuchObjectLockConfiguration:
+      return "NoSuchObjectLockConfiguration";
+    case StoreError::kObjectLockNotEnabled:
+      return "InvalidRequest";
+    case StoreError::kObjectLocked:
+      return "AccessDenied";
+    case StoreError::kInvalidBucketState:
+      return "InvalidBucketState";
     case StoreError::kInternal:
       return "InternalError";
   }
@@ -60,10 +72,16 @@ http::Status http_status(StoreError error) {
     case StoreError::kNoSuchVersion:
     case StoreError::kNoSuchUpload:
     case StoreError::kNoSuchCorsConfiguration:
+    case StoreError::kNoSuchLifecycleConfiguration:
+    case StoreError::kObjectLockConfigurationNotFound:
+    case StoreError::kNoSuchObjectLockConfiguration:
       return Status::not_found;
     case StoreError::kBucketAlreadyOwnedByYou:
     case StoreError::kBucketNotEmpty:
+    case StoreError::kInvalidBucketState:
       return Status::conflict;
+    case StoreError::kObjectLocked:
+      return Status::forbidden;
     case StoreError::kVersionIsDeleteMarker:
       return Status::method_not_allowed;
     case StoreError::kPreconditionFailed:
@@ -83,6 +101,7 @@ http::Status http_status(StoreError error) {
     case StoreError::kInvalidPartOrder:
     case StoreError::kEntityTooSmall:
     case StoreError::kChecksumTypeMismatch:
+    case StoreError::kObjectLockNotEnabled:
       return Status::bad_request;
   }
   return Status::internal_server_error;
@@ -137,6 +156,20 @@ std::string_view describe(StoreError error) {
              "but the last must be at least 5 MiB.";
     case StoreError::kNoSuchCorsConfiguration:
       return "The CORS configuration does not exist.";
+    case StoreError::kNoSuchLifecycleConfiguration:
+      return "The lifecycle configuration does not exist.";
+    case StoreError::kObjectLockConfigurationNotFound:
+      return "Object Lock configuration does not exist for this bucket.";
+    case StoreError::kNoSuchObjectLockConfiguration:
+      return "The specified object does not have an Object Lock configuration.";
+    case StoreError::kObjectLockNotEnabled:
+      return "Bucket is missing Object Lock Configuration: Object Lock headers and requests "
+             "need a bucket created with Object Lock enabled.";
+    case StoreError::kObjectLocked:
+      return "Access Denied because object protected by object lock.";
+    case StoreError::kInvalidBucketState:
+      return "Object Lock needs versioning enabled on the bucket, and versioning cannot be "
+             "suspended while Object Lock is enabled.";
     case StoreError::kChecksumTypeMismatch:
       return "Checksum type mismatch: the part's checksum algorithm differs from the one the "
              "multipart upload was created with.";

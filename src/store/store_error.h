@@ -30,7 +30,13 @@ enum class StoreError {
   kEntityTooSmall,        // a part other than the last is under 5 MiB
   kChecksumTypeMismatch,  // a part's checksum is not of its upload's algorithm
   kNoSuchCorsConfiguration,
-  kInternal,  // disk or index failure; the details are logged
+  kNoSuchLifecycleConfiguration,
+  kObjectLockConfigurationNotFound,  // the bucket does not have Object Lock enabled
+  kNoSuchObjectLockConfiguration,    // the version has no retention or legal hold
+  kObjectLockNotEnabled,             // lock settings sent to a bucket without Object Lock
+  kObjectLocked,                     // a retention or legal hold protects the version
+  kInvalidBucketState,               // Object Lock and versioning disagree
+  kInternal,                         // disk or index failure; the details are logged
 };
 
 // The S3 error code, such as "NoSuchKey".

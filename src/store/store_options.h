@@ -39,6 +39,10 @@ struct StoreOptions {
   // has changed (`satchel keys rotate`) it rewraps every data key in the
   // background. Zero: only at start-up.
   std::chrono::seconds key_check_interval{60};
+  // How often the lifecycle thread applies bucket lifecycle rules with
+  // Engine::run_lifecycle_once(): at start-up, then once per interval. Zero:
+  // never, for tests that call run_lifecycle_once() with their own times.
+  std::chrono::seconds lifecycle_interval{3600};
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
 };
 

@@ -28,6 +28,22 @@ TEST(DescribeAccess, ClassifiesObjectOperations) {
   EXPECT_EQ(describe(Verb::get, "satchel", "a/b").key, "a/b");
 }
 
+TEST(DescribeAccess, LockChangesAreAdministration) {
+  EXPECT_EQ(describe(Verb::put, "satchel", "a/b", "retention").kind, Kind::kAdministration);
+  EXPECT_EQ(describe(Verb::put, "satchel", "a/b", "legal-hold&versionId=v").kind,
+            Kind::kAdministration);
+  EXPECT_EQ(describe(Verb::get, "satchel", "a/b", "retention").kind, Kind::kObject);
+  EXPECT_EQ(describe(Verb::get, "satchel", "a/b", "legal-hold").kind, Kind::kObject);
+  EXPECT_EQ(describe(Verb::put, "satchel", "", "lifecycle").kind, Kind::kAdministration);
+  EXPECT_EQ(describe(Verb::put, "satchel", "", "object-lock").kind, Kind::kAdministration);
+}
+
+TEST(KeyPolicy, OnlyFullAccessBypassesGovernance) {
+  EXPECT_TRUE(KeyPolicy::full_access().may_bypass_governance_retention());
+  EXPECT_FALSE(tenant_policy().may_bypass_governance_retention());
+  EXPECT_FALSE(KeyPolicy().may_bypass_governance_retention());
+}
+
 TEST(DescribeAccess, ClassifiesListings) {
   auto v2 = describe(Verb::get, "satchel", "", "list-type=2&prefix=tenant-a%2F");
   EXPECT_EQ(v2.kind, Kind::kListing);

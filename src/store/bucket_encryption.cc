@@ -1,0 +1,61 @@
+#include "store/bucket_encryption.h"
+
+#include "store/s3_xml.h"
+#include "store/xml_reader.h"
+
+namespace satchel::store {
+namespace {
+
+constexpr DocumentError kMalformed{
+    "MalformedXML",
+    "The XML you provided was not well-formed or did not validate against our published "
+    "schema."};
+
+}  // namespace
+
+Expected<BucketEncryption, DocumentError> parse_encryption_document(std::string_view body) {
+  auto root = parse_xml(body);
+  if (!root || root->name != "ServerSideEncryptionConfiguration") return Unexpected(kMalformed);
+  auto rules = root->children_named("Rule");
+  if (rules.size() != 1) return Unexpected(kMalformed);
+  const XmlElement& rule = *rules.front();
+  const XmlElement* apply = rule.child("ApplyServerSideEncryptionByDefault");
+  const XmlElement* algorithm = apply ? apply->child("SSEAlgorithm") : nullptr;
+  if (!algorithm) return Unexpected(kMalformed);
+
+  std::string_view name = trim_xml_space(algorithm->text);
+  if (name == "aws:kms" || name == "aws:kms:dsse") {
+    return Unexpected(DocumentError{
+        "NotImplemented",
+        "The embedded store encrypts every object with SSE-S3 (AES256) under its own master "
+        "key; SSE-KMS default encryption is not supported.",
+        http::Status::not_implemented});
+  }
+  if (name != "AES256") return Unexpected(kMalformed);
+  if (apply->child("KMSMasterKeyID")) {
+    return Unexpected(DocumentError{
+        "InvalidArgument",
+        "A KMSMasterKeyID is not applicable if the default SSE algorithm is not aws:kms."});
+  }
+
+  BucketEncryption encryption;
+  if (const XmlElement* bucket_key = rule.child("BucketKeyEnabled")) {
+    std::string_view text = trim_xml_space(bucket_key->text);
+    if (text != "true" && text != "false") return Unexpected(kMalformed);
+    encryption.bucket_key_enabled = text == "true";
+  }
+  return encryption;
+}
+
+std::string encryption_document(const BucketEncryption& encryption) {
+  XmlWriter writer("ServerSideEncryptionConfiguration");
+  writer.open("Rule");
+  writer.open("ApplyServerSideEncryptionByDefault");
+  writer.element("SSEAlgorithm", "AES256");
+  writer.close("ApplyServerSideEncryptionByDefault");
+  writer.element("BucketKeyEnabled", encryption.bucket_key_enabled ? "true" : "false");
+  writer.close("Rule");
+  return writer.finish();
+}
+
+}  // namespace satchel::store

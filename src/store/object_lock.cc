@@ -1,0 +1,172 @@
+#include "store/object_lock.h"
+
+#include <charconv>
+#include <chrono>
+
+#include "common/time_format.h"
+#include "store/s3_xml.h"
+#include "store/xml_reader.h"
+
+namespace satchel::store {
+namespace {
+
+constexpr std::chrono::hours kDay{24};
+constexpr int64_t kDaysPerYear = 365;
+
+constexpr DocumentError kMalformed{
+    "MalformedXML",
+    "The XML you provided was not well-formed or did not validate against our published "
+    "schema."};
+
+std::optional<std::string_view> child_text(const XmlElement& parent, std::string_view name) {
+  const XmlElement* element = parent.child(name);
+  if (!element) return std::nullopt;
+  return trim_xml_space(element->text);
+}
+
+// A decimal integer that fills the whole text, or nullopt.
+std::optional<int64_t> parse_integer(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Expected<DefaultRetention, DocumentError> parse_default_retention(const XmlElement& rule) {
+  const XmlElement* element = rule.child("DefaultRetention");
+  if (!element) return Unexpected(kMalformed);
+  auto mode_text = child_text(*element, "Mode");
+  auto mode = mode_text ? parse_retention_mode(*mode_text) : std::nullopt;
+  if (!mode) return Unexpected(kMalformed);
+  auto days_text = child_text(*element, "Days");
+  auto years_text = child_text(*element, "Years");
+  if (days_text.has_value() == years_text.has_value()) return Unexpected(kMalformed);
+  auto count = parse_integer(days_text ? *days_text : *years_text);
+  if (!count) return Unexpected(kMalformed);
+  if (*count <= 0) {
+    return Unexpected(DocumentError{"InvalidArgument",
+                                    "Default retention period must be a positive integer value."});
+  }
+  DefaultRetention retention{*mode, 0, 0};
+  (days_text ? retention.days : retention.years) = *count;
+  return retention;
+}
+
+}  // namespace
+
+std::string_view retention_mode_name(RetentionMode mode) {
+  return mode == RetentionMode::kCompliance ? "COMPLIANCE" : "GOVERNANCE";
+}
+
+std::optional<RetentionMode> parse_retention_mode(std::string_view name) {
+  if (name == "GOVERNANCE") return RetentionMode::kGovernance;
+  if (name == "COMPLIANCE") return RetentionMode::kCompliance;
+  return std::nullopt;
+}
+
+SystemTime default_retain_until(const DefaultRetention& retention, SystemTime written_at) {
+  int64_t days = retention.days > 0 ? retention.days : retention.years * kDaysPerYear;
+  return written_at + kDay * days;
+}
+
+Expected<void, StoreError> check_version_removal(const ObjectLock& lock, SystemTime now,
+                                                 bool bypass_governance) {
+  if (lock.legal_hold.value_or(false)) return Unexpected(StoreError::kObjectLocked);
+  const auto& retention = lock.retention;
+  if (!retention || retention->retain_until <= now) return {};
+  if (retention->mode == RetentionMode::kGovernance && bypass_governance) return {};
+  return Unexpected(StoreError::kObjectLocked);
+}
+
+Expected<void, StoreError> check_retention_change(const std::optional<Retention>& current,
+                                                  const std::optional<Retention>& requested,
+                                                  SystemTime now, bool bypass_governance) {
+  if (!current || current->retain_until <= now) return {};
+  bool extends = requested && requested->mode == current->mode &&
+                 requested->retain_until >= current->retain_until;
+  if (extends) return {};
+  if (current->mode == RetentionMode::kGovernance && bypass_governance) return {};
+  return Unexpected(StoreError::kObjectLocked);
+}
+
+std::optional<SystemTime> parse_utc_time(std::string_view text) {
+  constexpr std::string_view kUtcOffset = "+00:00";
+  if (text.ends_with(kUtcOffset)) {
+    std::string zulu(text.substr(0, text.size() - kUtcOffset.size()));
+    zulu += 'Z';
+    return parse_iso8601(zulu);
+  }
+  return parse_iso8601(text);
+}
+
+Expected<ObjectLockConfiguration, DocumentError> parse_object_lock_document(std::string_view body) {
+  auto root = parse_xml(body);
+  if (!root || root->name != "ObjectLockConfiguration") return Unexpected(kMalformed);
+  if (child_text(*root, "ObjectLockEnabled") != std::optional<std::string_view>("Enabled")) {
+    return Unexpected(kMalformed);
+  }
+  ObjectLockConfiguration configuration;
+  if (const XmlElement* rule = root->child("Rule")) {
+    auto retention = parse_default_retention(*rule);
+    if (!retention) return Unexpected(retention.error());
+    configuration.default_retention = *retention;
+  }
+  return configuration;
+}
+
+std::string object_lock_document(const ObjectLockConfiguration& configuration) {
+  XmlWriter writer("ObjectLockConfiguration");
+  writer.element("ObjectLockEnabled", "Enabled");
+  if (const auto& retention = configuration.default_retention) {
+    writer.open("Rule");
+    writer.open("DefaultRetention");
+    writer.element("Mode", retention_mode_name(retention->mode));
+    if (retention->days > 0) {
+      writer.element("Days", std::to_string(retention->days));
+    } else {
+      writer.element("Years", std::to_string(retention->years));
+    }
+    writer.close("DefaultRetention");
+    writer.close("Rule");
+  }
+  return writer.finish();
+}
+
+Expected<std::optional<Retention>, DocumentError> parse_retention_document(std::string_view body) {
+  auto root = parse_xml(body);
+  if (!root || root->name != "Retention") return Unexpected(kMalformed);
+  auto mode_text = child_text(*root, "Mode");
+  auto until_text = child_text(*root, "RetainUntilDate");
+  if (!mode_text && !until_text) return std::optional<Retention>();
+  if (!mode_text || !until_text) return Unexpected(kMalformed);
+  auto mode = parse_retention_mode(*mode_text);
+  auto until = parse_utc_time(*until_text);
+  if (!mode || !until) return Unexpected(kMalformed);
+  return std::optional<Retention>(Retention{*mode, *until});
+}
+
+std::string retention_document(const Retention& retention) {
+  XmlWriter writer("Retention");
+  writer.element("Mode", retention_mode_name(retention.mode));
+  writer.element("RetainUntilDate", format_iso8601(retention.retain_until));
+  return writer.finish();
+}
+
+Expected<bool, DocumentError> parse_legal_hold_document(std::string_view body) {
+  auto root = parse_xml(body);
+  if (!root || root->name != "LegalHold") return Unexpected(kMalformed);
+  auto status = child_text(*root, "Status");
+  if (status == std::optional<std::string_view>("ON")) return true;
+  if (status == std::optional<std::string_view>("OFF")) return false;
+  return Unexpected(kMalformed);
+}
+
+std::string legal_hold_document(bool on) {
+  XmlWriter writer("LegalHold");
+  writer.element("Status", on ? "ON" : "OFF");
+  return writer.finish();
+}
+
+}  // namespace satchel::store
