@@ -161,6 +161,8 @@ def test_expiry_over_policy_maximum_is_forbidden(lifecycle_server):
     ({"expires_in": 60, "expires_at": "2099-01-01T00:00:00Z"}, "not both"),
     ({"expires_at": "2001-01-01T00:00:00Z"}, "is not in the future"),
     ({"expires_at": "tomorrow"}, "RFC 3339"),
+    ({"expires_at": "2099-1-1T1:0:0Z"}, "RFC 3339"),
+    ({"expires_at": " 2099-01-01T00:00:00Z"}, "RFC 3339"),
     ({"expires_in": 0}, "expires_in must be an integer"),
     ({"expires_in": "60"}, "expires_in must be an integer"),
 ])

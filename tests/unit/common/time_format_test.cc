@@ -26,6 +26,14 @@ TEST(TimeFormat, RoundTripsHttpDate) {
   EXPECT_FALSE(parse_http_date("Sun, 30 Foo 2015 12:36:00 GMT").has_value());
 }
 
+TEST(TimeFormat, RejectsIso8601OutsideRfc3339) {
+  for (std::string_view text :
+       {" 2026-12-05T23:59:59Z", "+2026-12-05T23:59:59Z", "2026-12-5T03:00:00Z",
+        "2026-12-05T3:0:0Z", "2026-12-05T03:00:-1Z", "2026-12-05 03:00:00Z", "2026-12-05T03:00Z"}) {
+    EXPECT_FALSE(parse_iso8601(text).has_value()) << text;
+  }
+}
+
 TEST(TimeFormat, RoundTripsIso8601WithMilliseconds) {
   auto time = from_unix_seconds(1440938160) + std::chrono::milliseconds(25);
   EXPECT_EQ(format_iso8601(time), "2015-08-30T12:36:00.025Z");
