@@ -12,6 +12,9 @@ namespace {
 
 constexpr std::chrono::hours kDay{24};
 constexpr int64_t kDaysPerYear = 365;
+// The maximum default retention: 100 years, the same bound as Satchel's own retention settings.
+constexpr int64_t kMaxDefaultRetentionYears = 100;
+constexpr int64_t kMaxDefaultRetentionDays = kMaxDefaultRetentionYears * kDaysPerYear;
 
 constexpr DocumentError kMalformed{
     "MalformedXML",
@@ -48,6 +51,14 @@ Expected<DefaultRetention, DocumentError> parse_default_retention(const XmlEleme
   if (*count <= 0) {
     return Unexpected(DocumentError{"InvalidArgument",
                                     "Default retention period must be a positive integer value."});
+  }
+  // Without a bound, now plus the period overflows SystemTime and wraps to a date in the past,
+  // which would leave every new version unlocked.
+  if (*count > (days_text ? kMaxDefaultRetentionDays : kMaxDefaultRetentionYears)) {
+    return Unexpected(DocumentError{"InvalidArgument",
+                                    "Default retention period must be at most " +
+                                        std::to_string(kMaxDefaultRetentionDays) + " days or " +
+                                        std::to_string(kMaxDefaultRetentionYears) + " years."});
   }
   DefaultRetention retention{*mode, 0, 0};
   (days_text ? retention.days : retention.years) = *count;

@@ -102,6 +102,15 @@ TEST(ObjectLockDocument, RejectsInvalidConfigurations) {
             "MalformedXML");
   EXPECT_EQ(parse_object_lock_document(body("<Mode>GOVERNANCE</Mode><Days>0</Days>")).error().code,
             "InvalidArgument");
+  EXPECT_EQ(
+      parse_object_lock_document(body("<Mode>COMPLIANCE</Mode><Years>101</Years>")).error().code,
+      "InvalidArgument");
+  EXPECT_EQ(parse_object_lock_document(body("<Mode>COMPLIANCE</Mode><Days>99999999999</Days>"))
+                .error()
+                .code,
+            "InvalidArgument");
+  EXPECT_TRUE(parse_object_lock_document(body("<Mode>COMPLIANCE</Mode><Years>100</Years>")));
+  EXPECT_TRUE(parse_object_lock_document(body("<Mode>COMPLIANCE</Mode><Days>36500</Days>")));
   EXPECT_EQ(parse_object_lock_document("<ObjectLockConfiguration><ObjectLockEnabled>Disabled"
                                        "</ObjectLockEnabled></ObjectLockConfiguration>")
                 .error()
