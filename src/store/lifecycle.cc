@@ -347,6 +347,9 @@ std::string lifecycle_document(const std::vector<LifecycleRule>& rules) {
 
 SystemTime lifecycle_due_time(SystemTime start, int64_t days) {
   auto day = std::chrono::duration_cast<SystemTime::duration>(kDay);
+  // A period that ends after the last time SystemTime holds (about the year 2262) never comes
+  // due. Adding it would overflow and wrap to a time in the past, which expires at once.
+  if (days >= (SystemTime::max() - start) / day) return SystemTime::max();
   auto end = (start + day * days).time_since_epoch();
   auto remainder = end % day;
   if (remainder != SystemTime::duration::zero()) end += day - remainder;

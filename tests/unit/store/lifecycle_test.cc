@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "common/time_format.h"
 
 namespace satchel::store {
@@ -183,6 +185,25 @@ TEST(LifecycleDueTime, RoundsUpToNextMidnightUtc) {
   EXPECT_EQ(lifecycle_due_time(at("2026-01-01T10:30:00Z"), 1), at("2026-01-03T00:00:00Z"));
   EXPECT_EQ(lifecycle_due_time(at("2026-01-01T00:00:00Z"), 1), at("2026-01-02T00:00:00Z"));
   EXPECT_EQ(lifecycle_due_time(at("2026-01-31T23:59:59Z"), 30), at("2026-03-03T00:00:00Z"));
+}
+
+TEST(LifecycleDueTime, NeverComesDueBeyondClockRange) {
+  SystemTime start = at("2026-01-01T10:30:00Z");
+  EXPECT_EQ(lifecycle_due_time(start, 100000), SystemTime::max());
+  EXPECT_EQ(lifecycle_due_time(start, std::numeric_limits<int64_t>::max()), SystemTime::max());
+  EXPECT_EQ(lifecycle_due_time(start, 36500), at("2125-12-09T00:00:00Z"));
+}
+
+TEST(LifecycleRules, LongPeriodsNeverExpire) {
+  LifecycleRule rule;
+  rule.expiration_days = 100000;
+  rule.noncurrent_days = 100000;
+  ObjectVersion version;
+  version.key = "logs/a";
+  version.last_modified = at("2026-01-01T10:00:00Z");
+  EXPECT_FALSE(expiration_due(rule, version, at("2026-01-02T00:00:00Z")));
+  EXPECT_FALSE(
+      noncurrent_expiration_due(rule, version.last_modified, 0, at("2026-01-02T00:00:00Z")));
 }
 
 TEST(LifecycleRules, ExpirationByDaysAndDate) {
