@@ -6,6 +6,7 @@
 #include "cli/bucket_init_steps.h"
 #include "config/load.h"
 #include "http/tls.h"
+#include "policy/policy.h"
 
 namespace satchel::cli {
 namespace {
@@ -46,6 +47,15 @@ CLI::App* add_bucket_init_command(CLI::App& app, BucketInitOptions& options) {
 int run_bucket_init(const BucketInitOptions& options) {
   auto config = options.config.load();
   if (!config) return fail(config.error(), 2);
+  // The policy's retention rules bound the bucket's noncurrent version expiration.
+  std::optional<policy::Policy> loaded_policy;
+  if (!config->policy.file.empty()) {
+    auto parsed = policy::Policy::load(config->policy.file.string());
+    if (!parsed) return fail("policy.file: " + parsed.error(), 2);
+    loaded_policy.emplace(std::move(*parsed));
+  }
+  const policy::Policy* policy =
+      loaded_policy ? &*loaded_policy : &policy::Policy::default_policy();
 
   std::string endpoint_text = resolve_endpoint(*config, options.endpoint);
   auto url = http::parse_url(endpoint_text);
@@ -76,7 +86,8 @@ int run_bucket_init(const BucketInitOptions& options) {
   SystemClock clock;
   BucketClient client(std::move(endpoint), tls, clock, config->store.timeout);
   BucketSetup setup(client, options.dry_run, std::cout);
-  DesiredBucketSettings desired = desired_bucket_settings(*config, options.object_lock);
+  DesiredBucketSettings desired =
+      desired_bucket_settings(*config, options.object_lock, policy->longest_retention());
   if (!setup.ensure_bucket(options.object_lock)) return 1;
   if (desired.object_lock) setup.apply_object_lock(*desired.object_lock);
   setup.apply_versioning();

@@ -1,5 +1,6 @@
 #include "cli/bucket_init_settings.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cli/dev_setup.h"
@@ -31,10 +32,17 @@ std::vector<std::string> web_origins(const config::Config& config) {
 
 }  // namespace
 
-DesiredBucketSettings desired_bucket_settings(const config::Config& config, bool object_lock) {
+DesiredBucketSettings desired_bucket_settings(const config::Config& config, bool object_lock,
+                                              std::chrono::seconds longest_retention) {
+  // A version becomes noncurrent after its commit, and a retention rule counts from the commit,
+  // so a noncurrent period at least as long as every rule's keeps each protected version.
+  int64_t noncurrent_days = config.lifecycle.noncurrent_version_days;
+  if (noncurrent_days > 0 && longest_retention > std::chrono::seconds(0)) {
+    noncurrent_days = std::max(noncurrent_days, whole_days_rounded_up(longest_retention));
+  }
   DesiredBucketSettings desired{
       .lifecycle = satchel_lifecycle_rules(whole_days_rounded_up(config.store.max_upload_age),
-                                           config.lifecycle.noncurrent_version_days),
+                                           noncurrent_days),
       .cors = satchel_cors_rule(web_origins(config)),
       .encryption = {.algorithm = "AES256"},
   };

@@ -24,11 +24,14 @@ struct DesiredBucketSettings {
 
 // Lifecycle: abort multipart uploads after store.max_upload_age_seconds,
 // rounded up to whole days, and expire noncurrent versions after
-// lifecycle.noncurrent_version_days (none when 0). CORS: the API's origin
-// and api.web_origins, as `satchel serve` allows them. Encryption: aws:kms
-// with store.sse_kms_key_id when store.sse is "aws:kms", else AES256.
-// Object Lock: store.default_retention_mode and _days.
-DesiredBucketSettings desired_bucket_settings(const config::Config& config, bool object_lock);
+// lifecycle.noncurrent_version_days (none when 0), or after longest_retention
+// when that is longer, so the bucket never removes a version that a policy
+// retention rule still protects. CORS: the API's origin and api.web_origins,
+// as `satchel serve` allows them. Encryption: aws:kms with
+// store.sse_kms_key_id when store.sse is "aws:kms", else AES256. Object Lock:
+// store.default_retention_mode and _days.
+DesiredBucketSettings desired_bucket_settings(const config::Config& config, bool object_lock,
+                                              std::chrono::seconds longest_retention = {});
 
 // Reads a variable of the environment; nullopt when unset.
 using EnvironmentReader = std::optional<std::string> (*)(const std::string& name);

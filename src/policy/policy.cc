@@ -523,6 +523,12 @@ std::optional<RetentionRule> Policy::retention_for(std::string_view tenant, std:
   return longest;
 }
 
+std::chrono::seconds Policy::longest_retention() const {
+  std::chrono::seconds longest{0};
+  for (const Retention& retention : retention_) longest = std::max(longest, retention.rule.period);
+  return longest;
+}
+
 Expected<Policy, std::string> Policy::parse(std::string_view text, std::string_view source) {
   const Parser parser(source);
   toml::table root;

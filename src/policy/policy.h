@@ -76,6 +76,9 @@ class Policy {
   std::optional<RetentionRule> retention_for(std::string_view tenant, std::string_view owner,
                                              std::string_view key) const;
 
+  // Returns the longest period of all retention rules, or zero when there is none.
+  std::chrono::seconds longest_retention() const;
+
   Policy(Policy&&) noexcept;
   Policy& operator=(Policy&&) noexcept;
   ~Policy();

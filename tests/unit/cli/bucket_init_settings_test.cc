@@ -43,6 +43,21 @@ TEST_F(BucketInitSettings, NoncurrentDaysAddARule) {
   EXPECT_EQ(desired.lifecycle[1].noncurrent_days, 30);
 }
 
+TEST_F(BucketInitSettings, NoncurrentDaysCoverLongestRetention) {
+  config_.lifecycle.noncurrent_version_days = 30;
+  auto desired = desired_bucket_settings(config_, false, std::chrono::days(365));
+  ASSERT_EQ(desired.lifecycle.size(), 2u);
+  EXPECT_EQ(desired.lifecycle[1].noncurrent_days, 365);
+
+  desired = desired_bucket_settings(config_, false, std::chrono::days(7));
+  ASSERT_EQ(desired.lifecycle.size(), 2u);
+  EXPECT_EQ(desired.lifecycle[1].noncurrent_days, 30);
+
+  config_.lifecycle.noncurrent_version_days = 0;
+  desired = desired_bucket_settings(config_, false, std::chrono::days(365));
+  EXPECT_EQ(desired.lifecycle.size(), 1u);
+}
+
 TEST_F(BucketInitSettings, CorsAllowsApiOriginAndWebOrigins) {
   config_.server.listen = "127.0.0.1:8080";
   config_.api.web_origins = {"https://app.example.com"};
