@@ -159,7 +159,18 @@ nlohmann::json record_json(const meta::ObjectRecord& record) {
   if (record.expires_at) json["expires_at"] = format_iso8601(*record.expires_at);
   json["tags"] = nlohmann::json::object();
   for (const auto& [key, value] : record.tags) json["tags"][key] = value;
+  json["missing"] = record.missing_since.has_value();
+  json["missing_since"] = nullptr;
+  if (record.missing_since) json["missing_since"] = format_iso8601(*record.missing_since);
   return json;
+}
+
+Generator missing_object_reply(http::Request& request, const meta::ObjectRecord& record) {
+  const std::string since = record.missing_since ? format_iso8601(*record.missing_since) : "";
+  return error_reply(request, http::Status::gone, "object_missing",
+                     "the store lost the bytes of this object (found missing at " + since +
+                         "); upload it again or restore an older version",
+                     {{"missing_since", since}, {"version_id", record.version_id}});
 }
 
 Generator meta_error_reply(http::Request& request, const meta::MetaError& error) {

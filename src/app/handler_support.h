@@ -56,6 +56,10 @@ nlohmann::json record_json(const meta::ObjectRecord& record);
 
 Generator meta_error_reply(http::Request& request, const meta::MetaError& error);
 
+// 410 Gone with code object_missing for a record that reconcile marked missing from the store,
+// naming when it was found missing, so no URL to absent bytes is handed out.
+Generator missing_object_reply(http::Request& request, const meta::ObjectRecord& record);
+
 Generator forbidden_reply(http::Request& request, const policy::Decision& decision);
 
 // The subject whose space a request addresses: the caller, or for an admin

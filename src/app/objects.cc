@@ -153,6 +153,7 @@ Api::Reply Api::get_object(http::Request& request, const http::PathParams& param
     }
   }
   if (!record) co_return meta_error_reply(request, record.error());
+  if (record->missing_since) co_return missing_object_reply(request, *record);
   if (!redirect) co_return json_reply(request, http::Status::ok, record_json(*record));
 
   auto presigned =
@@ -244,6 +245,7 @@ Api::Reply Api::create_download(http::Request& request) {
     }
   }
   if (!record) co_return meta_error_reply(request, record.error());
+  if (record->missing_since) co_return missing_object_reply(request, *record);
   // The URL names the committed version, so bytes from an upload that was
   // never completed, or lost a race, are never served.
   auto presigned =

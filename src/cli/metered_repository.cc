@@ -121,6 +121,15 @@ class MeteredRepository final : public meta::Repository {
     return time("list_tenants", [&] { return inner_.list_tenants(cursor, limit); });
   }
 
+  Expected<meta::ObjectRecord, MetaError> set_object_missing(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::string_view expected_version_id, std::optional<SystemTime> missing_since) override {
+    return time("set_object_missing", [&] {
+      return inner_.set_object_missing(tenant, key, expected_revision, expected_version_id,
+                                       missing_since);
+    });
+  }
+
   Expected<meta::KeyRedirect, MetaError> record_key_redirect(
       const meta::KeyRedirect& redirect) override {
     return time("record_key_redirect", [&] { return inner_.record_key_redirect(redirect); });

@@ -61,8 +61,9 @@ CLI::App* add_reconcile_command(CLI::App& app, ReconcileCommandOptions& options)
   auto* command = app.add_subcommand(
       "reconcile",
       "Compare the metadata index with the object store and report records without an object, "
-      "objects without a record, and size, ETag or version mismatches. Exits 0 when both agree, "
-      "1 on drift, 2 on errors. It reads the same settings as serve");
+      "objects without a record, and size, ETag or version mismatches. Exits 0 when both agree "
+      "(records already marked missing are listed but agree), 1 on drift, 2 on errors. It reads "
+      "the same settings as serve");
   options.config.add_to(*command);
   command->add_option("--tenant", options.tenant, "Check only this tenant (default: every one)");
   command
@@ -73,8 +74,9 @@ CLI::App* add_reconcile_command(CLI::App& app, ReconcileCommandOptions& options)
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{365} * 24 * 3600));
   command->add_flag("--json", options.json, "Print one JSON document instead of a table");
   command->add_flag("--fix", options.fix,
-                    "Repair what is safe: hide orphan objects behind delete markers, remove "
-                    "records whose object is gone, complete uploads whose bytes check out");
+                    "Repair what is safe: hide orphan objects behind delete markers, mark "
+                    "records whose object is gone (and clear the mark when it returns), complete "
+                    "uploads whose bytes check out");
   return command;
 }
 
@@ -136,7 +138,7 @@ int run_reconcile(const ReconcileCommandOptions& options) {
     std::cout << reconcile::format_table(report, options.fix);
   }
   if (report.failed_fixes()) return 2;
-  return report.findings.empty() ? 0 : 1;
+  return report.has_drift() ? 1 : 0;
 }
 
 }  // namespace satchel::cli

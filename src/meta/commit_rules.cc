@@ -222,6 +222,32 @@ Expected<ObjectRecord, MetaError> check_expiry_change(const std::optional<Object
   return *current;
 }
 
+Expected<ObjectRecord, MetaError> apply_missing_change(const std::optional<ObjectRecord>& current,
+                                                       std::string_view key,
+                                                       std::int64_t expected_revision,
+                                                       std::string_view expected_version_id,
+                                                       std::optional<SystemTime> missing_since) {
+  if (!current.has_value()) {
+    return Unexpected(
+        make_error(MetaErrorCode::kNotFound, fmt::format("object {} not found", key)));
+  }
+  if (current->revision != expected_revision || current->version_id != expected_version_id) {
+    return Unexpected(make_error(
+        MetaErrorCode::kConflict,
+        fmt::format("object is at revision {} with version {:?} but the missing mark expected "
+                    "revision {} with version {:?}",
+                    current->revision, current->version_id, expected_revision, expected_version_id),
+        current));
+  }
+  ObjectRecord record = *current;
+  if (!missing_since) {
+    record.missing_since.reset();
+  } else if (!record.missing_since) {
+    record.missing_since = floor_to_us(*missing_since);
+  }
+  return record;
+}
+
 Expected<void, MetaError> check_purgeable(const ObjectVersion& version) {
   if (!version.deleted) return {};
   return Unexpected(

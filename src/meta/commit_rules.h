@@ -63,6 +63,16 @@ Expected<ObjectRecord, MetaError> check_expiry_change(const std::optional<Object
                                                       std::string_view key,
                                                       std::int64_t expected_revision);
 
+// Checks a change of an object's missing mark against current and returns a copy of it with the
+// mark set to missing_since (rounded down to the microsecond), or kept when it was set before.
+// kNotFound when the object does not exist, and kConflict (with current) when it is no longer
+// at expected_revision with expected_version_id.
+Expected<ObjectRecord, MetaError> apply_missing_change(const std::optional<ObjectRecord>& current,
+                                                       std::string_view key,
+                                                       std::int64_t expected_revision,
+                                                       std::string_view expected_version_id,
+                                                       std::optional<SystemTime> missing_since);
+
 // kInvalid for a delete marker, which has no bytes to purge.
 Expected<void, MetaError> check_purgeable(const ObjectVersion& version);
 

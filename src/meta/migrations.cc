@@ -129,9 +129,15 @@ CREATE INDEX objects_expires_at ON objects (expires_at_us) WHERE expires_at_us I
 CREATE INDEX pending_uploads_state_created ON pending_uploads (state, created_at_us);
 )sql";
 
+// Version 6: when reconcile found an object's bytes missing from the store (NULL while they are
+// there). A commit or restore of the key writes the row again and clears it.
+constexpr std::string_view kSchemaVersion6 = R"sql(
+ALTER TABLE objects ADD COLUMN missing_since_us INTEGER;
+)sql";
+
 constexpr std::array kSqliteMigrations{
     Migration{1, kSchemaVersion1}, Migration{2, kSchemaVersion2}, Migration{3, kSchemaVersion3},
-    Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5},
+    Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5}, Migration{6, kSchemaVersion6},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

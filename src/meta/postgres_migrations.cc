@@ -123,9 +123,14 @@ CREATE INDEX objects_expires_at ON objects (expires_at_us) WHERE expires_at_us I
 CREATE INDEX pending_uploads_state_created ON pending_uploads (state, created_at_us);
 )sql";
 
+// Version 6: when reconcile found an object's bytes missing, as in the SQLite schema.
+constexpr std::string_view kSchemaVersion6 = R"sql(
+ALTER TABLE objects ADD COLUMN missing_since_us bigint;
+)sql";
+
 constexpr std::array kPostgresMigrations{
     Migration{1, kSchemaVersion1}, Migration{2, kSchemaVersion2}, Migration{3, kSchemaVersion3},
-    Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5},
+    Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5}, Migration{6, kSchemaVersion6},
 };
 
 // The two-key advisory lock that serializes migrations. The two-key space is separate from the

@@ -30,7 +30,8 @@ namespace {
 // Every value is bound to a $n placeholder, and no SQL is ever built from values.
 constexpr std::string_view kSelectObject =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = $1 AND key = $2";
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
+    "WHERE tenant = $1 AND key = $2";
 // created_at_us is left out of the update, so a replaced object keeps its creation time.
 constexpr std::string_view kUpsertObject =
     "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
@@ -40,7 +41,7 @@ constexpr std::string_view kUpsertObject =
     "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
     "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags, "
-    "expires_at_us = excluded.expires_at_us";
+    "expires_at_us = excluded.expires_at_us, missing_since_us = NULL";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = $1 AND key = $2";
 // The filter conditions of FilterParameters follow the key range and the limit: exact content
 // type, content type family, updated since, name search, required tags (a jsonb object the
@@ -48,7 +49,8 @@ constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = $
 // ASCII letters only under the "C" collation, as SQLite's does.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = $1 AND key >= "
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
+    "WHERE tenant = $1 AND key >= "
     "$2 AND key < $3 "
     "AND ($5::text IS NULL OR lower(content_type COLLATE \"C\") = $5 "
     "OR substr(lower(content_type COLLATE \"C\"), 1, length($5) + 1) = $5 || ';') "
@@ -60,7 +62,8 @@ constexpr std::string_view kListObjectsInRange =
     "ORDER BY key LIMIT $4";
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = $1 AND key >= "
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
+    "WHERE tenant = $1 AND key >= "
     "$2 "
     "AND ($4::text IS NULL OR lower(content_type COLLATE \"C\") = $4 "
     "OR substr(lower(content_type COLLATE \"C\"), 1, length($4) + 1) = $4 || ';') "
@@ -160,11 +163,13 @@ constexpr std::string_view kSelectKeyRedirect =
 // The lifecycle sweeper's queries, as in the SQLite back end, whose comments explain them.
 constexpr std::string_view kListExpiredObjects =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects "
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
     "WHERE expires_at_us IS NOT NULL AND expires_at_us <= $1 "
     "ORDER BY expires_at_us, tenant, key LIMIT $2";
 constexpr std::string_view kUpdateObjectExpiry =
     "UPDATE objects SET expires_at_us = $1 WHERE tenant = $2 AND key = $3";
+constexpr std::string_view kUpdateObjectMissing =
+    "UPDATE objects SET missing_since_us = $1 WHERE tenant = $2 AND key = $3";
 constexpr std::string_view kListStaleUploads =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
     "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
@@ -232,6 +237,7 @@ Expected<ObjectRecord, MetaError> read_object(const PgResult& result, int row) {
   if (!tags) return Unexpected(tags.error());
   record.tags = std::move(*tags);
   record.expires_at = optional_time(result.optional_int64(row, 13));
+  record.missing_since = optional_time(result.optional_int64(row, 14));
   return record;
 }
 
@@ -501,6 +507,9 @@ class PostgresRepository final : public Repository, public LifecycleIndex {
                                                          std::size_t limit) override;
   Expected<ObjectVersion, MetaError> find_version(std::string_view tenant, std::string_view key,
                                                   std::string_view version_id) override;
+  Expected<ObjectRecord, MetaError> set_object_missing(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::string_view expected_version_id, std::optional<SystemTime> missing_since) override;
   Expected<ObjectRecord, MetaError> restore_version(const RestoreRequest& request,
                                                     SystemTime now) override;
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
@@ -631,7 +640,8 @@ Expected<ObjectRecord, MetaError> PostgresRepository::commit_upload(std::string_
     }
     auto current = select_object(connection, upload->tenant, upload->key);
     if (!current) return Unexpected(current.error());
-    if (auto met = check_preconditions(*upload, *current, now); !met) return Unexpected(met.error());
+    if (auto met = check_preconditions(*upload, *current, now); !met)
+      return Unexpected(met.error());
 
     auto last_revision = select_last_revision(connection, upload->tenant, upload->key);
     if (!last_revision) return Unexpected(last_revision.error());
@@ -775,6 +785,27 @@ Expected<ObjectVersion, MetaError> PostgresRepository::find_version(std::string_
                                                                     std::string_view version_id) {
   return read([&](PgConnection& connection) {
     return select_version(connection, tenant, key, version_id);
+  });
+}
+
+Expected<ObjectRecord, MetaError> PostgresRepository::set_object_missing(
+    std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+    std::string_view expected_version_id, std::optional<SystemTime> missing_since) {
+  return transact([&](PgConnection& connection) -> Expected<ObjectRecord, MetaError> {
+    if (auto locked = lock_object_key(connection, tenant, key); !locked) {
+      return Unexpected(locked.error());
+    }
+    auto current = select_object(connection, tenant, key);
+    if (!current) return Unexpected(current.error());
+    auto record =
+        apply_missing_change(*current, key, expected_revision, expected_version_id, missing_since);
+    if (!record) return Unexpected(record.error());
+    PgParams params;
+    params.optional_int64(optional_unix_us(record->missing_since)).text(tenant).text(key);
+    if (auto updated = connection.execute(kUpdateObjectMissing, params); !updated) {
+      return Unexpected(updated.error());
+    }
+    return std::move(*record);
   });
 }
 

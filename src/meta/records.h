@@ -45,6 +45,10 @@ struct ObjectRecord {
   // lifecycle sweeper deletes it. nullopt keeps it until someone deletes it. A restore gives
   // the new version no expiry.
   std::optional<SystemTime> expires_at;
+  // When reconcile found that the store no longer has this version's bytes, so the API answers
+  // 410 Gone instead of presigning a URL to nothing. nullopt while the bytes are there. The
+  // next commit or restore of the key clears it.
+  std::optional<SystemTime> missing_since;
 
   bool operator==(const ObjectRecord&) const = default;
 };

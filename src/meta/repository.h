@@ -63,7 +63,8 @@ class Repository {
   // A key with no history gets revision 1, and any other key the revision after its newest
   // history entry (so a key written again after a delete continues after its delete marker).
   // A replaced object keeps its created_at. updated_at becomes now, the upload becomes
-  // kCompleted, and the new version joins the key's history, all in one transaction.
+  // kCompleted, and the new version joins the key's history, all in one transaction. The new
+  // record has no missing mark (ObjectRecord::missing_since), as after restore_version().
   virtual Expected<ObjectRecord, MetaError> commit_upload(std::string_view upload_id,
                                                           const ObjectRecord& observed,
                                                           SystemTime now) = 0;
@@ -117,6 +118,16 @@ class Repository {
   virtual Expected<ObjectVersion, MetaError> find_version(std::string_view tenant,
                                                           std::string_view key,
                                                           std::string_view version_id) = 0;
+
+  // Marks tenant's object at key as missing from the store since missing_since, or clears the
+  // mark when missing_since is nullopt, and returns the updated record. The change applies only
+  // while the object is still at expected_revision with expected_version_id, so a write that
+  // landed after reconcile looked is never marked. Marking a marked object keeps its first time.
+  // The revision, updated_at and the history do not change. Fails with kNotFound when the
+  // object does not exist, and with kConflict (current set) when it changed.
+  virtual Expected<ObjectRecord, MetaError> set_object_missing(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::string_view expected_version_id, std::optional<SystemTime> missing_since) = 0;
 
   // Makes the store's copy of an earlier version current, and returns the new object record.
   // The record takes owner, name and sha256 from the source entry and version_id, size, etag

@@ -36,7 +36,8 @@ namespace {
 // Every value is bound to a ? placeholder, and no SQL is ever built from values.
 constexpr std::string_view kSelectObject =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = ? AND key = ?";
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
+    "WHERE tenant = ? AND key = ?";
 // created_at_us is left out of the update, so a replaced object keeps its creation time.
 constexpr std::string_view kUpsertObject =
     "INSERT INTO objects (tenant, owner, name, key, version_id, size, etag, content_type, "
@@ -46,14 +47,15 @@ constexpr std::string_view kUpsertObject =
     "version_id = excluded.version_id, size = excluded.size, etag = excluded.etag, "
     "content_type = excluded.content_type, sha256 = excluded.sha256, "
     "revision = excluded.revision, updated_at_us = excluded.updated_at_us, tags = excluded.tags, "
-    "expires_at_us = excluded.expires_at_us";
+    "expires_at_us = excluded.expires_at_us, missing_since_us = NULL";
 constexpr std::string_view kDeleteObject = "DELETE FROM objects WHERE tenant = ? AND key = ?";
 // The filter conditions of FilterParameters: ?5 exact content type, ?6 content type family,
 // ?7 updated since, ?8 name search, ?9 required tags (no member of ?9 may be missing from the
 // object's tags), ?10 unexpired at. A NULL parameter turns its condition off.
 constexpr std::string_view kListObjectsInRange =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = ?1 AND key >= "
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
+    "WHERE tenant = ?1 AND key >= "
     "?2 AND key < ?3 "
     "AND (?5 IS NULL OR lower(content_type) = ?5 "
     "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
@@ -68,7 +70,8 @@ constexpr std::string_view kListObjectsInRange =
 // The same without an upper bound. ?3 is not used, and binding it is harmless.
 constexpr std::string_view kListObjectsFrom =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects WHERE tenant = ?1 AND key >= "
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
+    "WHERE tenant = ?1 AND key >= "
     "?2 "
     "AND (?5 IS NULL OR lower(content_type) = ?5 "
     "OR substr(lower(content_type), 1, length(?5) + 1) = ?5 || ';') "
@@ -153,11 +156,13 @@ constexpr std::string_view kSelectKeyRedirect =
 // The lifecycle sweeper's queries (lifecycle_index.h).
 constexpr std::string_view kListExpiredObjects =
     "SELECT tenant, owner, name, key, version_id, size, etag, content_type, sha256, revision, "
-    "created_at_us, updated_at_us, tags, expires_at_us FROM objects "
+    "created_at_us, updated_at_us, tags, expires_at_us, missing_since_us FROM objects "
     "WHERE expires_at_us IS NOT NULL AND expires_at_us <= ? "
     "ORDER BY expires_at_us, tenant, key LIMIT ?";
 constexpr std::string_view kUpdateObjectExpiry =
     "UPDATE objects SET expires_at_us = ? WHERE tenant = ? AND key = ?";
+constexpr std::string_view kUpdateObjectMissing =
+    "UPDATE objects SET missing_since_us = ? WHERE tenant = ? AND key = ?";
 constexpr std::string_view kListStaleUploads =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
     "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
@@ -225,6 +230,7 @@ Expected<ObjectRecord, MetaError> read_object(const SqliteStatement& row) {
   if (!tags) return Unexpected(tags.error());
   record.tags = std::move(*tags);
   record.expires_at = optional_time(row.optional_int64(13));
+  record.missing_since = optional_time(row.optional_int64(14));
   return record;
 }
 
@@ -523,6 +529,9 @@ class SqliteRepository final : public Repository, public LifecycleIndex {
                                                          std::size_t limit) override;
   Expected<ObjectVersion, MetaError> find_version(std::string_view tenant, std::string_view key,
                                                   std::string_view version_id) override;
+  Expected<ObjectRecord, MetaError> set_object_missing(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::string_view expected_version_id, std::optional<SystemTime> missing_since) override;
   Expected<ObjectRecord, MetaError> restore_version(const RestoreRequest& request,
                                                     SystemTime now) override;
   Expected<PendingUpload, MetaError> abort_pending_upload(std::string_view tenant,
@@ -760,6 +769,28 @@ Expected<ObjectVersion, MetaError> SqliteRepository::find_version(std::string_vi
   auto reader = readers_->acquire();
   if (!reader) return Unexpected(reader.error());
   return select_version(**reader, tenant, key, version_id);
+}
+
+Expected<ObjectRecord, MetaError> SqliteRepository::set_object_missing(
+    std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+    std::string_view expected_version_id, std::optional<SystemTime> missing_since) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+  auto current = select_object(*writer_, tenant, key);
+  if (!current) return Unexpected(current.error());
+  auto record =
+      apply_missing_change(*current, key, expected_revision, expected_version_id, missing_since);
+  if (!record) return Unexpected(record.error());
+
+  auto update = writer_->prepare(kUpdateObjectMissing);
+  if (!update) return Unexpected(update.error());
+  update->bind_optional(1, optional_unix_us(record->missing_since));
+  update->bind(2, tenant);
+  update->bind(3, key);
+  if (auto updated = update->run(); !updated) return Unexpected(updated.error());
+  if (auto committed = transaction->commit(); !committed) return Unexpected(committed.error());
+  return std::move(*record);
 }
 
 Expected<ObjectRecord, MetaError> SqliteRepository::restore_version(const RestoreRequest& request,

@@ -44,6 +44,10 @@ std::string_view drift_kind_name(DriftKind kind) {
       return "etag_mismatch";
     case DriftKind::kPendingUpload:
       return "pending_upload";
+    case DriftKind::kMissingObjectMarked:
+      return "missing_object_marked";
+    case DriftKind::kMissingObjectReturned:
+      return "missing_object_returned";
   }
   return "unknown";
 }
@@ -52,17 +56,21 @@ KeyCheck check_key(std::string_view tenant, const KeyState& state) {
   KeyCheck check;
   auto drift = [&](DriftKind kind, std::string version_id, std::string expected = {},
                    std::string found = {}) {
-    check.drift.push_back(Drift{.kind = kind,
-                                .tenant = std::string(tenant),
-                                .key = state.key,
-                                .version_id = std::move(version_id),
-                                .expected = std::move(expected),
-                                .found = std::move(found),
-                                .revision = state.record ? state.record->revision : 0});
+    check.drift.push_back(
+        Drift{.kind = kind,
+              .tenant = std::string(tenant),
+              .key = state.key,
+              .version_id = std::move(version_id),
+              .expected = std::move(expected),
+              .found = std::move(found),
+              .revision = state.record ? state.record->revision : 0,
+              .missing_since = state.record ? state.record->missing_since : std::nullopt});
   };
   if (state.record) {
     const meta::ObjectRecord& record = *state.record;
+    const bool marked = record.missing_since.has_value();
     if (const StoreVersion* stored = recorded_version(state)) {
+      const std::size_t before = check.drift.size();
       if (stored->size != record.size) {
         drift(DriftKind::kSizeMismatch, record.version_id, std::to_string(record.size),
               std::to_string(stored->size));
@@ -70,8 +78,13 @@ KeyCheck check_key(std::string_view tenant, const KeyState& state) {
       if (unquoted(stored->etag) != unquoted(record.etag)) {
         drift(DriftKind::kEtagMismatch, record.version_id, record.etag, stored->etag);
       }
+      // Bytes that came back different stay marked: serving them would serve other content.
+      if (marked && check.drift.size() == before) {
+        drift(DriftKind::kMissingObjectReturned, record.version_id);
+      }
     } else {
-      drift(DriftKind::kMissingObject, record.version_id);
+      drift(marked ? DriftKind::kMissingObjectMarked : DriftKind::kMissingObject,
+            record.version_id);
     }
   }
   auto latest = std::find_if(state.versions.begin(), state.versions.end(),

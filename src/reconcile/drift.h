@@ -30,6 +30,12 @@ enum class DriftKind {
   kEtagMismatch,
   // An upload whose bytes are in the store and check out, but that was never completed.
   kPendingUpload,
+  // The record's version is not in the store, and an earlier --fix already marked the record
+  // missing. Known drift: it does not make reconcile exit 1.
+  kMissingObjectMarked,
+  // The record is marked missing, but its version is in the store again with the recorded size
+  // and ETag, so the mark may be cleared.
+  kMissingObjectReturned,
 };
 
 // The name used in reports and JSON, such as "missing_object".
@@ -50,6 +56,8 @@ struct Drift {
   std::int64_t revision = 0;
   // For kPendingUpload, the upload to complete.
   std::string upload_id;
+  // For kMissingObjectMarked and kMissingObjectReturned, when the record was marked missing.
+  std::optional<SystemTime> missing_since;
 
   bool operator==(const Drift&) const = default;
 };
@@ -75,8 +83,10 @@ struct KeyCheck {
 };
 
 // Compares a key's record with its store versions: kMissingObject when the record's version is
-// not listed (or, for a record without a version id, when the key has no live version), and
-// kSizeMismatch or kEtagMismatch when it is listed with other values. A live latest version
+// not listed (or, for a record without a version id, when the key has no live version), or
+// kMissingObjectMarked when the record is already marked missing; kSizeMismatch or
+// kEtagMismatch when it is listed with other values, and otherwise kMissingObjectReturned when
+// the record is marked missing. A live latest version
 // other than the record's is returned as unknown_latest. Delete markers are never drift, and
 // older versions that are not the record's are store history and are not checked.
 KeyCheck check_key(std::string_view tenant, const KeyState& state);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/time_format.h"
 #include "http/offload.h"
 #include "obs/log.h"
 
@@ -13,6 +14,10 @@ namespace {
 constexpr std::string_view kAuditSubject = "satchel reconcile";
 
 std::string store_error_text(const app::StoreError& error) { return error.message; }
+
+std::string missing_since_text(const Drift& drift) {
+  return drift.missing_since ? format_iso8601(*drift.missing_since) : "an unknown time";
+}
 
 }  // namespace
 
@@ -33,6 +38,12 @@ std::string_view fix_outcome_name(FixOutcome outcome) {
 bool ReconcileReport::failed_fixes() const {
   return std::any_of(findings.begin(), findings.end(),
                      [](const Finding& finding) { return finding.outcome == FixOutcome::kFailed; });
+}
+
+bool ReconcileReport::has_drift() const {
+  return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) {
+    return finding.drift.kind != DriftKind::kMissingObjectMarked;
+  });
 }
 
 bool is_internal_prefix(std::string_view prefix) { return prefix.starts_with(".satchel-"); }
@@ -248,23 +259,15 @@ http::asio::awaitable<void> Reconciler::repair(Finding& finding) {
     case DriftKind::kPendingUpload:
       co_await complete_upload(finding);
       co_return;
-    case DriftKind::kMissingObject: {
-      // The record goes, and its history keeps the lost version id, so the
-      // API returns 404 instead of presigning a URL to nothing.
-      auto removed = co_await http::offload(workers_, [&] {
-        return repository_.delete_object(drift.tenant, drift.key, drift.revision, "", clock_.now());
-      });
-      if (!removed) {
-        finding.outcome = FixOutcome::kFailed;
-        finding.fix = "cannot remove the record: " + removed.error().message;
-        co_return;
-      }
-      finding.outcome = FixOutcome::kFixed;
-      finding.fix = "record removed; its history keeps the lost version";
-      co_await audit(drift, "reconcile:mark_missing",
-                     "the store has no version " + drift.version_id);
+    case DriftKind::kMissingObject:
+    case DriftKind::kMissingObjectReturned:
+      co_await set_missing_mark(finding);
       co_return;
-    }
+    case DriftKind::kMissingObjectMarked:
+      finding.outcome = FixOutcome::kLeft;
+      finding.fix = "marked missing since " + missing_since_text(drift) +
+                    "; a new upload or a restore clears the mark";
+      co_return;
     case DriftKind::kOrphanObject:
     case DriftKind::kVersionMismatch: {
       if (is_unversioned_id(drift.version_id)) {
@@ -288,6 +291,41 @@ http::asio::awaitable<void> Reconciler::repair(Finding& finding) {
           "version " + drift.version_id + " is not in the index; delete marker " + *marker);
       co_return;
     }
+  }
+}
+
+http::asio::awaitable<void> Reconciler::set_missing_mark(Finding& finding) {
+  const Drift& drift = finding.drift;
+  const bool mark = drift.kind == DriftKind::kMissingObject;
+  std::optional<SystemTime> missing_since;
+  if (mark) missing_since = clock_.now();
+  // The record keeps its history and stays listed; the API answers 410 Gone
+  // instead of presigning a URL to nothing until the mark is cleared.
+  auto changed = co_await http::offload(workers_, [&] {
+    return repository_.set_object_missing(drift.tenant, drift.key, drift.revision, drift.version_id,
+                                          missing_since);
+  });
+  if (!changed) {
+    if (changed.error().code == meta::MetaErrorCode::kConflict ||
+        changed.error().code == meta::MetaErrorCode::kNotFound) {
+      finding.outcome = FixOutcome::kLeft;
+      finding.fix = "the record changed since the check; run reconcile again";
+      co_return;
+    }
+    finding.outcome = FixOutcome::kFailed;
+    finding.fix = std::string(mark ? "cannot mark the record: " : "cannot clear the mark: ") +
+                  changed.error().message;
+    co_return;
+  }
+  finding.outcome = FixOutcome::kFixed;
+  if (mark) {
+    finding.fix = "record marked missing; the API answers 410 Gone until a new upload or restore";
+    co_await audit(drift, "reconcile:mark_missing", "the store has no version " + drift.version_id);
+  } else {
+    finding.fix = "mark cleared; the object is served again";
+    co_await audit(drift, "reconcile:clear_missing",
+                   "the store has version " + drift.version_id + " again, marked missing since " +
+                       missing_since_text(drift));
   }
 }
 

@@ -52,6 +52,9 @@ struct ReconcileReport {
   std::size_t store_versions_checked = 0;
 
   bool failed_fixes() const;
+  // Whether a finding other than kMissingObjectMarked was made: a record marked missing by an
+  // earlier --fix is known, and alone it does not make reconcile report drift.
+  bool has_drift() const;
 };
 
 // Whether a top-level prefix of the bucket belongs to Satchel's tools rather than a tenant:
@@ -101,6 +104,9 @@ class Reconciler {
       const std::string& tenant, const UnknownVersion& unknown);
   http::asio::awaitable<void> repair(Finding& finding);
   http::asio::awaitable<void> complete_upload(Finding& finding);
+  // Marks the record of a kMissingObject finding missing, or clears the mark of a
+  // kMissingObjectReturned one, unless the record changed since the check.
+  http::asio::awaitable<void> set_missing_mark(Finding& finding);
   // Writes the audit event of a repair, and logs the repair.
   http::asio::awaitable<void> audit(const Drift& drift, std::string_view action,
                                     std::string reason);

@@ -4,11 +4,14 @@
 #include <array>
 #include <vector>
 
+#include "common/time_format.h"
+
 namespace satchel::reconcile {
 namespace {
 
 std::string details(const Drift& drift) {
   if (!drift.upload_id.empty()) return "upload " + drift.upload_id;
+  if (drift.missing_since) return "marked missing since " + format_iso8601(*drift.missing_since);
   if (drift.expected.empty() && drift.found.empty()) return "";
   return "index " + drift.expected + ", store " + drift.found;
 }
@@ -71,12 +74,13 @@ nlohmann::json report_json(const ReconcileReport& report, bool fix) {
     for (const auto& [name, value] : optional_fields) {
       if (!value->empty()) item[name] = *value;
     }
+    if (drift.missing_since) item["missing_since"] = format_iso8601(*drift.missing_since);
     if (fix) {
       item["fix"] = {{"outcome", fix_outcome_name(finding.outcome)}, {"detail", finding.fix}};
     }
     findings.push_back(std::move(item));
   }
-  return {{"clean", report.findings.empty()},
+  return {{"clean", !report.has_drift()},
           {"tenants_checked", report.tenants_checked},
           {"records_checked", report.records_checked},
           {"store_versions_checked", report.store_versions_checked},

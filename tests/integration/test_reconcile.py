@@ -295,13 +295,25 @@ def test_reconcile_finds_and_fixes_injected_drift(indexed_server, tmp_path):
     assert set(outcomes.values()) == {"fixed"}, report
     assert len(outcomes) == 5
 
-    # The record whose object is gone is 404 now, with the lost version in its history.
+    # The record whose object is gone is marked: 410 with the time it was found missing, still
+    # listed, and its history unchanged.
     lost = alice.call("GET", "/v1/objects/lost.txt")
-    assert lost.status == 404, lost
-    assert alice.call("POST", "/v1/downloads", {"name": "lost.txt"}).status == 404
+    assert lost.status == 410, lost
+    assert lost.json()["error"]["code"] == "object_missing"
+    assert lost.json()["version_id"] == lost_versions[0]["VersionId"]
+    missing_since = lost.json()["missing_since"]
+    assert missing_since.endswith("Z"), lost
+    lost_download = alice.call("POST", "/v1/downloads", {"name": "lost.txt"})
+    assert lost_download.status == 410, lost_download
+    assert "url" not in lost_download.json()
+    assert lost_download.json()["missing_since"] == missing_since
+    listed = {o["name"]: o for o in alice.call("GET", "/v1/objects").json()["objects"]}
+    assert listed["lost.txt"]["missing"] is True
+    assert listed["lost.txt"]["missing_since"] == missing_since
+    assert listed["kept.txt"]["missing"] is False
     history = alice.call("GET", "/v1/objects/lost.txt/versions").json()["versions"]
-    assert history[0]["deleted"] is True
-    assert history[1]["version_id"] == lost_versions[0]["VersionId"]
+    assert [(v["version_id"], v["deleted"]) for v in history] == [
+        (lost_versions[0]["VersionId"], False)]
     # The pending upload is committed and downloads its bytes.
     completed = alice.call("GET", "/v1/objects/pending.txt")
     assert completed.status == 200, completed
@@ -322,6 +334,52 @@ def test_reconcile_finds_and_fixes_injected_drift(indexed_server, tmp_path):
     ]
     # The untouched object is still served.
     assert alice.download("kept.txt").body == b"kept.txt"
+
+    # A second run lists the mark as known, not as new drift, and --fix leaves it.
+    code, report = reconcile_json(server, "--grace", "0", "--fix")
+    assert code == 0, report
+    assert [(f["kind"], f["key"], f["missing_since"], f["fix"]["outcome"])
+            for f in report["findings"]] == [
+        ("missing_object_marked", "acme/alice/lost.txt", missing_since, "left")]
+    assert lost_versions[0]["VersionId"] == report["findings"][0]["version_id"]
+
+    # A new upload clears the mark.
+    assert alice.upload("lost.txt", b"new bytes", "text/plain")[2].status == 200
+    replaced = alice.call("GET", "/v1/objects/lost.txt")
+    assert replaced.status == 200, replaced
+    assert replaced.json()["missing"] is False
+    assert alice.download("lost.txt").body == b"new bytes"
+
+    code, report = reconcile_json(server, "--grace", "0")
+    assert code == 0, report
+    assert report["findings"] == []
+
+
+def test_reconcile_clears_mark_of_returned_object(indexed_server):
+    server, index = indexed_server
+    alice = user(server, "alice")
+    assert alice.upload("back.txt", b"back", "text/plain")[2].status == 200
+    # As if an earlier run had found the bytes missing and an operator restored them since.
+    index.execute("UPDATE objects SET missing_since_us = 1700000000000000 WHERE key = ?",
+                  "acme/alice/back.txt")
+    marked = alice.call("GET", "/v1/objects/back.txt")
+    assert marked.status == 410, marked
+    assert marked.json()["missing_since"] == "2023-11-14T22:13:20.000Z"
+
+    code, report = reconcile_json(server, "--grace", "0")
+    assert code == 1
+    assert [(f["kind"], f["key"]) for f in report["findings"]] == [
+        ("missing_object_returned", "acme/alice/back.txt")]
+    assert alice.call("GET", "/v1/objects/back.txt").status == 410
+
+    code, report = reconcile_json(server, "--grace", "0", "--fix")
+    assert code == 1
+    assert [f["fix"]["outcome"] for f in report["findings"]] == ["fixed"], report
+    assert index.audit_actions() == [("reconcile:clear_missing", "acme/alice/back.txt")]
+    served = alice.call("GET", "/v1/objects/back.txt")
+    assert served.status == 200, served
+    assert served.json()["missing"] is False
+    assert alice.download("back.txt").body == b"back"
 
     code, report = reconcile_json(server, "--grace", "0")
     assert code == 0, report

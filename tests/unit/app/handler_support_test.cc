@@ -1,10 +1,12 @@
-// The "tags" member of request bodies and the tags of the record JSON.
+// The "tags" member of request bodies, and the tags and missing mark of the record JSON.
 #include "app/handler_support.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "common/time_format.h"
 
 namespace satchel::app {
 namespace {
@@ -49,6 +51,15 @@ TEST(RecordJson, AlwaysHasTags) {
   EXPECT_EQ(record_json(record)["tags"], nlohmann::json::object());
   record.tags = {{"team", "blue"}};
   EXPECT_EQ(record_json(record)["tags"], (nlohmann::json{{"team", "blue"}}));
+}
+
+TEST(RecordJson, ShowsTheMissingMark) {
+  meta::ObjectRecord record;
+  EXPECT_EQ(record_json(record)["missing"], false);
+  EXPECT_TRUE(record_json(record)["missing_since"].is_null());
+  record.missing_since = from_unix_seconds(1'800'000'000);
+  EXPECT_EQ(record_json(record)["missing"], true);
+  EXPECT_EQ(record_json(record)["missing_since"], "2027-01-15T08:00:00.000Z");
 }
 
 }  // namespace

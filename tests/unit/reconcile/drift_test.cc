@@ -218,6 +218,38 @@ TEST(DriftKindName, NamesEveryKind) {
   EXPECT_EQ(drift_kind_name(DriftKind::kSizeMismatch), "size_mismatch");
   EXPECT_EQ(drift_kind_name(DriftKind::kEtagMismatch), "etag_mismatch");
   EXPECT_EQ(drift_kind_name(DriftKind::kPendingUpload), "pending_upload");
+  EXPECT_EQ(drift_kind_name(DriftKind::kMissingObjectMarked), "missing_object_marked");
+  EXPECT_EQ(drift_kind_name(DriftKind::kMissingObjectReturned), "missing_object_returned");
+}
+
+meta::ObjectRecord marked_record(std::string version_id, std::uint64_t size = 5) {
+  meta::ObjectRecord stored = record(std::move(version_id), size);
+  stored.missing_since = kNow - 1h;
+  return stored;
+}
+
+TEST(CheckKey, MarkedRecordStillGoneIsAlreadyMarked) {
+  KeyCheck check = check_key("acme", state(marked_record("v2"), {version("v1", true)}));
+  ASSERT_EQ(check.drift.size(), 1u);
+  EXPECT_EQ(check.drift[0].kind, DriftKind::kMissingObjectMarked);
+  EXPECT_EQ(check.drift[0].version_id, "v2");
+  EXPECT_EQ(check.drift[0].missing_since, kNow - 1h);
+  EXPECT_EQ(check.drift[0].revision, 3);
+}
+
+TEST(CheckKey, MarkedRecordWhoseVersionIsBackHasReturned) {
+  KeyCheck check =
+      check_key("acme", state(marked_record("v2"), {version("v2", true), version("v1", false)}));
+  ASSERT_EQ(check.drift.size(), 1u);
+  EXPECT_EQ(check.drift[0].kind, DriftKind::kMissingObjectReturned);
+  EXPECT_EQ(check.drift[0].version_id, "v2");
+  EXPECT_FALSE(check.unknown_latest.has_value());
+}
+
+TEST(CheckKey, MarkedRecordBackWithOtherSizeStaysMarked) {
+  KeyCheck check = check_key("acme", state(marked_record("v2", 9), {version("v2", true)}));
+  ASSERT_EQ(check.drift.size(), 1u);
+  EXPECT_EQ(check.drift[0].kind, DriftKind::kSizeMismatch);
 }
 
 }  // namespace

@@ -66,6 +66,12 @@ class HookedRepository final : public meta::Repository {
       std::string_view tenant, std::string_view key, std::string_view version_id) override {
     return inner_.find_version(tenant, key, version_id);
   }
+  Expected<meta::ObjectRecord, meta::MetaError> set_object_missing(
+      std::string_view tenant, std::string_view key, std::int64_t expected_revision,
+      std::string_view expected_version_id, std::optional<SystemTime> missing_since) override {
+    return inner_.set_object_missing(tenant, key, expected_revision, expected_version_id,
+                                     missing_since);
+  }
   Expected<meta::ObjectRecord, meta::MetaError> restore_version(const meta::RestoreRequest& request,
                                                                 SystemTime now) override {
     return inner_.restore_version(request, now);
@@ -218,7 +224,7 @@ TEST_F(ReconcilerTest, FixKeepsRecordCommittedDuringWalk) {
   EXPECT_TRUE(record.has_value()) << "the committed record of d was removed";
 }
 
-TEST_F(ReconcilerTest, FixRemovesRecordWhoseVersionIsGone) {
+TEST_F(ReconcilerTest, FixMarksRecordWhoseVersionIsGone) {
   upload("a", "a bytes");
   const std::string key = key_of("a");
   auto record = repository_->get_object(kTenant, key);
@@ -233,8 +239,19 @@ TEST_F(ReconcilerTest, FixRemovesRecordWhoseVersionIsGone) {
   EXPECT_EQ(report.findings[0].drift.kind, DriftKind::kMissingObject);
   EXPECT_EQ(report.findings[0].outcome, FixOutcome::kFixed);
   auto after = repository_->get_object(kTenant, key);
-  ASSERT_FALSE(after.has_value());
-  EXPECT_EQ(after.error().code, meta::MetaErrorCode::kNotFound);
+  ASSERT_TRUE(after.has_value()) << after.error().message;
+  EXPECT_TRUE(after->missing_since.has_value());
+  EXPECT_EQ(after->revision, record->revision);
+
+  ReconcileReport again =
+      reconcile({.tenant = std::string(kTenant), .grace = std::chrono::seconds(0), .fix = true});
+  ASSERT_EQ(again.findings.size(), 1u);
+  EXPECT_EQ(again.findings[0].drift.kind, DriftKind::kMissingObjectMarked);
+  EXPECT_EQ(again.findings[0].outcome, FixOutcome::kLeft);
+  EXPECT_FALSE(again.has_drift());
+  auto still = repository_->get_object(kTenant, key);
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->missing_since, after->missing_since);
 }
 
 }  // namespace

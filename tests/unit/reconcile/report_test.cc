@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/time_format.h"
+
 namespace satchel::reconcile {
 namespace {
 
@@ -73,6 +75,26 @@ TEST(ReportJson, FixAddsOutcome) {
   nlohmann::json json = report_json(sample(), true);
   EXPECT_EQ(json["findings"][1]["fix"],
             (nlohmann::json{{"outcome", "fixed"}, {"detail", "upload completed at revision 1"}}));
+}
+
+TEST(ReportJson, AlreadyMarkedRecordIsNotDrift) {
+  ReconcileReport report;
+  report.findings.push_back({.drift = {.kind = DriftKind::kMissingObjectMarked,
+                                       .tenant = "acme",
+                                       .key = "acme/u/a.txt",
+                                       .version_id = "v1",
+                                       .missing_since = from_unix_seconds(1'800'000'000)}});
+  EXPECT_FALSE(report.has_drift());
+  nlohmann::json json = report_json(report, false);
+  EXPECT_EQ(json["clean"], true);
+  EXPECT_EQ(json["findings"][0]["kind"], "missing_object_marked");
+  EXPECT_EQ(json["findings"][0]["missing_since"], "2027-01-15T08:00:00.000Z");
+  EXPECT_NE(format_table(report, false).find("marked missing since 2027-01-15T08:00:00.000Z"),
+            std::string::npos);
+
+  report.findings.push_back({.drift = {.kind = DriftKind::kMissingObjectReturned}});
+  EXPECT_TRUE(report.has_drift());
+  EXPECT_EQ(report_json(report, false)["clean"], false);
 }
 
 TEST(ReportJson, CleanReport) {
