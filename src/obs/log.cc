@@ -61,7 +61,36 @@ void append_value(std::string& out, const Field& field) {
 
 namespace {
 
-bool needs_json_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == 0x7f; }
+// Bytes from 0x80 up are checked as UTF-8 one sequence at a time.
+bool needs_json_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7f; }
+
+// Returns the length of the valid UTF-8 sequence that text starts with (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0 when it starts with none.
+size_t utf8_sequence_length(std::string_view text) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;
+    if (lead == 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;
+    if (lead == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  for (size_t i = 1; i < length; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < (i == 1 ? low : 0x80) || c > (i == 1 ? high : 0xbf)) return 0;
+  }
+  return length;
+}
 
 // Appends value with at least digits digits, zero-padded.
 void append_padded(std::string& out, long long value, int digits) {
@@ -108,6 +137,19 @@ void append_json_escaped(std::string& out, std::string_view text) {
     text.remove_prefix(plain);
     if (text.empty()) return;
     const auto c = static_cast<unsigned char>(text.front());
+    if (c >= 0x80) {
+      // A byte that starts no valid sequence becomes U+FFFD, so every line stays valid JSON
+      // even when a logged value, such as a file name, is not UTF-8.
+      size_t length = utf8_sequence_length(text);
+      if (length == 0) {
+        out += "\\ufffd";
+        length = 1;
+      } else {
+        out.append(text.substr(0, length));
+      }
+      text.remove_prefix(length);
+      continue;
+    }
     text.remove_prefix(1);
     switch (c) {
       case '"':

@@ -57,7 +57,8 @@ inline void error(std::string_view message, Fields fields = {}) {
 // Renders one log line without writing it; exposed for tests.
 std::string format_line(Level level, std::string_view message, Fields fields);
 
-// Escapes text for inclusion in a JSON string literal.
+// Escapes text for inclusion in a JSON string literal. Bytes that are not valid UTF-8 become
+// U+FFFD, so the line stays valid JSON.
 void append_json_escaped(std::string& out, std::string_view text);
 
 // Appends time as ISO 8601 UTC with milliseconds ("2023-11-14T22:13:20.000Z"), the format of

@@ -62,6 +62,13 @@ TEST(Log, EscapesEveryControlCharacterAndKeepsText) {
   EXPECT_EQ(out, R"(prefix:\u007f\t\r\u001f plain ü \u0000end)");
 }
 
+TEST(Log, ReplacesInvalidUtf8) {
+  std::string out;
+  append_json_escaped(out, "caf\xe9.txt \xff \xc3\xa9 \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98\x80");
+  EXPECT_EQ(
+      out, "caf\\ufffd.txt \\ufffd \xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \xf0\x9f\x98\x80");
+}
+
 TEST(Log, Iso8601MatchesTimeFormat) {
   using namespace std::chrono;
   const system_clock::time_point times[] = {
