@@ -19,6 +19,7 @@
 #include "meta/pg_connection.h"
 #include "meta/postgres_migrations.h"
 #include "meta/record_validation.h"
+#include "meta/result_rows.h"
 #include "meta/storage_encoding.h"
 #include "meta/tenant_cursor.h"
 #include "meta/usage_cursor.h"
@@ -347,6 +348,20 @@ Expected<PendingUpload, MetaError> read_upload(const PgResult& result, int row) 
   return upload;
 }
 
+// Converts every row of result with read_row(result, row), which returns a T or an
+// Expected<T, MetaError>.
+template <class T, class ReadRow>
+Expected<std::vector<T>, MetaError> read_rows(const PgResult& result, ReadRow read_row) {
+  std::vector<T> rows;
+  rows.reserve(static_cast<std::size_t>(result.rows()));
+  for (int row = 0; row < result.rows(); ++row) {
+    if (auto appended = append_row(rows, read_row(result, row)); !appended) {
+      return Unexpected(appended.error());
+    }
+  }
+  return rows;
+}
+
 PgParams object_params(const ObjectRecord& record) {
   PgParams params;
   params.text(record.tenant)
@@ -640,8 +655,9 @@ Expected<ObjectRecord, MetaError> PostgresRepository::commit_upload(std::string_
     }
     auto current = select_object(connection, upload->tenant, upload->key);
     if (!current) return Unexpected(current.error());
-    if (auto met = check_preconditions(*upload, *current, now); !met)
+    if (auto met = check_preconditions(*upload, *current, now); !met) {
       return Unexpected(met.error());
+    }
 
     auto last_revision = select_last_revision(connection, upload->tenant, upload->key);
     if (!last_revision) return Unexpected(last_revision.error());
@@ -699,17 +715,10 @@ Expected<Page<ObjectRecord>, MetaError> PostgresRepository::list_objects(
     return connection.execute(bounded ? kListObjectsInRange : kListObjectsFrom, params);
   });
   if (!rows) return Unexpected(rows.error());
-  Page<ObjectRecord> page;
-  for (int row = 0; row < rows->rows(); ++row) {
-    auto record = read_object(*rows, row);
-    if (!record) return Unexpected(record.error());
-    page.items.push_back(std::move(*record));
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_list_cursor(page.items.back().key);
-  }
-  return page;
+  auto items = read_rows<ObjectRecord>(*rows, read_object);
+  if (!items) return Unexpected(items.error());
+  return page_from_rows(std::move(*items), page_size,
+                        [](const auto& last) { return encode_list_cursor(last.key); });
 }
 
 Expected<ObjectRecord, MetaError> PostgresRepository::delete_object(
@@ -767,17 +776,10 @@ Expected<Page<ObjectVersion>, MetaError> PostgresRepository::list_versions(std::
   auto rows =
       read([&](PgConnection& connection) { return connection.execute(kListVersions, params); });
   if (!rows) return Unexpected(rows.error());
-  Page<ObjectVersion> page;
-  for (int row = 0; row < rows->rows(); ++row) {
-    auto version = read_version(*rows, row);
-    if (!version) return Unexpected(version.error());
-    page.items.push_back(std::move(*version));
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_version_cursor(page.items.back().revision);
-  }
-  return page;
+  auto items = read_rows<ObjectVersion>(*rows, read_version);
+  if (!items) return Unexpected(items.error());
+  return page_from_rows(std::move(*items), page_size,
+                        [](const auto& last) { return encode_version_cursor(last.revision); });
 }
 
 Expected<ObjectVersion, MetaError> PostgresRepository::find_version(std::string_view tenant,
@@ -925,15 +927,10 @@ Expected<Page<AuditRecord>, MetaError> PostgresRepository::list_audit_events(
   auto rows =
       read([&](PgConnection& connection) { return connection.execute(kListAuditEvents, params); });
   if (!rows) return Unexpected(rows.error());
-  Page<AuditRecord> page;
-  for (int row = 0; row < rows->rows(); ++row) {
-    page.items.push_back(read_audit_record(*rows, row));
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_audit_cursor(page.items.back().id);
-  }
-  return page;
+  auto items = read_rows<AuditRecord>(*rows, read_audit_record);
+  if (!items) return Unexpected(items.error());
+  return page_from_rows(std::move(*items), page_size,
+                        [](const auto& last) { return encode_audit_cursor(last.id); });
 }
 
 Expected<Page<SubjectUsage>, MetaError> PostgresRepository::list_usage(std::string_view tenant,
@@ -956,17 +953,14 @@ Expected<Page<SubjectUsage>, MetaError> PostgresRepository::list_usage(std::stri
   auto rows =
       read([&](PgConnection& connection) { return connection.execute(kListUsage, params); });
   if (!rows) return Unexpected(rows.error());
-  Page<SubjectUsage> page;
-  for (int row = 0; row < rows->rows(); ++row) {
-    page.items.push_back(SubjectUsage{.owner = rows->text(row, 0),
-                                      .object_count = rows->int64(row, 1),
-                                      .total_bytes = rows->int64(row, 2)});
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_usage_cursor(page.items.back().owner);
-  }
-  return page;
+  auto items = read_rows<SubjectUsage>(*rows, [](const PgResult& result, int row) {
+    return SubjectUsage{.owner = result.text(row, 0),
+                        .object_count = result.int64(row, 1),
+                        .total_bytes = result.int64(row, 2)};
+  });
+  if (!items) return Unexpected(items.error());
+  return page_from_rows(std::move(*items), page_size,
+                        [](const auto& last) { return encode_usage_cursor(last.owner); });
 }
 
 Expected<Page<std::string>, MetaError> PostgresRepository::list_tenants(std::string_view cursor,
@@ -979,13 +973,11 @@ Expected<Page<std::string>, MetaError> PostgresRepository::list_tenants(std::str
   auto rows =
       read([&](PgConnection& connection) { return connection.execute(kListTenants, params); });
   if (!rows) return Unexpected(rows.error());
-  Page<std::string> page;
-  for (int row = 0; row < rows->rows(); ++row) page.items.push_back(rows->text(row, 0));
-  if (page.items.size() > bounds->page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_tenant_cursor(page.items.back());
-  }
-  return page;
+  auto items = read_rows<std::string>(
+      *rows, [](const PgResult& result, int row) { return result.text(row, 0); });
+  if (!items) return Unexpected(items.error());
+  return page_from_rows(std::move(*items), bounds->page_size,
+                        [](const auto& last) { return encode_tenant_cursor(last); });
 }
 
 Expected<KeyRedirect, MetaError> PostgresRepository::record_key_redirect(
@@ -1039,13 +1031,7 @@ Expected<std::vector<ObjectRecord>, MetaError> PostgresRepository::list_expired_
   auto rows = read(
       [&](PgConnection& connection) { return connection.execute(kListExpiredObjects, params); });
   if (!rows) return Unexpected(rows.error());
-  std::vector<ObjectRecord> records;
-  for (int row = 0; row < rows->rows(); ++row) {
-    auto record = read_object(*rows, row);
-    if (!record) return Unexpected(record.error());
-    records.push_back(std::move(*record));
-  }
-  return records;
+  return read_rows<ObjectRecord>(*rows, read_object);
 }
 
 Expected<ObjectRecord, MetaError> PostgresRepository::set_object_expiry(
@@ -1077,13 +1063,7 @@ Expected<std::vector<PendingUpload>, MetaError> PostgresRepository::list_stale_u
   auto rows =
       read([&](PgConnection& connection) { return connection.execute(kListStaleUploads, params); });
   if (!rows) return Unexpected(rows.error());
-  std::vector<PendingUpload> uploads;
-  for (int row = 0; row < rows->rows(); ++row) {
-    auto upload = read_upload(*rows, row);
-    if (!upload) return Unexpected(upload.error());
-    uploads.push_back(std::move(*upload));
-  }
-  return uploads;
+  return read_rows<PendingUpload>(*rows, read_upload);
 }
 
 Expected<std::vector<ObjectVersion>, MetaError> PostgresRepository::list_noncurrent_versions(
@@ -1099,13 +1079,7 @@ Expected<std::vector<ObjectVersion>, MetaError> PostgresRepository::list_noncurr
     return connection.execute(kListNoncurrentVersions, params);
   });
   if (!rows) return Unexpected(rows.error());
-  std::vector<ObjectVersion> versions;
-  for (int row = 0; row < rows->rows(); ++row) {
-    auto version = read_version(*rows, row);
-    if (!version) return Unexpected(version.error());
-    versions.push_back(std::move(*version));
-  }
-  return versions;
+  return read_rows<ObjectVersion>(*rows, read_version);
 }
 
 Expected<ObjectVersion, MetaError> PostgresRepository::mark_version_purged(std::string_view tenant,

@@ -23,6 +23,7 @@
 #include "meta/migrations.h"
 #include "meta/object_tags.h"
 #include "meta/record_validation.h"
+#include "meta/result_rows.h"
 #include "meta/sqlite_connection.h"
 #include "meta/sqlite_connection_pool.h"
 #include "meta/storage_encoding.h"
@@ -315,6 +316,21 @@ Expected<PendingUpload, MetaError> read_upload(const SqliteStatement& row) {
   upload.tags = std::move(*tags);
   upload.object_expires_at = optional_time(row.optional_int64(14));
   return upload;
+}
+
+// Steps select through its remaining rows and converts each with read_row, which returns a T
+// or an Expected<T, MetaError>.
+template <class T, class ReadRow>
+Expected<std::vector<T>, MetaError> read_rows(SqliteStatement& select, ReadRow read_row) {
+  std::vector<T> rows;
+  while (true) {
+    auto row = select.step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) return rows;
+    if (auto appended = append_row(rows, read_row(select)); !appended) {
+      return Unexpected(appended.error());
+    }
+  }
 }
 
 Expected<std::optional<ObjectRecord>, MetaError> select_object(SqliteConnection& connection,
@@ -678,20 +694,10 @@ Expected<Page<ObjectRecord>, MetaError> SqliteRepository::list_objects(std::stri
   select->bind_optional(9, conditions->tags_json);
   select->bind_optional(10, conditions->unexpired_at_us);
 
-  Page<ObjectRecord> page;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    auto record = read_object(*select);
-    if (!record) return Unexpected(record.error());
-    page.items.push_back(std::move(*record));
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_list_cursor(page.items.back().key);
-  }
-  return page;
+  auto rows = read_rows<ObjectRecord>(*select, read_object);
+  if (!rows) return Unexpected(rows.error());
+  return page_from_rows(std::move(*rows), page_size,
+                        [](const auto& last) { return encode_list_cursor(last.key); });
 }
 
 Expected<ObjectRecord, MetaError> SqliteRepository::delete_object(
@@ -747,20 +753,10 @@ Expected<Page<ObjectVersion>, MetaError> SqliteRepository::list_versions(std::st
   // Reading one row past the page shows whether another page follows.
   select->bind(4, static_cast<std::int64_t>(page_size + 1));
 
-  Page<ObjectVersion> page;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    auto version = read_version(*select);
-    if (!version) return Unexpected(version.error());
-    page.items.push_back(std::move(*version));
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_version_cursor(page.items.back().revision);
-  }
-  return page;
+  auto rows = read_rows<ObjectVersion>(*select, read_version);
+  if (!rows) return Unexpected(rows.error());
+  return page_from_rows(std::move(*rows), page_size,
+                        [](const auto& last) { return encode_version_cursor(last.revision); });
 }
 
 Expected<ObjectVersion, MetaError> SqliteRepository::find_version(std::string_view tenant,
@@ -905,18 +901,10 @@ Expected<Page<AuditRecord>, MetaError> SqliteRepository::list_audit_events(
   // Reading one row past the page shows whether another page follows.
   select->bind(7, static_cast<std::int64_t>(page_size + 1));
 
-  Page<AuditRecord> page;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    page.items.push_back(read_audit_record(*select));
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_audit_cursor(page.items.back().id);
-  }
-  return page;
+  auto rows = read_rows<AuditRecord>(*select, read_audit_record);
+  if (!rows) return Unexpected(rows.error());
+  return page_from_rows(std::move(*rows), page_size,
+                        [](const auto& last) { return encode_audit_cursor(last.id); });
 }
 
 Expected<Page<SubjectUsage>, MetaError> SqliteRepository::list_usage(std::string_view tenant,
@@ -938,20 +926,13 @@ Expected<Page<SubjectUsage>, MetaError> SqliteRepository::list_usage(std::string
   // Reading one row past the page shows whether another page follows.
   select->bind(4, static_cast<std::int64_t>(page_size + 1));
 
-  Page<SubjectUsage> page;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    page.items.push_back(SubjectUsage{.owner = select->text(0),
-                                      .object_count = select->int64(1),
-                                      .total_bytes = select->int64(2)});
-  }
-  if (page.items.size() > page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_usage_cursor(page.items.back().owner);
-  }
-  return page;
+  auto rows = read_rows<SubjectUsage>(*select, [](const SqliteStatement& row) {
+    return SubjectUsage{
+        .owner = row.text(0), .object_count = row.int64(1), .total_bytes = row.int64(2)};
+  });
+  if (!rows) return Unexpected(rows.error());
+  return page_from_rows(std::move(*rows), page_size,
+                        [](const auto& last) { return encode_usage_cursor(last.owner); });
 }
 
 Expected<Page<std::string>, MetaError> SqliteRepository::list_tenants(std::string_view cursor,
@@ -966,18 +947,11 @@ Expected<Page<std::string>, MetaError> SqliteRepository::list_tenants(std::strin
   // Reading one row past the page shows whether another page follows.
   select->bind(2, static_cast<std::int64_t>(bounds->page_size + 1));
 
-  Page<std::string> page;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    page.items.push_back(select->text(0));
-  }
-  if (page.items.size() > bounds->page_size) {
-    page.items.pop_back();
-    page.next_cursor = encode_tenant_cursor(page.items.back());
-  }
-  return page;
+  auto rows =
+      read_rows<std::string>(*select, [](const SqliteStatement& row) { return row.text(0); });
+  if (!rows) return Unexpected(rows.error());
+  return page_from_rows(std::move(*rows), bounds->page_size,
+                        [](const std::string& last) { return encode_tenant_cursor(last); });
 }
 
 Expected<KeyRedirect, MetaError> SqliteRepository::record_key_redirect(
@@ -1028,16 +1002,7 @@ Expected<std::vector<ObjectRecord>, MetaError> SqliteRepository::list_expired_ob
   if (!select) return Unexpected(select.error());
   select->bind(1, to_unix_us(now));
   select->bind(2, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
-  std::vector<ObjectRecord> records;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    auto record = read_object(*select);
-    if (!record) return Unexpected(record.error());
-    records.push_back(std::move(*record));
-  }
-  return records;
+  return read_rows<ObjectRecord>(*select, read_object);
 }
 
 Expected<ObjectRecord, MetaError> SqliteRepository::set_object_expiry(
@@ -1070,16 +1035,7 @@ Expected<std::vector<PendingUpload>, MetaError> SqliteRepository::list_stale_upl
   if (!select) return Unexpected(select.error());
   select->bind(1, to_unix_us(created_before));
   select->bind(2, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
-  std::vector<PendingUpload> uploads;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    auto upload = read_upload(*select);
-    if (!upload) return Unexpected(upload.error());
-    uploads.push_back(std::move(*upload));
-  }
-  return uploads;
+  return read_rows<PendingUpload>(*select, read_upload);
 }
 
 Expected<std::vector<ObjectVersion>, MetaError> SqliteRepository::list_noncurrent_versions(
@@ -1094,16 +1050,7 @@ Expected<std::vector<ObjectVersion>, MetaError> SqliteRepository::list_noncurren
   select->bind_optional(4, optional_unix_us(rules.noncurrent_before));
   select->bind_optional(5, rules.newer_noncurrent_at_least);
   select->bind(6, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
-  std::vector<ObjectVersion> versions;
-  while (true) {
-    auto row = select->step();
-    if (!row) return Unexpected(row.error());
-    if (!*row) break;
-    auto version = read_version(*select);
-    if (!version) return Unexpected(version.error());
-    versions.push_back(std::move(*version));
-  }
-  return versions;
+  return read_rows<ObjectVersion>(*select, read_version);
 }
 
 Expected<ObjectVersion, MetaError> SqliteRepository::mark_version_purged(std::string_view tenant,
