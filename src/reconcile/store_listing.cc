@@ -9,8 +9,7 @@ namespace satchel::reconcile {
 namespace {
 
 std::string child_text(const store::XmlElement& element, std::string_view name) {
-  const store::XmlElement* child = element.child(name);
-  return child ? std::string(store::trim_xml_space(child->text)) : std::string();
+  return std::string(element.child_text(name).value_or(""));
 }
 
 // Keys and version ids are read untrimmed, because a key may end in a space.

@@ -4,24 +4,16 @@
 #include "store/xml_reader.h"
 
 namespace satchel::store {
-namespace {
-
-constexpr DocumentError kMalformed{
-    "MalformedXML",
-    "The XML you provided was not well-formed or did not validate against our published "
-    "schema."};
-
-}  // namespace
-
 Expected<BucketEncryption, DocumentError> parse_encryption_document(std::string_view body) {
   auto root = parse_xml(body);
-  if (!root || root->name != "ServerSideEncryptionConfiguration") return Unexpected(kMalformed);
+  if (!root || root->name != "ServerSideEncryptionConfiguration")
+    return Unexpected(kMalformedDocument);
   auto rules = root->children_named("Rule");
-  if (rules.size() != 1) return Unexpected(kMalformed);
+  if (rules.size() != 1) return Unexpected(kMalformedDocument);
   const XmlElement& rule = *rules.front();
   const XmlElement* apply = rule.child("ApplyServerSideEncryptionByDefault");
   const XmlElement* algorithm = apply ? apply->child("SSEAlgorithm") : nullptr;
-  if (!algorithm) return Unexpected(kMalformed);
+  if (!algorithm) return Unexpected(kMalformedDocument);
 
   std::string_view name = trim_xml_space(algorithm->text);
   if (name == "aws:kms" || name == "aws:kms:dsse") {
@@ -31,7 +23,7 @@ Expected<BucketEncryption, DocumentError> parse_encryption_document(std::string_
         "key; SSE-KMS default encryption is not supported.",
         http::Status::not_implemented});
   }
-  if (name != "AES256") return Unexpected(kMalformed);
+  if (name != "AES256") return Unexpected(kMalformedDocument);
   if (apply->child("KMSMasterKeyID")) {
     return Unexpected(DocumentError{
         "InvalidArgument",
@@ -41,7 +33,7 @@ Expected<BucketEncryption, DocumentError> parse_encryption_document(std::string_
   BucketEncryption encryption;
   if (const XmlElement* bucket_key = rule.child("BucketKeyEnabled")) {
     std::string_view text = trim_xml_space(bucket_key->text);
-    if (text != "true" && text != "false") return Unexpected(kMalformed);
+    if (text != "true" && text != "false") return Unexpected(kMalformedDocument);
     encryption.bucket_key_enabled = text == "true";
   }
   return encryption;

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "common/expected.h"
-#include "store/object_lock.h"
+#include "store/document_error.h"
 
 namespace satchel::store {
 

@@ -1,6 +1,5 @@
 #include "store/lifecycle.h"
 
-#include <charconv>
 #include <chrono>
 #include <set>
 
@@ -16,38 +15,18 @@ namespace {
 constexpr std::chrono::hours kDay{24};
 constexpr size_t kGeneratedIdBytes = 16;
 
-constexpr DocumentError kMalformed{
-    "MalformedXML",
-    "The XML you provided was not well-formed or did not validate against our published "
-    "schema."};
-
 DocumentError invalid_argument(std::string_view message) {
   return DocumentError{"InvalidArgument", message};
-}
-
-std::optional<std::string_view> child_text(const XmlElement& parent, std::string_view name) {
-  const XmlElement* element = parent.child(name);
-  if (!element) return std::nullopt;
-  return trim_xml_space(element->text);
-}
-
-std::optional<int64_t> parse_integer(std::string_view text) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
 }
 
 // A positive day count from the named child, when present.
 Expected<std::optional<int64_t>, DocumentError> positive_count(const XmlElement& parent,
                                                                std::string_view name,
                                                                std::string_view message) {
-  auto text = child_text(parent, name);
+  auto text = parent.child_text(name);
   if (!text) return std::optional<int64_t>();
-  auto value = parse_integer(*text);
-  if (!value) return Unexpected(kMalformed);
+  auto value = parse_xml_integer(*text);
+  if (!value) return Unexpected(kMalformedDocument);
   if (*value <= 0) return Unexpected(invalid_argument(message));
   return std::optional<int64_t>(*value);
 }
@@ -58,15 +37,15 @@ bool is_midnight(SystemTime time) {
 }
 
 Expected<std::pair<std::string, std::string>, DocumentError> parse_tag(const XmlElement& tag) {
-  auto key = child_text(tag, "Key");
-  auto value = child_text(tag, "Value");
-  if (!key || !value || key->empty()) return Unexpected(kMalformed);
+  auto key = tag.child_text("Key");
+  auto value = tag.child_text("Value");
+  if (!key || !value || key->empty()) return Unexpected(kMalformedDocument);
   return std::pair<std::string, std::string>(*key, *value);
 }
 
 // Reads the conditions of a Filter or of its And element.
 Expected<void, DocumentError> parse_conditions(const XmlElement& element, LifecycleFilter& filter) {
-  if (auto prefix = child_text(element, "Prefix")) filter.prefix = std::string(*prefix);
+  if (auto prefix = element.child_text("Prefix")) filter.prefix = std::string(*prefix);
   std::set<std::string> keys;
   for (const XmlElement* tag : element.children_named("Tag")) {
     auto parsed = parse_tag(*tag);
@@ -78,10 +57,10 @@ Expected<void, DocumentError> parse_conditions(const XmlElement& element, Lifecy
   }
   for (auto [name, field] : {std::pair{"ObjectSizeGreaterThan", &filter.object_size_greater_than},
                              std::pair{"ObjectSizeLessThan", &filter.object_size_less_than}}) {
-    auto text = child_text(element, name);
+    auto text = element.child_text(name);
     if (!text) continue;
-    auto value = parse_integer(*text);
-    if (!value || *value < 0) return Unexpected(kMalformed);
+    auto value = parse_xml_integer(*text);
+    if (!value || *value < 0) return Unexpected(kMalformedDocument);
     *field = static_cast<uint64_t>(*value);
   }
   return {};
@@ -98,8 +77,8 @@ size_t condition_count(const XmlElement& element) {
 
 Expected<LifecycleFilter, DocumentError> parse_filter(const XmlElement& rule) {
   const XmlElement* filter_element = rule.child("Filter");
-  auto rule_prefix = child_text(rule, "Prefix");
-  if ((filter_element != nullptr) == rule_prefix.has_value()) return Unexpected(kMalformed);
+  auto rule_prefix = rule.child_text("Prefix");
+  if ((filter_element != nullptr) == rule_prefix.has_value()) return Unexpected(kMalformedDocument);
   LifecycleFilter filter;
   if (rule_prefix) {
     filter.form = LifecycleFilter::Form::kRulePrefix;
@@ -109,13 +88,13 @@ Expected<LifecycleFilter, DocumentError> parse_filter(const XmlElement& rule) {
   const XmlElement* and_element = filter_element->child("And");
   size_t direct = condition_count(*filter_element);
   if (and_element) {
-    if (direct > 0 || condition_count(*and_element) == 0) return Unexpected(kMalformed);
+    if (direct > 0 || condition_count(*and_element) == 0) return Unexpected(kMalformedDocument);
     filter.form = LifecycleFilter::Form::kAnd;
     auto parsed = parse_conditions(*and_element, filter);
     if (!parsed) return Unexpected(parsed.error());
     return filter;
   }
-  if (direct > 1) return Unexpected(kMalformed);
+  if (direct > 1) return Unexpected(kMalformedDocument);
   filter.form = direct == 0 ? LifecycleFilter::Form::kEmpty : LifecycleFilter::Form::kSingle;
   auto parsed = parse_conditions(*filter_element, filter);
   if (!parsed) return Unexpected(parsed.error());
@@ -128,20 +107,20 @@ Expected<void, DocumentError> parse_expiration(const XmlElement& element, Lifecy
                              "integer.");
   if (!days) return Unexpected(days.error());
   rule.expiration_days = *days;
-  if (auto date_text = child_text(element, "Date")) {
+  if (auto date_text = element.child_text("Date")) {
     auto date = parse_utc_time(*date_text);
     if (!date) return Unexpected(invalid_argument("'Date' must be an ISO 8601 date and time."));
     if (!is_midnight(*date)) return Unexpected(invalid_argument("'Date' must be at midnight GMT."));
     rule.expiration_date = *date;
   }
-  auto marker = child_text(element, "ExpiredObjectDeleteMarker");
+  auto marker = element.child_text("ExpiredObjectDeleteMarker");
   if (marker) {
-    if (*marker != "true" && *marker != "false") return Unexpected(kMalformed);
+    if (*marker != "true" && *marker != "false") return Unexpected(kMalformedDocument);
     rule.expired_object_delete_marker = *marker == "true";
   }
   int given = int{rule.expiration_days.has_value()} + int{rule.expiration_date.has_value()} +
               int{marker.has_value()};
-  if (given == 0) return Unexpected(kMalformed);
+  if (given == 0) return Unexpected(kMalformedDocument);
   if (given > 1) {
     return Unexpected(invalid_argument(
         "An Expiration action takes exactly one of Days, Date and ExpiredObjectDeleteMarker."));
@@ -154,7 +133,7 @@ Expected<void, DocumentError> parse_noncurrent(const XmlElement& element, Lifecy
                              "'NoncurrentDays' for NoncurrentVersionExpiration action must be a "
                              "positive integer.");
   if (!days) return Unexpected(days.error());
-  if (!*days) return Unexpected(kMalformed);
+  if (!*days) return Unexpected(kMalformedDocument);
   rule.noncurrent_days = *days;
   auto newer = positive_count(element, "NewerNoncurrentVersions",
                               "'NewerNoncurrentVersions' must be a positive integer.");
@@ -193,7 +172,7 @@ Expected<void, DocumentError> parse_actions(const XmlElement& element, Lifecycle
                                "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action "
                                "must be a positive integer.");
     if (!days) return Unexpected(days.error());
-    if (!*days) return Unexpected(kMalformed);
+    if (!*days) return Unexpected(kMalformedDocument);
     rule.abort_after_days = *days;
   }
   return {};
@@ -216,17 +195,17 @@ Expected<void, DocumentError> check_tag_actions(const LifecycleRule& rule) {
 
 Expected<LifecycleRule, DocumentError> parse_rule(const XmlElement& element) {
   LifecycleRule rule;
-  if (auto id = child_text(element, "ID")) {
+  if (auto id = element.child_text("ID")) {
     if (id->size() > kMaxLifecycleRuleIdLength) {
       return Unexpected(invalid_argument("ID length should not exceed allowed limit of 255."));
     }
     rule.id = std::string(*id);
   }
   if (rule.id.empty()) rule.id = hex_encode(random_bytes(kGeneratedIdBytes));
-  auto status = child_text(element, "Status");
+  auto status = element.child_text("Status");
   if (status != std::optional<std::string_view>("Enabled") &&
       status != std::optional<std::string_view>("Disabled")) {
-    return Unexpected(kMalformed);
+    return Unexpected(kMalformedDocument);
   }
   rule.enabled = *status == "Enabled";
   auto filter = parse_filter(element);
@@ -312,9 +291,9 @@ void write_actions(XmlWriter& writer, const LifecycleRule& rule) {
 Expected<std::vector<LifecycleRule>, DocumentError> parse_lifecycle_document(
     std::string_view body) {
   auto root = parse_xml(body);
-  if (!root || root->name != "LifecycleConfiguration") return Unexpected(kMalformed);
+  if (!root || root->name != "LifecycleConfiguration") return Unexpected(kMalformedDocument);
   auto elements = root->children_named("Rule");
-  if (elements.empty()) return Unexpected(kMalformed);
+  if (elements.empty()) return Unexpected(kMalformedDocument);
   if (elements.size() > kMaxLifecycleRules) {
     return Unexpected(invalid_argument("A lifecycle configuration can have at most 1000 rules."));
   }

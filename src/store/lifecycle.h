@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/expected.h"
+#include "store/document_error.h"
 #include "store/object_lock.h"
 #include "store/records.h"
 

@@ -1,6 +1,5 @@
 #include "store/object_lock.h"
 
-#include <charconv>
 #include <chrono>
 
 #include "common/time_format.h"
@@ -16,38 +15,17 @@ constexpr int64_t kDaysPerYear = 365;
 constexpr int64_t kMaxDefaultRetentionYears = 100;
 constexpr int64_t kMaxDefaultRetentionDays = kMaxDefaultRetentionYears * kDaysPerYear;
 
-constexpr DocumentError kMalformed{
-    "MalformedXML",
-    "The XML you provided was not well-formed or did not validate against our published "
-    "schema."};
-
-std::optional<std::string_view> child_text(const XmlElement& parent, std::string_view name) {
-  const XmlElement* element = parent.child(name);
-  if (!element) return std::nullopt;
-  return trim_xml_space(element->text);
-}
-
-// A decimal integer that fills the whole text, or nullopt.
-std::optional<int64_t> parse_integer(std::string_view text) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 Expected<DefaultRetention, DocumentError> parse_default_retention(const XmlElement& rule) {
   const XmlElement* element = rule.child("DefaultRetention");
-  if (!element) return Unexpected(kMalformed);
-  auto mode_text = child_text(*element, "Mode");
+  if (!element) return Unexpected(kMalformedDocument);
+  auto mode_text = element->child_text("Mode");
   auto mode = mode_text ? parse_retention_mode(*mode_text) : std::nullopt;
-  if (!mode) return Unexpected(kMalformed);
-  auto days_text = child_text(*element, "Days");
-  auto years_text = child_text(*element, "Years");
-  if (days_text.has_value() == years_text.has_value()) return Unexpected(kMalformed);
-  auto count = parse_integer(days_text ? *days_text : *years_text);
-  if (!count) return Unexpected(kMalformed);
+  if (!mode) return Unexpected(kMalformedDocument);
+  auto days_text = element->child_text("Days");
+  auto years_text = element->child_text("Years");
+  if (days_text.has_value() == years_text.has_value()) return Unexpected(kMalformedDocument);
+  auto count = parse_xml_integer(days_text ? *days_text : *years_text);
+  if (!count) return Unexpected(kMalformedDocument);
   if (*count <= 0) {
     return Unexpected(DocumentError{"InvalidArgument",
                                     "Default retention period must be a positive integer value."});
@@ -114,9 +92,9 @@ std::optional<SystemTime> parse_utc_time(std::string_view text) {
 
 Expected<ObjectLockConfiguration, DocumentError> parse_object_lock_document(std::string_view body) {
   auto root = parse_xml(body);
-  if (!root || root->name != "ObjectLockConfiguration") return Unexpected(kMalformed);
-  if (child_text(*root, "ObjectLockEnabled") != std::optional<std::string_view>("Enabled")) {
-    return Unexpected(kMalformed);
+  if (!root || root->name != "ObjectLockConfiguration") return Unexpected(kMalformedDocument);
+  if (root->child_text("ObjectLockEnabled") != std::optional<std::string_view>("Enabled")) {
+    return Unexpected(kMalformedDocument);
   }
   ObjectLockConfiguration configuration;
   if (const XmlElement* rule = root->child("Rule")) {
@@ -147,14 +125,14 @@ std::string object_lock_document(const ObjectLockConfiguration& configuration) {
 
 Expected<std::optional<Retention>, DocumentError> parse_retention_document(std::string_view body) {
   auto root = parse_xml(body);
-  if (!root || root->name != "Retention") return Unexpected(kMalformed);
-  auto mode_text = child_text(*root, "Mode");
-  auto until_text = child_text(*root, "RetainUntilDate");
+  if (!root || root->name != "Retention") return Unexpected(kMalformedDocument);
+  auto mode_text = root->child_text("Mode");
+  auto until_text = root->child_text("RetainUntilDate");
   if (!mode_text && !until_text) return std::optional<Retention>();
-  if (!mode_text || !until_text) return Unexpected(kMalformed);
+  if (!mode_text || !until_text) return Unexpected(kMalformedDocument);
   auto mode = parse_retention_mode(*mode_text);
   auto until = parse_utc_time(*until_text);
-  if (!mode || !until) return Unexpected(kMalformed);
+  if (!mode || !until) return Unexpected(kMalformedDocument);
   return std::optional<Retention>(Retention{*mode, *until});
 }
 
@@ -167,11 +145,11 @@ std::string retention_document(const Retention& retention) {
 
 Expected<bool, DocumentError> parse_legal_hold_document(std::string_view body) {
   auto root = parse_xml(body);
-  if (!root || root->name != "LegalHold") return Unexpected(kMalformed);
-  auto status = child_text(*root, "Status");
+  if (!root || root->name != "LegalHold") return Unexpected(kMalformedDocument);
+  auto status = root->child_text("Status");
   if (status == std::optional<std::string_view>("ON")) return true;
   if (status == std::optional<std::string_view>("OFF")) return false;
-  return Unexpected(kMalformed);
+  return Unexpected(kMalformedDocument);
 }
 
 std::string legal_hold_document(bool on) {

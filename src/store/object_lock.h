@@ -10,18 +10,11 @@
 #include "common/clock.h"
 #include "common/expected.h"
 #include "http/beast.h"
+#include "store/document_error.h"
 #include "store/records.h"
 #include "store/store_error.h"
 
 namespace satchel::store {
-
-// Why a bucket or object configuration document was rejected: an S3 error
-// code, message and status.
-struct DocumentError {
-  std::string_view code;
-  std::string_view message;
-  http::Status status = http::Status::bad_request;
-};
 
 // "GOVERNANCE" or "COMPLIANCE".
 std::string_view retention_mode_name(RetentionMode mode);

@@ -2,6 +2,7 @@
 
 #include <expat.h>
 
+#include <charconv>
 #include <limits>
 #include <memory>
 
@@ -81,12 +82,27 @@ std::vector<const XmlElement*> XmlElement::children_named(std::string_view child
   return found;
 }
 
+std::optional<std::string_view> XmlElement::child_text(std::string_view child_name) const {
+  const XmlElement* element = child(child_name);
+  if (!element) return std::nullopt;
+  return trim_xml_space(element->text);
+}
+
 std::string_view trim_xml_space(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
   size_t first = text.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
   size_t last = text.find_last_not_of(kSpace);
   return text.substr(first, last - first + 1);
+}
+
+std::optional<int64_t> parse_xml_integer(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::optional<XmlElement> parse_xml(std::string_view document) {

@@ -3,6 +3,7 @@
 // Delete) into a tree, with Expat.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ struct XmlElement {
   const XmlElement* child(std::string_view child_name) const;
   // Every child with this name, in document order.
   std::vector<const XmlElement*> children_named(std::string_view child_name) const;
+  // The text of the first child with this name, XML whitespace trimmed, or nullopt without one.
+  std::optional<std::string_view> child_text(std::string_view child_name) const;
 };
 
 inline constexpr size_t kMaxXmlDepth = 32;
@@ -33,5 +36,8 @@ std::optional<XmlElement> parse_xml(std::string_view document);
 
 // Text with leading and trailing XML whitespace removed.
 std::string_view trim_xml_space(std::string_view text);
+
+// A decimal integer that fills the whole text, or nullopt.
+std::optional<int64_t> parse_xml_integer(std::string_view text);
 
 }  // namespace satchel::store
