@@ -101,6 +101,12 @@ RequestHandler::Awaitable RequestHandler::copy_object(Exchange& exchange) {
     co_return error(exchange, invalid_argument("Unknown metadata directive."));
   }
 
+  std::string_view tagging_directive = request.header_value("x-amz-tagging-directive");
+  bool replace_tags = tagging_directive == "REPLACE";
+  if (!tagging_directive.empty() && !replace_tags && tagging_directive != "COPY") {
+    co_return error(exchange, invalid_argument("Unknown tagging directive."));
+  }
+
   PutRequest put;
   auto preconditions = read_preconditions(request, put);
   if (!preconditions) co_return error(exchange, preconditions.error());
@@ -108,6 +114,11 @@ RequestHandler::Awaitable RequestHandler::copy_object(Exchange& exchange) {
   auto lock = read_object_lock_headers(request, engine_.clock().now());
   if (!lock) co_return error(exchange, lock.error());
   put.lock = *lock;
+  if (replace_tags) {
+    auto tags = read_tagging_header(request);
+    if (!tags) co_return error(exchange, tags.error());
+    put.tags = std::move(*tags);
+  }
   if (replace) {
     auto representation = read_representation(request, put);
     if (!representation) co_return error(exchange, representation.error());
@@ -136,6 +147,7 @@ RequestHandler::Awaitable RequestHandler::copy_object(Exchange& exchange) {
     put.user_metadata = source->user_metadata;
     put.stored_headers = source->stored_headers;
   }
+  if (!replace_tags) put.tags = source->tags;
 
   auto copied = co_await run_blocking(
       [&] { return engine_.copy_version(*source, exchange.bucket, exchange.key, put); });

@@ -269,6 +269,7 @@ Expected<ObjectVersion, StoreError> Engine::commit_put(PendingPut pending) {
   version->user_metadata = request.user_metadata;
   version->stored_headers = request.stored_headers;
   version->lock = request.lock;
+  version->tags = request.tags;
   version->last_modified = options_.clock->now();
 
   auto final_path = object_path(version->file_id);

@@ -315,6 +315,14 @@ class Engine {
                                                      const std::optional<std::string>& version_id,
                                                      bool on);
 
+  // Replaces the tags of one version (engine_tagging.cc), the latest when
+  // version_id is nullopt; an empty list removes them. tags must have passed
+  // validate_tags(). Fails with kNoSuchKey, kNoSuchVersion or
+  // kVersionIsDeleteMarker. GetObjectTagging reads them with head().
+  Expected<ObjectVersion, StoreError> set_tags(const std::string& bucket, const std::string& key,
+                                               const std::optional<std::string>& version_id,
+                                               const HeaderList& tags);
+
   // Applies every bucket's lifecycle rules as of now, once
   // (engine_lifecycle.cc): expires current versions, removes noncurrent
   // versions and expired delete markers, and aborts multipart uploads.

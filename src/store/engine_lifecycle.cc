@@ -108,7 +108,7 @@ void Engine::apply_lifecycle_to_key(const std::string& bucket,
   // A delete marker with no versions behind it.
   if (versions.size() == 1 && latest.delete_marker && any_rule(rules, [&](const auto& rule) {
         return rule.enabled && rule.expired_object_delete_marker &&
-               lifecycle_filter_matches(rule.filter, key, 0);
+               lifecycle_filter_matches(rule.filter, key, 0, latest.tags);
       })) {
     auto removed = index_->delete_version(bucket, key, latest.version_id, now, false);
     if (removed && *removed) ++report.delete_markers_removed;
@@ -121,7 +121,7 @@ void Engine::apply_lifecycle_to_key(const std::string& bucket,
     const ObjectVersion& version = versions[position];
     SystemTime noncurrent_since = versions[position - 1].last_modified;
     bool due = any_rule(rules, [&](const auto& rule) {
-      return lifecycle_filter_matches(rule.filter, key, version.size) &&
+      return lifecycle_filter_matches(rule.filter, key, version.size, version.tags) &&
              noncurrent_expiration_due(rule, noncurrent_since, position - 1, now);
     });
     if (!due) continue;

@@ -21,8 +21,8 @@ using index_sqlite::Transaction;
 // Version 1 had buckets and versions only. Version 2 added checksums, bucket
 // CORS configurations and multipart uploads. Version 3 added bucket
 // lifecycle, encryption and Object Lock configurations, and the lock state
-// of versions and uploads.
-constexpr int kSchemaVersion = 3;
+// of versions and uploads. Version 4 added the tags of versions.
+constexpr int kSchemaVersion = 4;
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr std::string_view kSchema = R"sql(
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS versions (
   lock_mode TEXT NOT NULL DEFAULT '',
   retain_until_ms INTEGER NOT NULL DEFAULT 0,
   legal_hold TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '',
   UNIQUE (bucket, key, version_id)
 );
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq);
@@ -120,6 +121,11 @@ ALTER TABLE uploads ADD COLUMN retain_until_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE uploads ADD COLUMN legal_hold TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Brings the versions table of versions 1 to 3 to version 4.
+constexpr std::string_view kMigrateVersionsTo4 = R"sql(
+ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr const char* kInsertBucket =
     "INSERT INTO buckets (name, created_at_ms, versioning, object_lock) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (name) DO NOTHING";
@@ -165,6 +171,7 @@ Expected<void, std::string> create_schema(index_sqlite::Connection& database,
   if (*version == 1) script += kMigrateFrom1;
   if (*version == 1 || *version == 2) script += kMigrateTablesTo3;
   if (*version == 2) script += kMigrateUploadsFrom2;
+  if (*version >= 1 && *version <= 3) script += kMigrateVersionsTo4;
   script += kSchema;
   script += "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
   if (!execute(database.handle(), script.c_str())) {

@@ -103,6 +103,12 @@ class StoreIndex {
                                                   const std::optional<std::string>& version_id,
                                                   const LockChange& change);
 
+  // Replaces the tags of a version (the latest when version_id is nullopt)
+  // and returns the updated version. Fails like update_lock().
+  Expected<ObjectVersion, StoreError> update_tags(const std::string& bucket, const std::string& key,
+                                                  const std::optional<std::string>& version_id,
+                                                  const HeaderList& tags);
+
   // The newest version or delete marker of the key, if any.
   Expected<std::optional<ObjectVersion>, StoreError> latest_version(const std::string& bucket,
                                                                     const std::string& key);

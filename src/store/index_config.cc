@@ -1,5 +1,5 @@
 // Bucket lifecycle, encryption and Object Lock configurations in the store
-// index, and updates of the lock of one version.
+// index, and updates of the lock and the tags of one version.
 #include <sqlite3.h>
 
 #include "store/index.h"
@@ -23,6 +23,23 @@ constexpr const char* kUpdateObjectLock =
     "default_retention_days = ?3, default_retention_years = ?4 WHERE name = ?1";
 constexpr const char* kUpdateVersionLock =
     "UPDATE versions SET lock_mode = ?2, retain_until_ms = ?3, legal_hold = ?4 WHERE seq = ?1";
+constexpr const char* kUpdateVersionTags = "UPDATE versions SET tags = ?2 WHERE seq = ?1";
+
+// The version named by id, or the latest without one, inside the caller's
+// transaction. A delete marker fails with kVersionIsDeleteMarker when named
+// by id and kNoSuchKey when it is the latest.
+Expected<index_sqlite::VersionRow, StoreError> select_object_version(
+    index_sqlite::Connection& database, const std::string& bucket, const std::string& key,
+    const std::optional<std::string>& version_id) {
+  auto row = version_id ? index_sqlite::select_version(database, bucket, key, *version_id)
+                        : index_sqlite::select_latest(database, bucket, key);
+  if (!row) return Unexpected(row.error());
+  if (!*row) return Unexpected(version_id ? StoreError::kNoSuchVersion : StoreError::kNoSuchKey);
+  if ((*row)->version.delete_marker) {
+    return Unexpected(version_id ? StoreError::kVersionIsDeleteMarker : StoreError::kNoSuchKey);
+  }
+  return std::move(**row);
+}
 
 }  // namespace
 
@@ -96,20 +113,15 @@ Expected<ObjectVersion, StoreError> StoreIndex::update_lock(
   auto info = index_sqlite::select_bucket(*database_, bucket);
   if (!info) return Unexpected(info.error());
   if (!*info) return Unexpected(StoreError::kNoSuchBucket);
-  auto row = version_id ? index_sqlite::select_version(*database_, bucket, key, *version_id)
-                        : index_sqlite::select_latest(*database_, bucket, key);
+  auto row = select_object_version(*database_, bucket, key, version_id);
   if (!row) return Unexpected(row.error());
-  if (!*row) return Unexpected(version_id ? StoreError::kNoSuchVersion : StoreError::kNoSuchKey);
-  ObjectVersion& version = (*row)->version;
-  if (version.delete_marker) {
-    return Unexpected(version_id ? StoreError::kVersionIsDeleteMarker : StoreError::kNoSuchKey);
-  }
+  ObjectVersion& version = row->version;
 
   auto changed = change(**info, version);
   if (!changed) return Unexpected(changed.error());
   auto columns = index_sqlite::lock_columns(*changed);
   Statement update(*database_, kUpdateVersionLock);
-  update.bind(1, (*row)->seq);
+  update.bind(1, row->seq);
   update.bind(2, columns.mode);
   update.bind(3, columns.retain_until_ms);
   update.bind(4, columns.legal_hold);
@@ -119,6 +131,28 @@ Expected<ObjectVersion, StoreError> StoreIndex::update_lock(
   if (!committed) return Unexpected(committed.error());
   version.lock = *changed;
   return std::move(version);
+}
+
+Expected<ObjectVersion, StoreError> StoreIndex::update_tags(
+    const std::string& bucket, const std::string& key, const std::optional<std::string>& version_id,
+    const HeaderList& tags) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(*database_);
+  if (!transaction.began()) return Unexpected(StoreError::kInternal);
+  auto info = index_sqlite::select_bucket(*database_, bucket);
+  if (!info) return Unexpected(info.error());
+  if (!*info) return Unexpected(StoreError::kNoSuchBucket);
+  auto row = select_object_version(*database_, bucket, key, version_id);
+  if (!row) return Unexpected(row.error());
+  Statement update(*database_, kUpdateVersionTags);
+  update.bind(1, row->seq);
+  update.bind(2, index_sqlite::encode_headers(tags));
+  auto done = update.run();
+  if (!done) return Unexpected(done.error());
+  auto committed = transaction.commit();
+  if (!committed) return Unexpected(committed.error());
+  row->version.tags = tags;
+  return std::move(row->version);
 }
 
 }  // namespace satchel::store

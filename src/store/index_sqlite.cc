@@ -180,6 +180,7 @@ VersionRow read_version(const Statement& row, int first) {
   version.checksum =
       read_checksum(row.text(first + 13), row.text(first + 14), row.text(first + 15));
   version.lock = read_lock(row.text(first + 16), row.int64(first + 17), row.text(first + 18));
+  version.tags = decode_headers(row.text(first + 19));
   return out;
 }
 
@@ -269,9 +270,9 @@ Expected<void, StoreError> insert_version(Connection& database, const ObjectVers
                    "INSERT INTO versions (bucket, key, version_id, delete_marker, file_id, size, "
                    "etag, sha256, content_type, user_metadata, stored_headers, last_modified_ms, "
                    "checksum_algorithm, checksum_value, checksum_type, lock_mode, "
-                   "retain_until_ms, legal_hold) "
+                   "retain_until_ms, legal_hold, tags) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                   "?16, ?17, ?18)");
+                   "?16, ?17, ?18, ?19)");
   insert.bind(1, version.bucket);
   insert.bind(2, version.key);
   insert.bind(3, version.version_id);
@@ -292,6 +293,7 @@ Expected<void, StoreError> insert_version(Connection& database, const ObjectVers
   insert.bind(16, lock.mode);
   insert.bind(17, lock.retain_until_ms);
   insert.bind(18, lock.legal_hold);
+  insert.bind(19, encode_headers(version.tags));
   return insert.run();
 }
 

@@ -116,8 +116,8 @@ HeaderList decode_headers(std::string_view text);
 inline constexpr std::string_view kVersionColumns =
     "seq, bucket, key, version_id, delete_marker, file_id, size, etag, sha256, content_type, "
     "user_metadata, stored_headers, last_modified_ms, checksum_algorithm, checksum_value, "
-    "checksum_type, lock_mode, retain_until_ms, legal_hold";
-inline constexpr int kVersionColumnCount = 19;
+    "checksum_type, lock_mode, retain_until_ms, legal_hold, tags";
+inline constexpr int kVersionColumnCount = 20;
 
 struct VersionRow {
   int64_t seq = 0;

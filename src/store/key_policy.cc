@@ -91,7 +91,10 @@ StoreAccess describe_access(http::Verb method, std::string_view bucket, std::str
   if (key.empty()) return describe_bucket_access(method, bucket, query);
   // Changing an object's retention or legal hold is administration: the
   // API's key may set a lock when it writes, but never change one later.
-  if (method == Verb::put && (has_param(query, "retention") || has_param(query, "legal-hold"))) {
+  // Satchel never reads or changes object tags, so every object tagging
+  // call is administration too.
+  if ((method == Verb::put && (has_param(query, "retention") || has_param(query, "legal-hold"))) ||
+      has_param(query, "tagging")) {
     return StoreAccess{.bucket = std::string(bucket), .key = std::string(key)};
   }
   StoreAccess access{.kind = Kind::kObject, .bucket = std::string(bucket), .key = std::string(key)};

@@ -26,7 +26,8 @@ struct StoreAccess {
     kListing,        // ListObjects(V2), ListObjectVersions, ListMultipartUploads
     kObject,         // one object: read, write, delete, copy, multipart, versions
     kAdministration  // bucket creation, deletion and configuration, DeleteObjects,
-                     // PutObjectRetention and PutObjectLegalHold
+                     // PutObjectRetention, PutObjectLegalHold and
+                     // Get/Put/DeleteObjectTagging
   };
   struct ObjectLocation {
     std::string bucket;

@@ -1,5 +1,6 @@
 #include "store/lifecycle.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -335,9 +336,12 @@ SystemTime lifecycle_due_time(SystemTime start, int64_t days) {
   return SystemTime(end);
 }
 
-bool lifecycle_filter_matches(const LifecycleFilter& filter, std::string_view key, uint64_t size) {
+bool lifecycle_filter_matches(const LifecycleFilter& filter, std::string_view key, uint64_t size,
+                              const HeaderList& tags) {
   if (!key.starts_with(filter.prefix)) return false;
-  if (!filter.tags.empty()) return false;
+  for (const auto& wanted : filter.tags) {
+    if (std::find(tags.begin(), tags.end(), wanted) == tags.end()) return false;
+  }
   if (filter.object_size_greater_than && size <= *filter.object_size_greater_than) return false;
   if (filter.object_size_less_than && size >= *filter.object_size_less_than) return false;
   return true;
@@ -345,7 +349,9 @@ bool lifecycle_filter_matches(const LifecycleFilter& filter, std::string_view ke
 
 bool expiration_due(const LifecycleRule& rule, const ObjectVersion& version, SystemTime now) {
   if (!rule.enabled || version.delete_marker) return false;
-  if (!lifecycle_filter_matches(rule.filter, version.key, version.size)) return false;
+  if (!lifecycle_filter_matches(rule.filter, version.key, version.size, version.tags)) {
+    return false;
+  }
   if (rule.expiration_date) return now >= *rule.expiration_date;
   if (rule.expiration_days) {
     return now >= lifecycle_due_time(version.last_modified, *rule.expiration_days);

@@ -32,9 +32,7 @@ struct LifecycleFilter {
   enum class Form { kRulePrefix, kEmpty, kSingle, kAnd };
   Form form = Form::kEmpty;
   std::string prefix;
-  // Tag key and value pairs the object must carry.
-  // NOTE: the embedded store does not store object tags, so a rule with a
-  // tag condition matches no object.
+  // Tag key and value pairs the object version must all carry.
   std::vector<std::pair<std::string, std::string>> tags;
   std::optional<uint64_t> object_size_greater_than;
   std::optional<uint64_t> object_size_less_than;
@@ -78,9 +76,10 @@ std::string lifecycle_document(const std::vector<LifecycleRule>& rules);
 // days from the object's time and rounds up to the next midnight UTC.
 SystemTime lifecycle_due_time(SystemTime start, int64_t days);
 
-// Whether the rule's filter selects an object with this key and size. The
-// store keeps no object tags, so a filter with tags selects nothing.
-bool lifecycle_filter_matches(const LifecycleFilter& filter, std::string_view key, uint64_t size);
+// Whether the rule's filter selects an object version with this key, size
+// and tags: every tag of the filter must be among the version's tags.
+bool lifecycle_filter_matches(const LifecycleFilter& filter, std::string_view key, uint64_t size,
+                              const HeaderList& tags);
 
 // Whether the rule expires a current version (not a delete marker) at now.
 bool expiration_due(const LifecycleRule& rule, const ObjectVersion& version, SystemTime now);

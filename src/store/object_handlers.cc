@@ -44,6 +44,7 @@ void add_object_headers(bhttp::fields& fields, const ObjectVersion& version) {
   fields.set(Field::accept_ranges, "bytes");
   add_version_headers(fields, version);
   add_object_lock_headers(fields, version.lock);
+  add_tagging_count_header(fields, version);
   for (const auto& [name, value] : version.stored_headers) fields.set(name, value);
   for (const auto& [name, value] : version.user_metadata) {
     fields.set(std::string(kUserMetadataPrefix) + name, value);
@@ -186,6 +187,9 @@ RequestHandler::Awaitable RequestHandler::put_object(Exchange& exchange) {
   auto lock = read_object_lock_headers(request, engine_.clock().now());
   if (!lock) co_return error(exchange, lock.error());
   plan->request.lock = *lock;
+  auto tags = read_tagging_header(request);
+  if (!tags) co_return error(exchange, tags.error());
+  plan->request.tags = std::move(*tags);
 
   auto pending = co_await run_blocking(
       [&] { return engine_.begin_put(exchange.bucket, exchange.key, plan->request); });

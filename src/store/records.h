@@ -102,6 +102,8 @@ struct ObjectVersion {
   SystemTime last_modified;
   std::optional<StoredChecksum> checksum;
   ObjectLock lock;
+  // The object tags (key, value) in the order they were set.
+  HeaderList tags;
 };
 
 // A write's precondition, checked against the key's latest version in the
@@ -134,6 +136,8 @@ struct PutRequest {
   // From the x-amz-object-lock-* headers. Without a retention, the bucket's
   // default retention applies.
   ObjectLock lock;
+  // From x-amz-tagging, already validated.
+  HeaderList tags;
 };
 
 struct DeleteResult {

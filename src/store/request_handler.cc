@@ -17,7 +17,7 @@ using http::Verb;
 // yet. A request carrying one gets 501 NotImplemented instead of being
 // mistaken for a plain object or bucket request.
 constexpr std::string_view kUnsupportedObjectParams[] = {
-    "acl", "tagging", "attributes", "torrent", "restore", "select",
+    "acl", "attributes", "torrent", "restore", "select",
 };
 constexpr std::string_view kUnsupportedBucketParams[] = {
     "acl",
@@ -181,6 +181,13 @@ RequestHandler::Awaitable RequestHandler::dispatch_object(Exchange& exchange) {
   if (has_param(query, "legal-hold")) {
     if (method == Verb::get) co_return co_await get_object_legal_hold(exchange);
     if (method == Verb::put) co_return co_await put_object_legal_hold(exchange);
+    co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
+                    "The specified method is not allowed against this resource.");
+  }
+  if (has_param(query, "tagging")) {
+    if (method == Verb::get) co_return co_await get_object_tagging(exchange);
+    if (method == Verb::put) co_return co_await put_object_tagging(exchange);
+    if (method == Verb::delete_) co_return co_await delete_object_tagging(exchange);
     co_return error(exchange, "MethodNotAllowed", Status::method_not_allowed,
                     "The specified method is not allowed against this resource.");
   }

@@ -164,6 +164,10 @@ class RequestHandler {
   Awaitable put_object_retention(Exchange& exchange);
   Awaitable get_object_legal_hold(Exchange& exchange);
   Awaitable put_object_legal_hold(Exchange& exchange);
+  // tagging_handlers.cc
+  Awaitable get_object_tagging(Exchange& exchange);
+  Awaitable put_object_tagging(Exchange& exchange);
+  Awaitable delete_object_tagging(Exchange& exchange);
 
   // Adds the CORS headers of an actual response: from the store's origins,
   // else from the bucket's first matching rule.

@@ -8,6 +8,7 @@
 #include "store/conditions.h"
 #include "store/engine.h"
 #include "store/object_lock.h"
+#include "store/object_tagging.h"
 
 namespace satchel::store {
 namespace {
@@ -233,6 +234,18 @@ void add_object_lock_headers(bhttp::fields& fields, const ObjectLock& lock) {
     fields.set("x-amz-object-lock-retain-until-date", format_iso8601(lock.retention->retain_until));
   }
   if (lock.legal_hold) fields.set("x-amz-object-lock-legal-hold", *lock.legal_hold ? "ON" : "OFF");
+}
+
+Expected<HeaderList, S3Failure> read_tagging_header(const http::Request& request) {
+  if (!request.has_header("x-amz-tagging")) return HeaderList{};
+  auto tags = parse_tagging_header(request.header_value("x-amz-tagging"));
+  if (!tags)
+    return Unexpected(S3Failure{tags.error().code, tags.error().status, tags.error().message});
+  return std::move(*tags);
+}
+
+void add_tagging_count_header(bhttp::fields& fields, const ObjectVersion& version) {
+  if (!version.tags.empty()) fields.set("x-amz-tagging-count", std::to_string(version.tags.size()));
 }
 
 bool bypass_governance_requested(const http::Request& request) {

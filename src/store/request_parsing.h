@@ -38,6 +38,13 @@ Expected<void, S3Failure> read_representation(const http::Request& request, PutR
 // If-None-Match (only "*") and If-Match, as write preconditions.
 Expected<void, S3Failure> read_preconditions(const http::Request& request, PutRequest& put);
 
+// The tags of a write from its x-amz-tagging header; none without it.
+// Fails with 400 InvalidTag or InvalidArgument like S3.
+Expected<HeaderList, S3Failure> read_tagging_header(const http::Request& request);
+
+// x-amz-tagging-count on a GET or HEAD reply, when the version has tags.
+void add_tagging_count_header(http::bhttp::fields& fields, const ObjectVersion& version);
+
 // Content-Length, Content-MD5, x-amz-content-sha256 (a hash to check,
 // UNSIGNED-PAYLOAD, or a STREAMING-* mode that sets up the decoder) and the
 // additional checksum headers: at most one x-amz-checksum-*, agreeing with

@@ -231,16 +231,19 @@ TEST(LifecycleRules, ExpirationByDaysAndDate) {
   EXPECT_TRUE(expiration_due(by_date, version, at("2026-06-01T00:00:00Z")));
 }
 
-TEST(LifecycleRules, FiltersBySizeAndNeverMatchesTags) {
+TEST(LifecycleRules, FiltersBySizeAndTags) {
   LifecycleFilter filter;
   filter.object_size_greater_than = 10;
   filter.object_size_less_than = 20;
-  EXPECT_FALSE(lifecycle_filter_matches(filter, "k", 10));
-  EXPECT_TRUE(lifecycle_filter_matches(filter, "k", 11));
-  EXPECT_FALSE(lifecycle_filter_matches(filter, "k", 20));
+  EXPECT_FALSE(lifecycle_filter_matches(filter, "k", 10, {}));
+  EXPECT_TRUE(lifecycle_filter_matches(filter, "k", 11, {}));
+  EXPECT_FALSE(lifecycle_filter_matches(filter, "k", 20, {}));
   LifecycleFilter tagged;
-  tagged.tags = {{"k", "v"}};
-  EXPECT_FALSE(lifecycle_filter_matches(tagged, "k", 1));
+  tagged.tags = {{"k", "v"}, {"team", "a"}};
+  EXPECT_FALSE(lifecycle_filter_matches(tagged, "k", 1, {}));
+  EXPECT_FALSE(lifecycle_filter_matches(tagged, "k", 1, {{"k", "v"}}));
+  EXPECT_FALSE(lifecycle_filter_matches(tagged, "k", 1, {{"k", "v"}, {"team", "b"}}));
+  EXPECT_TRUE(lifecycle_filter_matches(tagged, "k", 1, {{"team", "a"}, {"x", ""}, {"k", "v"}}));
 }
 
 TEST(LifecycleRules, NoncurrentExpirationKeepsNewerVersions) {

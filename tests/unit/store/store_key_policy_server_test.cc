@@ -54,6 +54,17 @@ TEST_F(StoreKeyPolicyTest, ApiKeyWorksUnderItsPrefix) {
   EXPECT_EQ(api(Verb::delete_, object_path("tenant-a/u/x")).result(), Status::no_content);
 }
 
+TEST_F(StoreKeyPolicyTest, ApiKeyCannotReadOrChangeTags) {
+  ASSERT_EQ(api(Verb::put, object_path("tenant-a/u/x"), "data").result(), Status::ok);
+  std::string target = object_path("tenant-a/u/x") + "?tagging";
+  expect_denied(api(Verb::get, target));
+  expect_denied(api(Verb::put, target,
+                    "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet>"
+                    "</Tagging>"));
+  expect_denied(api(Verb::delete_, target));
+  EXPECT_EQ(send(signed_request(Verb::get, target)).result(), Status::ok);
+}
+
 TEST_F(StoreKeyPolicyTest, ApiKeyDeniedOutsidePrefix) {
   ASSERT_EQ(put("tenant-b/u/x", "theirs").result(), Status::ok);
   expect_denied(api(Verb::get, object_path("tenant-b/u/x")));

@@ -438,7 +438,7 @@ TEST_F(StoreServerTest, ResponseOverridesApplyToGet) {
 }
 
 TEST_F(StoreServerTest, UnsupportedSubresourceIsNotImplemented) {
-  auto response = send(signed_request(Verb::get, object_path("a.txt") + "?tagging"));
+  auto response = send(signed_request(Verb::get, object_path("a.txt") + "?acl"));
   EXPECT_EQ(response.result(), Status::not_implemented);
   EXPECT_EQ(xml_element(response.body(), "Code"), "NotImplemented");
 }

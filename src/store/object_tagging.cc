@@ -1,0 +1,94 @@
+#include "store/object_tagging.h"
+
+#include <set>
+
+#include "common/encoding.h"
+#include "http/url.h"
+#include "store/s3_xml.h"
+#include "store/xml_reader.h"
+
+namespace satchel::store {
+namespace {
+
+DocumentError invalid_tag(std::string_view message) { return DocumentError{"InvalidTag", message}; }
+
+// The number of Unicode characters in valid UTF-8: every byte that does not
+// continue a sequence starts one.
+size_t character_count(std::string_view utf8) {
+  size_t count = 0;
+  for (unsigned char byte : utf8) {
+    if ((byte & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+Expected<void, DocumentError> validate_tags(const HeaderList& tags) {
+  if (tags.size() > kMaxObjectTags) {
+    return Unexpected(invalid_tag("Object tags cannot be greater than 10"));
+  }
+  std::set<std::string_view> keys;
+  for (const auto& [key, value] : tags) {
+    if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
+      return Unexpected(invalid_tag("The TagKey or TagValue you have provided is invalid."));
+    }
+    size_t key_characters = character_count(key);
+    if (key_characters == 0 || key_characters > kMaxTagKeyCharacters) {
+      return Unexpected(invalid_tag("The TagKey you have provided is invalid"));
+    }
+    if (character_count(value) > kMaxTagValueCharacters) {
+      return Unexpected(invalid_tag("The TagValue you have provided is invalid"));
+    }
+    if (!keys.insert(key).second) {
+      return Unexpected(invalid_tag("Cannot provide multiple Tags with the same key"));
+    }
+  }
+  return {};
+}
+
+Expected<HeaderList, DocumentError> parse_tagging_header(std::string_view value) {
+  HeaderList tags;
+  if (value.empty()) return tags;
+  auto pairs = http::parse_form(value);
+  if (!pairs) {
+    return Unexpected(DocumentError{
+        "InvalidArgument", "The header 'x-amz-tagging' must be URL-encoded key=value pairs."});
+  }
+  tags.assign(pairs->begin(), pairs->end());
+  auto valid = validate_tags(tags);
+  if (!valid) return Unexpected(valid.error());
+  return tags;
+}
+
+Expected<HeaderList, DocumentError> parse_tagging_document(std::string_view body) {
+  auto root = parse_xml(body);
+  if (!root || root->name != "Tagging") return Unexpected(kMalformedDocument);
+  const XmlElement* tag_set = root->child("TagSet");
+  if (!tag_set) return Unexpected(kMalformedDocument);
+  HeaderList tags;
+  for (const XmlElement* tag : tag_set->children_named("Tag")) {
+    auto key = tag->child_text("Key");
+    auto value = tag->child_text("Value");
+    if (!key || !value) return Unexpected(kMalformedDocument);
+    tags.emplace_back(std::string(*key), std::string(*value));
+  }
+  auto valid = validate_tags(tags);
+  if (!valid) return Unexpected(valid.error());
+  return tags;
+}
+
+std::string tagging_document(const HeaderList& tags) {
+  XmlWriter writer("Tagging");
+  writer.open("TagSet");
+  for (const auto& [key, value] : tags) {
+    writer.open("Tag");
+    writer.element("Key", key);
+    writer.element("Value", value);
+    writer.close("Tag");
+  }
+  writer.close("TagSet");
+  return writer.finish();
+}
+
+}  // namespace satchel::store
