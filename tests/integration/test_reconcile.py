@@ -188,7 +188,11 @@ def reconcile_json(server, *args):
 
 
 def aws(server, *args):
-    """Runs the AWS CLI against the server's store with the store's admin key."""
+    """Runs the AWS CLI against the server's store with the store's admin key.
+
+    Give a version id as "--version-id=ID", because the store's ids are base64url and one in 64
+    starts with "-", which the CLI reads as an option when it is a separate argument.
+    """
     credentials = server.store_credentials()
     env = {**os.environ, **credentials, "AWS_EC2_METADATA_DISABLED": "true"}
     env.pop("AWS_ENDPOINT_URL", None)
@@ -256,7 +260,7 @@ def test_reconcile_finds_and_fixes_injected_drift(indexed_server, tmp_path):
     lost_versions, _ = store_versions(server, "acme/alice/lost.txt")
     assert len(lost_versions) == 1
     aws(server, "s3api", "delete-object", "--bucket", server.bucket,
-        "--key", "acme/alice/lost.txt", "--version-id", lost_versions[0]["VersionId"])
+        "--key", "acme/alice/lost.txt", f"--version-id={lost_versions[0]['VersionId']}")
     # Objects written behind Satchel's back, in a known tenant and in a new one.
     body = tmp_path / "ghost.txt"
     body.write_bytes(b"ghost")
