@@ -34,11 +34,7 @@ http::bhttp::message_generator serve_asset(http::Request& request, const web::As
   response.set("X-Content-Type-Options", "nosniff");
   response.set("Referrer-Policy", "no-referrer");
   response.set("X-Frame-Options", "DENY");
-  if (request.method() == http::Verb::head) {
-    response.content_length(asset.content.size());
-  } else {
-    response.body() = std::string(asset.content);
-  }
+  response.body() = std::string(asset.content);
   return http::respond(request, std::move(response), "static");
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "common/expected.h"
 #include "http/beast.h"
@@ -104,6 +105,8 @@ class Request {
 // request id and traceparent headers and Content-Length are set here, so
 // every handler's reply is framed the same way. The traceparent names this
 // server's span, so a client can find the request in the server's logs.
+// The reply to a HEAD request keeps the Content-Length of its body but sends
+// no body.
 template <class Body>
 bhttp::message_generator respond(Request& request, bhttp::response<Body>&& response,
                                  std::string_view route = {}) {
@@ -114,6 +117,9 @@ bhttp::message_generator respond(Request& request, bhttp::response<Body>&& respo
   if (!response.has_content_length() && response.result() != Status::not_modified &&
       response.result() != Status::no_content) {
     response.prepare_payload();
+  }
+  if constexpr (std::is_same_v<Body, bhttp::string_body>) {
+    if (request.method() == Verb::head) response.body().clear();
   }
   request.record_response(response.result_int(), route);
   return bhttp::message_generator(std::move(response));

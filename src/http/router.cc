@@ -70,7 +70,10 @@ Router::Match Router::match(Verb method, std::string_view raw_path) const {
     if (!match_segments(route, parts, params)) continue;
     result.path_known = true;
     result.allowed_methods.push_back(route.method);
-    if (route.method == method) {
+    if (route.method == Verb::get) result.allowed_methods.push_back(Verb::head);
+    // RFC 9110 section 9.3.2: HEAD is GET without the content, so a GET route serves both.
+    bool head_of_get = method == Verb::head && route.method == Verb::get;
+    if (route.method == method || head_of_get) {
       result.handler = &route.handler;
       result.pattern = route.pattern;
       result.params = std::move(params);

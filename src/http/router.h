@@ -27,10 +27,10 @@ class Router {
     std::string pattern;
     PathParams params;
     bool path_known = false;            // some route has this path, maybe with another method
-    std::vector<Verb> allowed_methods;  // the methods of every route with this path
+    std::vector<Verb> allowed_methods;  // the methods of every route with this path, HEAD with GET
   };
-  // Finds the handler for a request. A path that matches but has a bad
-  // percent escape matches nothing.
+  // Finds the handler for a request; a HEAD request gets the path's GET
+  // handler. A path that matches but has a bad percent escape matches nothing.
   Match match(Verb method, std::string_view raw_path) const;
 
  private:

@@ -4,6 +4,7 @@ delete, and restart."""
 
 import hashlib
 import os
+import socket
 import urllib.parse
 
 from satchel_harness import Client, Server, request, sign_in
@@ -49,6 +50,43 @@ def test_upload_list_download_delete(server):
     assert client.call("GET", "/v1/objects/attachments/report.bin").status == 404
     assert client.download("attachments/report.bin").status == 404
     assert client.call("GET", "/v1/objects").json()["objects"] == []
+
+
+def raw_exchange(server, request_text):
+    """Sends one request over a plain socket and returns every byte the server
+    sent until it closed, so a body after a HEAD reply would show."""
+    parts = urllib.parse.urlsplit(server.api)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(request_text.encode())
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_head_of_object_sends_headers_only(server):
+    client = Client(server, sign_in(server, "alice", "acme")["id_token"])
+    assert client.upload("notes/head.txt", b"head me")[2].status == 200
+    metadata = client.call("GET", "/v1/objects/notes/head.txt")
+    assert metadata.status == 200, metadata
+
+    def head(name):
+        return raw_exchange(
+            server, f"HEAD /v1/objects/{name} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {client.token}\r\nConnection: close\r\n\r\n")
+
+    found_head, _, found_rest = head("notes/head.txt").partition(b"\r\n\r\n")
+    assert found_head.startswith(b"HTTP/1.1 200 "), found_head
+    assert f"Content-Length: {len(metadata.body)}".encode() in found_head
+    assert found_rest == b""
+
+    missing_head, _, missing_rest = head("notes/none.txt").partition(b"\r\n\r\n")
+    assert missing_head.startswith(b"HTTP/1.1 404 "), missing_head
+    assert missing_rest == b""
+
+    wrong_method = client.call("PUT", "/v1/objects/notes/head.txt")
+    assert wrong_method.status == 405, wrong_method
+    assert wrong_method.header("Allow") == "GET, HEAD, POST, DELETE"
 
 
 def test_replace_increments_revision_and_serves_new_bytes(server):

@@ -39,6 +39,26 @@ TEST(Router, ReportsKnownPathWithOtherMethod) {
   EXPECT_EQ(match.allowed_methods, std::vector<Verb>{Verb::post});
 }
 
+TEST(Router, HeadUsesGetRoute) {
+  auto match = make_router().match(Verb::head, "/v1/objects/a.txt");
+  ASSERT_NE(match.handler, nullptr);
+  EXPECT_EQ(match.pattern, "/v1/objects/{name...}");
+  EXPECT_EQ(match.params.at("name"), "a.txt");
+}
+
+TEST(Router, HeadOfPostOnlyPathIsNotAllowed) {
+  auto match = make_router().match(Verb::head, "/v1/uploads");
+  EXPECT_EQ(match.handler, nullptr);
+  EXPECT_TRUE(match.path_known);
+  EXPECT_EQ(match.allowed_methods, std::vector<Verb>{Verb::post});
+}
+
+TEST(Router, AllowedMethodsListHeadWithGet) {
+  auto match = make_router().match(Verb::delete_, "/v1/objects/a.txt");
+  EXPECT_EQ(match.handler, nullptr);
+  EXPECT_EQ(match.allowed_methods, (std::vector<Verb>{Verb::get, Verb::head}));
+}
+
 TEST(Router, UnknownPathMatchesNothing) {
   auto router = make_router();
   EXPECT_FALSE(router.match(Verb::get, "/v1/nothing").path_known);
