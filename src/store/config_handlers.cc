@@ -18,10 +18,6 @@ namespace bhttp = http::bhttp;
 constexpr uint64_t kMaxLifecycleBytes = 1ULL << 20;
 constexpr uint64_t kMaxConfigurationBytes = 64 * 1024;
 
-S3Failure to_failure(const DocumentError& error) {
-  return S3Failure{error.code, error.status, error.message};
-}
-
 bhttp::response<bhttp::empty_body> empty_reply(Status status) {
   bhttp::response<bhttp::empty_body> response{status, 11};
   response.content_length(0);

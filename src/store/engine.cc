@@ -142,7 +142,9 @@ Expected<std::unique_ptr<Engine>, std::string> Engine::open(EngineOptions option
   return engine;
 }
 
-std::string Engine::new_version_id() { return base64url_encode(random_bytes(kVersionIdBytes)); }
+// Hex rather than base64url: an id never starts with '-', which command-line
+// clients (the AWS CLI among them) would read as an option.
+std::string Engine::new_version_id() { return hex_encode(random_bytes(kVersionIdBytes)); }
 
 Engine::Engine(EngineOptions options, std::unique_ptr<StoreIndex> index)
     : options_(std::move(options)),

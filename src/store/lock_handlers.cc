@@ -8,21 +8,8 @@ namespace satchel::store {
 namespace {
 
 using http::Status;
-namespace bhttp = http::bhttp;
 
 constexpr uint64_t kMaxLockDocumentBytes = 16 * 1024;
-
-S3Failure to_failure(const DocumentError& error) {
-  return S3Failure{error.code, error.status, error.message};
-}
-
-// The reply of a successful PutObjectRetention or PutObjectLegalHold.
-bhttp::response<bhttp::empty_body> changed_reply(const ObjectVersion& version) {
-  bhttp::response<bhttp::empty_body> response{Status::ok, 11};
-  if (version.version_id != kNullVersionId) response.set("x-amz-version-id", version.version_id);
-  response.content_length(0);
-  return response;
-}
 
 }  // namespace
 
@@ -59,7 +46,7 @@ RequestHandler::Awaitable RequestHandler::put_object_retention(Exchange& exchang
              {"version_id", changed->version_id},
              {"mode", *retention ? retention_mode_name((*retention)->mode) : "none"},
              {"bypass_governance", bypass}});
-  co_return finish(exchange, changed_reply(*changed));
+  co_return finish(exchange, version_changed_reply(*changed, Status::ok));
 }
 
 RequestHandler::Awaitable RequestHandler::get_object_legal_hold(Exchange& exchange) {
@@ -87,7 +74,7 @@ RequestHandler::Awaitable RequestHandler::put_object_legal_hold(Exchange& exchan
   obs::info("object legal hold changed", {{"bucket", exchange.bucket},
                                           {"version_id", changed->version_id},
                                           {"legal_hold", *on ? "ON" : "OFF"}});
-  co_return finish(exchange, changed_reply(*changed));
+  co_return finish(exchange, version_changed_reply(*changed, Status::ok));
 }
 
 }  // namespace satchel::store

@@ -370,6 +370,10 @@ S3Failure to_failure(StoreError error) {
   return S3Failure{s3_code(error), http_status(error), describe(error)};
 }
 
+S3Failure to_failure(const DocumentError& error) {
+  return S3Failure{error.code, error.status, error.message};
+}
+
 S3Failure to_failure(s3::AuthError error) {
   return S3Failure{s3::s3_error_code(error), static_cast<http::Status>(s3::http_status(error)),
                    s3::describe(error)};

@@ -17,6 +17,7 @@
 #include "s3/chunked.h"
 #include "store/authenticator.h"
 #include "store/cors.h"
+#include "store/document_error.h"
 #include "store/engine.h"
 #include "store/form_parser.h"
 #include "store/store_error.h"
@@ -31,6 +32,7 @@ struct S3Failure {
 };
 S3Failure to_failure(StoreError error);
 S3Failure to_failure(s3::AuthError error);
+S3Failure to_failure(const DocumentError& error);
 
 struct PutPlan;
 

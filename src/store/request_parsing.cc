@@ -239,8 +239,7 @@ void add_object_lock_headers(bhttp::fields& fields, const ObjectLock& lock) {
 Expected<HeaderList, S3Failure> read_tagging_header(const http::Request& request) {
   if (!request.has_header("x-amz-tagging")) return HeaderList{};
   auto tags = parse_tagging_header(request.header_value("x-amz-tagging"));
-  if (!tags)
-    return Unexpected(S3Failure{tags.error().code, tags.error().status, tags.error().message});
+  if (!tags) return Unexpected(to_failure(tags.error()));
   return std::move(*tags);
 }
 
@@ -442,6 +441,14 @@ http::Response xml_response(std::string body) {
   http::Response response{Status::ok, 11};
   response.set(Field::content_type, "application/xml");
   response.body() = std::move(body);
+  return response;
+}
+
+bhttp::response<bhttp::empty_body> version_changed_reply(const ObjectVersion& version,
+                                                         Status status) {
+  bhttp::response<bhttp::empty_body> response{status, 11};
+  if (version.version_id != kNullVersionId) response.set("x-amz-version-id", version.version_id);
+  response.content_length(0);
   return response;
 }
 

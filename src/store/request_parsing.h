@@ -126,6 +126,11 @@ void add_checksum_headers(http::bhttp::fields& fields,
 // A 200 reply with an XML body.
 http::Response xml_response(std::string body);
 
+// The empty reply of a request that changed one version's tags, retention or
+// legal hold, naming the version unless it is the null version.
+http::bhttp::response<http::bhttp::empty_body> version_changed_reply(const ObjectVersion& version,
+                                                                     http::Status status);
+
 // An S3 failure with the InvalidRequest or InvalidArgument code, for
 // request checks that have no StoreError.
 S3Failure invalid_request(std::string_view message);

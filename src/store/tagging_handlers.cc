@@ -8,20 +8,10 @@ namespace satchel::store {
 namespace {
 
 using http::Status;
-namespace bhttp = http::bhttp;
 
 // Ten tags of 128 and 256 characters at 4 bytes each, with their markup, fit
 // well within this. A longer body is refused before it is parsed.
 constexpr uint64_t kMaxTaggingDocumentBytes = 64 * 1024;
-
-// The reply of a successful Put or DeleteObjectTagging.
-bhttp::response<bhttp::empty_body> tagging_changed_reply(const ObjectVersion& version,
-                                                         Status status) {
-  bhttp::response<bhttp::empty_body> response{status, 11};
-  if (version.version_id != kNullVersionId) response.set("x-amz-version-id", version.version_id);
-  response.content_length(0);
-  return response;
-}
 
 }  // namespace
 
@@ -44,8 +34,7 @@ RequestHandler::Awaitable RequestHandler::put_object_tagging(Exchange& exchange)
   if (!body) co_return error(exchange, malformed_xml());
   auto tags = parse_tagging_document(*body);
   if (!tags) {
-    co_return error(exchange,
-                    S3Failure{tags.error().code, tags.error().status, tags.error().message});
+    co_return error(exchange, to_failure(tags.error()));
   }
   auto version_id = version_id_param(exchange.query);
   auto changed = co_await run_blocking(
@@ -54,7 +43,7 @@ RequestHandler::Awaitable RequestHandler::put_object_tagging(Exchange& exchange)
   obs::info("object tags changed", {{"bucket", exchange.bucket},
                                     {"version_id", changed->version_id},
                                     {"tag_count", uint64_t{tags->size()}}});
-  co_return finish(exchange, tagging_changed_reply(*changed, Status::ok));
+  co_return finish(exchange, version_changed_reply(*changed, Status::ok));
 }
 
 RequestHandler::Awaitable RequestHandler::delete_object_tagging(Exchange& exchange) {
@@ -65,7 +54,7 @@ RequestHandler::Awaitable RequestHandler::delete_object_tagging(Exchange& exchan
   if (!changed) co_return error(exchange, changed.error());
   obs::info("object tags removed",
             {{"bucket", exchange.bucket}, {"version_id", changed->version_id}});
-  co_return finish(exchange, tagging_changed_reply(*changed, Status::no_content));
+  co_return finish(exchange, version_changed_reply(*changed, Status::no_content));
 }
 
 }  // namespace satchel::store
