@@ -13,7 +13,9 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 std::tm to_utc(SystemTime time) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  // Rounded down rather than toward zero, so that a time before 1970 with a
+  // fraction of a second falls in the second it belongs to.
+  std::time_t seconds = std::chrono::floor<std::chrono::seconds>(time).time_since_epoch().count();
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   return utc;

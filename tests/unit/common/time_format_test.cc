@@ -42,6 +42,13 @@ TEST(TimeFormat, RoundTripsIso8601WithMilliseconds) {
   EXPECT_FALSE(parse_iso8601("2015-08-30T12:36:00+02:00").has_value());
 }
 
+TEST(TimeFormat, FormatsTimesBefore1970) {
+  auto time = from_unix_seconds(0) - std::chrono::milliseconds(250);
+  EXPECT_EQ(format_iso8601(time), "1969-12-31T23:59:59.750Z");
+  EXPECT_EQ(parse_iso8601("1969-12-31T23:59:59.750Z").value(), time);
+  EXPECT_EQ(format_amz_date(from_unix_seconds(-1)), "19691231T235959Z");
+}
+
 TEST(TimeFormat, RejectsYearsOutsideTheClockRange) {
   for (const char* text : {"2262-04-12T00:00:00Z", "9999-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
                            "0000-01-01T00:00:00Z"}) {
