@@ -15,6 +15,11 @@ namespace {
 
 namespace asio = boost::asio;
 
+// The sweep checks at most this many store versions of an aborted upload's key, newest first.
+// Abandoned bytes fall outside only when the key got more writes than this between the
+// abandoned PUT and its abort (pending_upload_max_age later, one day by default).
+constexpr std::size_t kMaxVersionsPerKey = 1000;
+
 // A noncurrent version walk reads at most this many pages per sweep, because each page reads
 // the whole history table (lifecycle_index.h).
 constexpr int kMaxVersionPagesPerSweep = 10;
@@ -190,6 +195,7 @@ asio::awaitable<void> LifecycleSweeper::abort_stale_uploads(SystemTime now, Swee
     obs::error("lifecycle sweep cannot list stale uploads", {{"error", stale.error().message}});
     co_return;
   }
+  StrayVersionSearch search;
   for (const meta::PendingUpload& upload : *stale) {
     // An upload that may still be completed is left alone, even when the maximum age is set
     // shorter than the completion time.
@@ -203,20 +209,77 @@ asio::awaitable<void> LifecycleSweeper::abort_stale_uploads(SystemTime now, Swee
     }
     ++counts.aborted_uploads;
     std::size_t removed_before = counts.stray_versions_removed;
-    co_await remove_stray_version(upload, counts);
-    bool removed = counts.stray_versions_removed > removed_before;
+    co_await remove_stray_versions(upload, search, counts);
+    std::size_t removed = counts.stray_versions_removed - removed_before;
+    std::string outcome;
+    if (removed == 1) outcome = "; its stored version was deleted";
+    if (removed > 1) outcome = "; its " + std::to_string(removed) + " stored versions were deleted";
     audit(upload.tenant, "lifecycle:abort_upload", upload.key, true,
           "upload " + upload.id + " created at " + format_iso8601(upload.created_at) +
-              " was never completed" + (removed ? "; its stored version was deleted" : ""));
+              " was never completed" + outcome);
   }
 }
 
-asio::awaitable<void> LifecycleSweeper::remove_stray_version(const meta::PendingUpload& upload,
-                                                             SweepCounts& counts) {
-  // The presigned PUT stored the upload id with the bytes. Only the store's latest version is
-  // checked, because the gateway cannot list versions.
-  // NOTE: bytes of an abandoned upload that a later upload of the same key covered stay in the
-  // store as a noncurrent version that the index does not know.
+asio::awaitable<void> LifecycleSweeper::remove_stray_versions(const meta::PendingUpload& upload,
+                                                              StrayVersionSearch& search,
+                                                              SweepCounts& counts) {
+  if (!search.can_list_versions) {
+    co_await remove_stray_latest_version(upload, counts);
+    co_return;
+  }
+  auto listed = co_await store_.list_key_versions(upload.key, kMaxVersionsPerKey);
+  if (!listed) {
+    if (listed.error().code != StoreErrorCode::kDenied) {
+      ++counts.failures;
+      obs::error(
+          "lifecycle sweep cannot list the store versions of an aborted upload's key",
+          {{"tenant", upload.tenant}, {"upload_id", upload.id}, {"error", listed.error().message}});
+      co_return;
+    }
+    // A store key without the right to list can still HEAD the latest version, so the bytes are
+    // removed while no later upload covers them.
+    search.can_list_versions = false;
+    obs::warn(
+        "the store denied ListObjectVersions, so this sweep checks only the latest version of "
+        "each aborted upload's key. Allow the store key s3:ListBucketVersions under its prefix "
+        "to also remove bytes that later uploads covered",
+        {{"upload_id", upload.id}, {"error", listed.error().message}});
+    co_await remove_stray_latest_version(upload, counts);
+    co_return;
+  }
+  if (listed->truncated) {
+    obs::warn("lifecycle sweep checked only the newest versions of an aborted upload's key",
+              {{"tenant", upload.tenant},
+               {"upload_id", upload.id},
+               {"checked_versions", int64_t(kMaxVersionsPerKey)}});
+  }
+
+  std::optional<std::string> current = co_await read_current_version(upload, counts);
+  if (!current) co_return;
+  for (const s3::StoreVersion& version : listed->versions) {
+    if (version.is_delete_marker || s3::is_unversioned_id(version.version_id)) continue;
+    if (version.version_id == *current) continue;
+    if (!co_await unknown_to_index(upload, version.version_id, counts)) continue;
+    // The presigned PUT stored the upload id with the bytes, and only a HEAD returns it.
+    auto head = co_await store_.head_version(upload.key, version.version_id);
+    if (!head) {
+      if (head.error().code != StoreErrorCode::kNotFound) {
+        ++counts.failures;
+        obs::error("lifecycle sweep cannot read a store version of an aborted upload's key",
+                   {{"tenant", upload.tenant},
+                    {"upload_id", upload.id},
+                    {"version_id", version.version_id},
+                    {"error", head.error().message}});
+      }
+      continue;
+    }
+    if (head->upload_id != upload.id) continue;
+    co_await remove_stray_version(upload, version.version_id, counts);
+  }
+}
+
+asio::awaitable<void> LifecycleSweeper::remove_stray_latest_version(
+    const meta::PendingUpload& upload, SweepCounts& counts) {
   auto latest = co_await store_.head(upload.key);
   if (!latest) {
     if (latest.error().code != StoreErrorCode::kNotFound) {
@@ -229,22 +292,54 @@ asio::awaitable<void> LifecycleSweeper::remove_stray_version(const meta::Pending
   }
   // An empty version id means an unversioned bucket, where deleting would remove the key itself.
   if (latest->upload_id != upload.id || latest->version_id.empty()) co_return;
+  std::optional<std::string> current = co_await read_current_version(upload, counts);
+  if (!current || *current == latest->version_id) co_return;
+  if (!co_await unknown_to_index(upload, latest->version_id, counts)) co_return;
+  co_await remove_stray_version(upload, latest->version_id, counts);
+}
 
-  // Never the committed version, nor any version the history names.
-  auto known = co_await http::offload(workers_, [&] {
-    return repository_.find_version(upload.tenant, upload.key, latest->version_id);
-  });
-  if (known || known.error().code != meta::MetaErrorCode::kNotFound) co_return;
+asio::awaitable<std::optional<std::string>> LifecycleSweeper::read_current_version(
+    const meta::PendingUpload& upload, SweepCounts& counts) {
   auto current = co_await http::offload(
       workers_, [&] { return repository_.get_object(upload.tenant, upload.key); });
-  if (current && current->version_id == latest->version_id) co_return;
+  if (current) co_return current->version_id;
+  if (current.error().code == meta::MetaErrorCode::kNotFound) co_return std::string();
+  ++counts.failures;
+  obs::error(
+      "lifecycle sweep cannot read the record of an aborted upload's key",
+      {{"tenant", upload.tenant}, {"upload_id", upload.id}, {"error", current.error().message}});
+  co_return std::nullopt;
+}
 
-  auto removed = co_await store_.remove_version(upload.key, latest->version_id);
+asio::awaitable<bool> LifecycleSweeper::unknown_to_index(const meta::PendingUpload& upload,
+                                                         const std::string& version_id,
+                                                         SweepCounts& counts) {
+  auto known = co_await http::offload(
+      workers_, [&] { return repository_.find_version(upload.tenant, upload.key, version_id); });
+  if (known) co_return false;
+  if (known.error().code != meta::MetaErrorCode::kNotFound) {
+    ++counts.failures;
+    obs::error("lifecycle sweep cannot read the history of an aborted upload's key",
+               {{"tenant", upload.tenant},
+                {"upload_id", upload.id},
+                {"version_id", version_id},
+                {"error", known.error().message}});
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> LifecycleSweeper::remove_stray_version(const meta::PendingUpload& upload,
+                                                             const std::string& version_id,
+                                                             SweepCounts& counts) {
+  auto removed = co_await store_.remove_version(upload.key, version_id);
   if (!removed) {
     ++counts.failures;
-    obs::error(
-        "lifecycle sweep cannot delete the stored version of an aborted upload",
-        {{"tenant", upload.tenant}, {"upload_id", upload.id}, {"error", removed.error().message}});
+    obs::error("lifecycle sweep cannot delete the stored version of an aborted upload",
+               {{"tenant", upload.tenant},
+                {"upload_id", upload.id},
+                {"version_id", version_id},
+                {"error", removed.error().message}});
     co_return;
   }
   ++counts.stray_versions_removed;

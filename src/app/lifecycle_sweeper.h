@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/store_gateway.h"
@@ -44,7 +45,8 @@ struct SweepCounts {
   // Expired objects that a retention rule keeps: their expiry moved to the rule's end.
   std::size_t postponed = 0;
   std::size_t aborted_uploads = 0;
-  // Store versions left by aborted uploads and deleted.
+  // Store versions left by aborted uploads and deleted. An upload whose presigned PUT was sent
+  // more than once left several.
   std::size_t stray_versions_removed = 0;
   // Noncurrent versions whose bytes were deleted from the store for good.
   std::size_t versions_purged = 0;
@@ -77,8 +79,33 @@ class LifecycleSweeper {
   // the store failed, so the sweep stops instead of logging that failure for every object.
   boost::asio::awaitable<bool> expire_object(const meta::ObjectRecord& record, SystemTime now,
                                              SweepCounts& counts);
+  // The state that one sweep keeps while it removes aborted uploads' bytes.
+  struct StrayVersionSearch {
+    // Cleared when the store denies ListObjectVersions, so the rest of the sweep checks only
+    // each key's latest version and logs the denial once.
+    bool can_list_versions = true;
+  };
+
   boost::asio::awaitable<void> abort_stale_uploads(SystemTime now, SweepCounts& counts);
+  // Deletes every store version of the aborted upload's key that carries its upload id, unless
+  // the key's record or history names it. Never touches delete markers or unversioned ("null")
+  // versions.
+  boost::asio::awaitable<void> remove_stray_versions(const meta::PendingUpload& upload,
+                                                     StrayVersionSearch& search,
+                                                     SweepCounts& counts);
+  // The same check for the key's latest version alone, for stores that deny the listing.
+  boost::asio::awaitable<void> remove_stray_latest_version(const meta::PendingUpload& upload,
+                                                           SweepCounts& counts);
+  // Reads the version id of the key's record, or "" when the key has none. nullopt when the
+  // read failed, which is logged and counted.
+  boost::asio::awaitable<std::optional<std::string>> read_current_version(
+      const meta::PendingUpload& upload, SweepCounts& counts);
+  // Returns whether the key's history in the index has no entry for version_id. A failed read
+  // counts as known, so nothing is deleted on a metadata error.
+  boost::asio::awaitable<bool> unknown_to_index(const meta::PendingUpload& upload,
+                                                const std::string& version_id, SweepCounts& counts);
   boost::asio::awaitable<void> remove_stray_version(const meta::PendingUpload& upload,
+                                                    const std::string& version_id,
                                                     SweepCounts& counts);
   boost::asio::awaitable<void> purge_noncurrent_versions(SystemTime now, SweepCounts& counts);
   // Returns whether the version's bytes were removed.

@@ -1,5 +1,6 @@
 #include "app/s3_gateway.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/crypto.h"
@@ -8,9 +9,13 @@
 #include "obs/log.h"
 #include "obs/request_context.h"
 #include "s3/presigner.h"
+#include "s3/version_listing.h"
 
 namespace satchel::app {
 namespace {
+
+// S3 returns at most this many entries per ListObjectVersions page.
+constexpr std::size_t kMaxListVersionsPage = 1000;
 
 PresignedRequest to_presigned_request(Expected<s3::PresignedUrl, s3::SigningError> presigned,
                                       std::span<const s3::Header> headers) {
@@ -365,6 +370,41 @@ http::asio::awaitable<Expected<std::string, StoreError>> S3Gateway::list_object_
   co_return Unexpected(StoreError{StoreErrorCode::kProtocol,
                                   "the store answered ListObjectVersions with status " +
                                       std::to_string(status) + " " + s3_error_code(*response)});
+}
+
+http::asio::awaitable<Expected<KeyVersions, StoreError>> S3Gateway::list_key_versions(
+    const std::string& key, std::size_t max_versions) {
+  KeyVersions listed;
+  ListVersionsRequest request{.prefix = key};
+  while (true) {
+    // Requesting one entry past the maximum shows whether the key has more.
+    request.max_keys = std::min(kMaxListVersionsPage, max_versions - listed.versions.size() + 1);
+    auto body = co_await list_object_versions(request);
+    if (!body) co_return Unexpected(body.error());
+    auto page = s3::parse_list_versions(*body);
+    if (!page) {
+      co_return Unexpected(StoreError{StoreErrorCode::kProtocol,
+                                      "cannot read the versions of " + key + ": " + page.error()});
+    }
+    for (s3::StoreVersion& version : page->versions) {
+      // Keys that only start with key sort after it, so the first one ends its versions.
+      if (version.key != key) co_return listed;
+      if (listed.versions.size() == max_versions) {
+        listed.truncated = true;
+        co_return listed;
+      }
+      listed.versions.push_back(std::move(version));
+    }
+    if (!page->is_truncated) co_return listed;
+    // A truncated page without entries would repeat for ever.
+    if (page->versions.empty()) {
+      co_return Unexpected(StoreError{
+          StoreErrorCode::kProtocol,
+          "the store returned a truncated ListObjectVersions page without entries for " + key});
+    }
+    request.key_marker = page->next_key_marker;
+    request.version_id_marker = page->next_version_id_marker;
+  }
 }
 
 http::asio::awaitable<Expected<void, std::string>> S3Gateway::probe() {

@@ -75,6 +75,8 @@ class S3Gateway final : public StoreGateway {
       const std::string& upload_id) override;
   http::asio::awaitable<Expected<void, StoreError>> remove_version(
       const std::string& key, const std::string& version_id) override;
+  http::asio::awaitable<Expected<KeyVersions, StoreError>> list_key_versions(
+      const std::string& key, std::size_t max_versions) override;
 
   // Sends one ListObjectVersions request for the bucket and returns the
   // ListVersionsResult XML document as the store sent it. kDenied for 403,

@@ -1,10 +1,12 @@
 // The API's view of the object store: presigned URLs for browsers, and the
-// few calls the API makes itself (HEAD to check an upload, DELETE). It speaks
+// few calls the API makes itself (HEAD to check an upload, DELETE, listing
+// the versions of one key). It speaks
 // only the S3 protocol, so it works the same against the embedded store, Ceph
 // RGW or AWS S3.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +16,7 @@
 #include "common/clock.h"
 #include "common/expected.h"
 #include "http/beast.h"
+#include "s3/version_listing.h"
 
 namespace satchel::app {
 
@@ -55,6 +58,14 @@ struct ObjectHead {
   // Base64 x-amz-checksum-sha256 as the store returns it; empty when the store
   // keeps no checksum or the gateway did not ask for it.
   std::string checksum_sha256;
+};
+
+// The versions of one key as ListObjectVersions reports them.
+struct KeyVersions {
+  // Versions and delete markers of exactly that key, newest first.
+  std::vector<s3::StoreVersion> versions;
+  // Whether the key has more versions than the listing's maximum. The older ones are left out.
+  bool truncated = false;
 };
 
 enum class StoreErrorCode { kNotFound, kDenied, kUnavailable, kProtocol };
@@ -111,6 +122,14 @@ class StoreGateway {
   // Precondition: version_id is not empty.
   virtual boost::asio::awaitable<Expected<void, StoreError>> remove_version(
       const std::string& key, const std::string& version_id) = 0;
+  // Lists the versions and delete markers of exactly key, newest first, with
+  // ListObjectVersions under the prefix key. Keys that only start with key
+  // are left out. Reads at most max_versions entries and sets truncated when
+  // the key has more. kDenied when the store denies the listing, kProtocol
+  // for a reply that is not a valid ListVersionsResult.
+  // Precondition: max_versions > 0.
+  virtual boost::asio::awaitable<Expected<KeyVersions, StoreError>> list_key_versions(
+      const std::string& key, std::size_t max_versions) = 0;
 };
 
 }  // namespace satchel::app

@@ -17,11 +17,11 @@ std::string_view unquoted(std::string_view etag) {
 
 // The version the record names: the one with its id, or for a record kept without a version
 // id (a store without versioning) the live latest version.
-const StoreVersion* recorded_version(const KeyState& state) {
+const s3::StoreVersion* recorded_version(const KeyState& state) {
   const std::string& wanted = state.record->version_id;
-  for (const StoreVersion& version : state.versions) {
+  for (const s3::StoreVersion& version : state.versions) {
     if (version.is_delete_marker) continue;
-    if (is_unversioned_id(wanted) ? version.is_latest : version.version_id == wanted) {
+    if (s3::is_unversioned_id(wanted) ? version.is_latest : version.version_id == wanted) {
       return &version;
     }
   }
@@ -69,7 +69,7 @@ KeyCheck check_key(std::string_view tenant, const KeyState& state) {
   if (state.record) {
     const meta::ObjectRecord& record = *state.record;
     const bool marked = record.missing_since.has_value();
-    if (const StoreVersion* stored = recorded_version(state)) {
+    if (const s3::StoreVersion* stored = recorded_version(state)) {
       const std::size_t before = check.drift.size();
       if (stored->size != record.size) {
         drift(DriftKind::kSizeMismatch, record.version_id, std::to_string(record.size),
@@ -88,12 +88,12 @@ KeyCheck check_key(std::string_view tenant, const KeyState& state) {
     }
   }
   auto latest = std::find_if(state.versions.begin(), state.versions.end(),
-                             [](const StoreVersion& version) { return version.is_latest; });
+                             [](const s3::StoreVersion& version) { return version.is_latest; });
   if (latest == state.versions.end() || latest->is_delete_marker) return check;
   if (state.record) {
     const std::string& recorded = state.record->version_id;
     // Without versioning the latest version is the record's, checked above.
-    if (is_unversioned_id(recorded) || latest->version_id == recorded) return check;
+    if (s3::is_unversioned_id(recorded) || latest->version_id == recorded) return check;
   }
   check.unknown_latest = UnknownVersion{.version = *latest, .has_record = state.record.has_value()};
   return check;
@@ -139,9 +139,9 @@ void KeyMerger::add_records(std::vector<meta::ObjectRecord> records, bool last_p
   records_done_ = last_page;
 }
 
-void KeyMerger::add_versions(std::vector<StoreVersion> versions, bool last_page) {
+void KeyMerger::add_versions(std::vector<s3::StoreVersion> versions, bool last_page) {
   if (!versions.empty()) last_version_key_ = versions.back().key;
-  for (StoreVersion& version : versions) versions_.push_back(std::move(version));
+  for (s3::StoreVersion& version : versions) versions_.push_back(std::move(version));
   versions_done_ = last_page;
 }
 

@@ -13,7 +13,7 @@
 #include "app/store_gateway.h"
 #include "common/clock.h"
 #include "meta/records.h"
-#include "reconcile/store_listing.h"
+#include "s3/version_listing.h"
 
 namespace satchel::reconcile {
 
@@ -66,13 +66,13 @@ struct Drift {
 struct KeyState {
   std::string key;
   std::optional<meta::ObjectRecord> record;
-  std::vector<StoreVersion> versions;
+  std::vector<s3::StoreVersion> versions;
 };
 
 // The latest store version of a key that is not the record's, and that reconcile must look up
 // further (in the history, and as a pending upload) before calling it drift.
 struct UnknownVersion {
-  StoreVersion version;
+  s3::StoreVersion version;
   bool has_record = false;
 };
 
@@ -114,7 +114,7 @@ class KeyMerger {
   enum class Source { kRecords, kVersions, kNone };
 
   void add_records(std::vector<meta::ObjectRecord> records, bool last_page);
-  void add_versions(std::vector<StoreVersion> versions, bool last_page);
+  void add_versions(std::vector<s3::StoreVersion> versions, bool last_page);
 
   // The listing to read the next page of, so that memory stays within about one page of each:
   // the one that is behind, or kNone when both have ended.
@@ -127,7 +127,7 @@ class KeyMerger {
   bool complete(std::string_view key) const;
 
   std::deque<meta::ObjectRecord> records_;
-  std::deque<StoreVersion> versions_;
+  std::deque<s3::StoreVersion> versions_;
   std::optional<std::string> last_record_key_;
   std::optional<std::string> last_version_key_;
   bool records_done_ = false;

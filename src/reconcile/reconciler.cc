@@ -88,7 +88,7 @@ http::asio::awaitable<Expected<std::vector<std::string>, std::string>> Reconcile
   while (true) {
     auto body = co_await store_.list_object_versions(request);
     if (!body) co_return Unexpected("cannot list the store: " + store_error_text(body.error()));
-    auto page = parse_list_versions(*body);
+    auto page = s3::parse_list_versions(*body);
     if (!page) co_return Unexpected("cannot read the store's listing: " + page.error());
     for (const std::string& prefix : page->common_prefixes) {
       if (is_internal_prefix(prefix) || !prefix.ends_with('/')) continue;
@@ -138,7 +138,7 @@ http::asio::awaitable<Reconciler::Result> Reconciler::walk_tenant(const std::str
         co_return Unexpected("cannot list the store under " + prefix + ": " +
                              store_error_text(body.error()));
       }
-      auto page = parse_list_versions(*body);
+      auto page = s3::parse_list_versions(*body);
       if (!page) co_return Unexpected("cannot read the store's listing: " + page.error());
       report.store_versions_checked += page->versions.size();
       merger.add_versions(std::move(page->versions), !page->is_truncated);
@@ -201,7 +201,7 @@ http::asio::awaitable<Reconciler::Result> Reconciler::check_state(const std::str
 http::asio::awaitable<Expected<bool, std::string>> Reconciler::recorded_version_exists(
     const Drift& drift) {
   // A record kept without a version id names the key's latest version.
-  std::string version_id = is_unversioned_id(drift.version_id) ? "" : drift.version_id;
+  std::string version_id = s3::is_unversioned_id(drift.version_id) ? "" : drift.version_id;
   auto head = co_await store_.head_version(drift.key, version_id);
   if (head) {
     obs::info("record's version was written after the store's listing passed its key",
@@ -214,7 +214,7 @@ http::asio::awaitable<Expected<bool, std::string>> Reconciler::recorded_version_
 
 http::asio::awaitable<Expected<Reconciler::PendingLookup, std::string>>
 Reconciler::find_pending_upload(const std::string& tenant, const UnknownVersion& unknown) {
-  const StoreVersion& version = unknown.version;
+  const s3::StoreVersion& version = unknown.version;
   auto head = co_await store_.head_version(version.key, version.version_id);
   if (!head) {
     // Deleted since the listing: nothing to report.
@@ -270,7 +270,7 @@ http::asio::awaitable<void> Reconciler::repair(Finding& finding) {
       co_return;
     case DriftKind::kOrphanObject:
     case DriftKind::kVersionMismatch: {
-      if (is_unversioned_id(drift.version_id)) {
+      if (s3::is_unversioned_id(drift.version_id)) {
         finding.outcome = FixOutcome::kLeft;
         finding.fix = "the bucket is not versioned, so a delete would remove the bytes for good";
         co_return;

@@ -1,12 +1,15 @@
 """Data lifecycle against a running server: uploads with an expiry bounded by
 the policy, the background sweeper that deletes expired objects from the
-store, and the policy's retention rules that refuse early deletes. The
-sweeper runs every second here, and the tests poll for its outcome with a
-deadline instead of sleeping for a fixed time."""
+store and the bytes of abandoned uploads, and the policy's retention rules
+that refuse early deletes. The sweeper runs every second here, and the tests
+poll for its outcome with a deadline instead of sleeping for a fixed time."""
 
 import datetime
+import os
+import sqlite3
 import time
 import urllib.parse
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 
@@ -135,6 +138,125 @@ def test_expired_object_is_hidden_then_swept(lifecycle_server):
     assert restored.status == 200, restored
     assert restored.json()["expires_at"] is None
     assert alice.download("tmp/report.txt").body == b"short lived"
+
+
+def put_without_complete(client, name, data):
+    """Starts an upload and PUTs its bytes with the presigned URL, but never
+    completes it. Returns the upload id and the store's version id."""
+    started = client.call("POST", "/v1/uploads",
+                          {"name": name, "content_type": "text/plain", "size": len(data)})
+    assert started.status == 201, started
+    ticket = started.json()
+    put = request("PUT", ticket["url"], body=data, headers=ticket["headers"])
+    assert put.status == 200, put
+    version_id = put.header("x-amz-version-id")
+    assert version_id, put
+    return ticket["upload_id"], version_id
+
+
+def age_pending_uploads(server, upload_ids, seconds):
+    """Moves the creation time and completion deadline of pending uploads the
+    given number of seconds into the past in the metadata database, so the
+    sweeper treats them as that old without the test waiting."""
+    connection = sqlite3.connect(os.path.join(server.data_dir, "metadata.db"), timeout=10)
+    try:
+        with connection:
+            for upload_id in upload_ids:
+                changed = connection.execute(
+                    "UPDATE pending_uploads SET created_at_us = created_at_us - ?, "
+                    "expires_at_us = expires_at_us - ? WHERE id = ? AND state = 'pending'",
+                    (seconds * 1_000_000, seconds * 1_000_000, upload_id))
+                assert changed.rowcount == 1, upload_id
+    finally:
+        connection.close()
+
+
+def upload_state(server, upload_id):
+    connection = sqlite3.connect(os.path.join(server.data_dir, "metadata.db"), timeout=10)
+    try:
+        return connection.execute("SELECT state FROM pending_uploads WHERE id = ?",
+                                  (upload_id,)).fetchone()[0]
+    finally:
+        connection.close()
+
+
+def local_name(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def child_text(element, name):
+    for child in element:
+        if local_name(child.tag) == name:
+            return child.text or ""
+    return None
+
+
+def store_version_ids(server, credentials, key):
+    """The version and delete marker ids of exactly key in the store, newest
+    first, from ListObjectVersions signed with credentials, the key pair of
+    Server.store_credentials."""
+    signed = presign("GET", f"{server.store}/{server.bucket}",
+                     credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"],
+                     utc_now(), 60, query={"versions": "", "prefix": key})
+    reply = request("GET", signed)
+    assert reply.status == 200, reply
+    root = ElementTree.fromstring(reply.body)
+    assert child_text(root, "IsTruncated") == "false", reply
+    return [child_text(entry, "VersionId") for entry in root
+            if local_name(entry.tag) in ("Version", "DeleteMarker")
+            and child_text(entry, "Key") == key]
+
+
+def test_abandoned_upload_bytes_are_removed(lifecycle_server):
+    alice = client_for(lifecycle_server)
+    first = alice.upload("covered.txt", b"first", "text/plain")[2]
+    assert first.status == 200, first
+    # Abandoned, then covered by a later committed upload of the same name.
+    covered_id, covered_version = put_without_complete(alice, "covered.txt", b"abandoned")
+    latest = alice.upload("covered.txt", b"latest", "text/plain")[2]
+    assert latest.status == 200, latest
+    # Abandoned and still the store's latest version.
+    uncovered_id, _ = put_without_complete(alice, "uncovered.txt", b"abandoned")
+    # Abandoned as well, but not old enough to abort.
+    young_id, young_version = put_without_complete(alice, "young.txt", b"in flight")
+
+    credentials = lifecycle_server.store_credentials()
+    covered_key = first.json()["key"]
+    uncovered_key = covered_key.replace("covered.txt", "uncovered.txt")
+    young_key = covered_key.replace("covered.txt", "young.txt")
+    assert store_version_ids(lifecycle_server, credentials, covered_key) == [
+        latest.json()["version_id"], covered_version, first.json()["version_id"]]
+
+    # Older than the default lifecycle.pending_upload_max_age_seconds (one day).
+    age_pending_uploads(lifecycle_server, [covered_id, uncovered_id], 2 * 24 * 3600)
+
+    def bytes_removed():
+        return (store_version_ids(lifecycle_server, credentials, covered_key) == [
+            latest.json()["version_id"], first.json()["version_id"]]
+            and store_version_ids(lifecycle_server, credentials, uncovered_key) == [])
+
+    wait_for(bytes_removed, "the sweeper to remove the abandoned uploads' bytes")
+    assert upload_state(lifecycle_server, covered_id) == "aborted"
+    assert upload_state(lifecycle_server, uncovered_id) == "aborted"
+    assert upload_state(lifecycle_server, young_id) == "pending"
+    assert store_version_ids(lifecycle_server, credentials, young_key) == [young_version]
+
+    # The committed record and its history are untouched.
+    assert alice.download("covered.txt").body == b"latest"
+    history = alice.call("GET", "/v1/objects/covered.txt/versions")
+    assert history.status == 200, history
+    assert [version["version_id"] for version in history.json()["versions"]] == [
+        latest.json()["version_id"], first.json()["version_id"]]
+    assert all(version["restorable"] for version in history.json()["versions"])
+    assert alice.call("POST", f"/v1/uploads/{covered_id}/complete").status == 410
+
+    admin = client_for(lifecycle_server, "root", admin=True)
+    reply = admin.call("GET", "/v1/admin/audit?action=lifecycle:abort_upload")
+    assert reply.status == 200, reply
+    reasons = {event["key"]: event["reason"] for event in reply.json()["events"]}
+    assert sorted(reasons) == [covered_key, uncovered_key]
+    for key in (covered_key, uncovered_key):
+        assert reasons[key].endswith("; its stored version was deleted"), reasons[key]
 
 
 def test_expires_at_sets_the_same_expiry(lifecycle_server):

@@ -7,6 +7,7 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,16 @@ class MemoryStore final : public StoreGateway {
 
   // Makes remove() fail as an unreachable store would.
   bool fail_removals = false;
+  // The error list_key_versions returns instead of a listing, as a store key without the right
+  // to list or an unreachable store would make it.
+  std::optional<StoreErrorCode> listing_error;
+  int listing_calls = 0;
 
   void put(const std::string& key, const std::string& version_id, const std::string& upload_id) {
     versions_[key].push_back({version_id, upload_id, false});
+  }
+  void put_delete_marker(const std::string& key, const std::string& version_id) {
+    versions_[key].push_back({version_id, "", true});
   }
   std::vector<std::string> version_ids(const std::string& key) const {
     std::vector<std::string> ids;
@@ -70,9 +78,17 @@ class MemoryStore final : public StoreGateway {
     head.upload_id = found->second.back().upload_id;
     co_return head;
   }
-  asio::awaitable<Expected<ObjectHead, StoreError>> head_version(const std::string&,
-                                                                 const std::string&) override {
-    co_return Unexpected(unsupported());
+  asio::awaitable<Expected<ObjectHead, StoreError>> head_version(
+      const std::string& key, const std::string& version_id) override {
+    for (const Version& version : versions_[key]) {
+      if (version.version_id != version_id) continue;
+      if (version.delete_marker) break;
+      ObjectHead head;
+      head.version_id = version.version_id;
+      head.upload_id = version.upload_id;
+      co_return head;
+    }
+    co_return Unexpected(StoreError{StoreErrorCode::kNotFound, "no such version"});
   }
   asio::awaitable<Expected<std::string, StoreError>> remove(const std::string& key) override {
     if (fail_removals) co_return Unexpected(StoreError{StoreErrorCode::kUnavailable, "down"});
@@ -99,6 +115,24 @@ class MemoryStore final : public StoreGateway {
     std::erase_if(versions_[key],
                   [&](const Version& version) { return version.version_id == version_id; });
     co_return Expected<void, StoreError>{};
+  }
+  asio::awaitable<Expected<KeyVersions, StoreError>> list_key_versions(
+      const std::string& key, std::size_t max_versions) override {
+    ++listing_calls;
+    if (listing_error) co_return Unexpected(StoreError{*listing_error, "listing failed"});
+    KeyVersions listed;
+    const std::vector<Version>& versions = versions_[key];
+    for (auto version = versions.rbegin(); version != versions.rend(); ++version) {
+      if (listed.versions.size() == max_versions) {
+        listed.truncated = true;
+        break;
+      }
+      listed.versions.push_back({.key = key,
+                                 .version_id = version->version_id,
+                                 .is_latest = version == versions.rbegin(),
+                                 .is_delete_marker = version->delete_marker});
+    }
+    co_return listed;
   }
 
  private:
@@ -348,6 +382,136 @@ TEST_F(LifecycleSweeperTest, KeepsUploadsThatMayStillComplete) {
   config.pending_upload_max_age = 60s;
   clock_.advance(10min);
   EXPECT_EQ(sweep(config).aborted_uploads, 0u);
+}
+
+TEST_F(LifecycleSweeperTest, RemovesAbandonedVersionCoveredByLaterCommit) {
+  meta::ObjectRecord first = commit("notes.txt");
+  meta::PendingUpload stale = start_upload("notes.txt");
+  meta::ObjectRecord latest = commit("notes.txt");
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 1u);
+  EXPECT_EQ(counts.stray_versions_removed, 1u);
+  EXPECT_EQ(counts.failures, 0u);
+  EXPECT_EQ(store_.version_ids(first.key),
+            (std::vector<std::string>{first.version_id, latest.version_id}));
+  auto history = repository_->list_versions(kTenant, first.key, "", 10);
+  ASSERT_TRUE(history.has_value());
+  EXPECT_EQ(history->items.size(), 2u);
+  auto events = audit_events("lifecycle:abort_upload");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].reason.find("its stored version was deleted"), std::string::npos);
+}
+
+TEST_F(LifecycleSweeperTest, RemovesEveryVersionOfAbandonedUpload) {
+  meta::PendingUpload stale = start_upload("notes.txt");
+  // The presigned URL was used twice before it expired.
+  store_.put(stale.key, "second-version-of-" + stale.id, stale.id);
+  meta::ObjectRecord latest = commit("notes.txt");
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  EXPECT_EQ(sweep(config).stray_versions_removed, 2u);
+  EXPECT_EQ(store_.version_ids(latest.key), std::vector<std::string>{latest.version_id});
+  auto events = audit_events("lifecycle:abort_upload");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].reason.find("its 2 stored versions were deleted"), std::string::npos);
+}
+
+TEST_F(LifecycleSweeperTest, RemovesAbandonedVersionUnderDeleteMarker) {
+  meta::PendingUpload stale = start_upload("notes.txt");
+  store_.put_delete_marker(stale.key, "marker-1");
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  EXPECT_EQ(sweep(config).stray_versions_removed, 1u);
+  EXPECT_EQ(store_.version_ids(stale.key), std::vector<std::string>{"marker-1"});
+}
+
+TEST_F(LifecycleSweeperTest, KeepsStrayVersionOfAnotherUpload) {
+  meta::PendingUpload stale = start_upload("notes.txt");
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  // Uploaded after the stale one and not yet old enough to abort.
+  meta::PendingUpload young = start_upload("notes.txt");
+  meta::ObjectRecord latest = commit("notes.txt");
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 1u);
+  EXPECT_EQ(counts.stray_versions_removed, 1u);
+  EXPECT_EQ(store_.version_ids(stale.key),
+            (std::vector<std::string>{"version-of-" + young.id, latest.version_id}));
+  auto still_pending = repository_->find_pending_upload(kTenant, young.id);
+  ASSERT_TRUE(still_pending.has_value());
+  EXPECT_EQ(still_pending->state, meta::UploadState::kPending);
+}
+
+TEST_F(LifecycleSweeperTest, KeepsUnversionedVersionOfAbandonedUpload) {
+  meta::PendingUpload stale = start_upload("notes.txt", /*put_bytes=*/false);
+  // Written while versioning was off: deleting "null" would remove the key itself.
+  store_.put(stale.key, "null", stale.id);
+  meta::ObjectRecord latest = commit("notes.txt");
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 1u);
+  EXPECT_EQ(counts.stray_versions_removed, 0u);
+  EXPECT_EQ(store_.version_ids(stale.key), (std::vector<std::string>{"null", latest.version_id}));
+}
+
+TEST_F(LifecycleSweeperTest, ChecksAtMostThousandVersionsPerKey) {
+  meta::PendingUpload buried = start_upload("buried.txt");
+  meta::PendingUpload reached = start_upload("reached.txt");
+  // Versions of other uploads that the index does not know, newer than the abandoned bytes.
+  for (int i = 0; i < 1000; ++i) store_.put(buried.key, "other-" + std::to_string(i), "other");
+  for (int i = 0; i < 999; ++i) store_.put(reached.key, "other-" + std::to_string(i), "other");
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 2u);
+  EXPECT_EQ(counts.stray_versions_removed, 1u);
+  EXPECT_EQ(counts.failures, 0u);
+  EXPECT_EQ(store_.version_ids(buried.key).size(), 1001u);
+  EXPECT_EQ(store_.version_ids(buried.key).front(), "version-of-" + buried.id);
+  EXPECT_EQ(store_.version_ids(reached.key).size(), 999u);
+  EXPECT_EQ(store_.version_ids(reached.key).front(), "other-0");
+}
+
+TEST_F(LifecycleSweeperTest, DeniedListingFallsBackToLatestVersion) {
+  meta::PendingUpload latest_stale = start_upload("a.txt");
+  meta::PendingUpload covered_stale = start_upload("b.txt");
+  meta::ObjectRecord covering = commit("b.txt");
+  store_.listing_error = StoreErrorCode::kDenied;
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 2u);
+  EXPECT_EQ(counts.failures, 0u);
+  // The bytes that are still the latest version go, the covered ones stay.
+  EXPECT_EQ(counts.stray_versions_removed, 1u);
+  EXPECT_TRUE(store_.version_ids(latest_stale.key).empty());
+  EXPECT_EQ(store_.version_ids(covered_stale.key),
+            (std::vector<std::string>{"version-of-" + covered_stale.id, covering.version_id}));
+  // After the first denial the sweep stops asking.
+  EXPECT_EQ(store_.listing_calls, 1);
+}
+
+TEST_F(LifecycleSweeperTest, FailedListingRemovesNothing) {
+  meta::PendingUpload stale = start_upload("notes.txt");
+  store_.listing_error = StoreErrorCode::kUnavailable;
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 1u);
+  EXPECT_EQ(counts.stray_versions_removed, 0u);
+  EXPECT_EQ(counts.failures, 1u);
+  EXPECT_EQ(store_.version_ids(stale.key), std::vector<std::string>{"version-of-" + stale.id});
 }
 
 TEST_F(LifecycleSweeperTest, PurgesNoncurrentVersionsBeyondCount) {

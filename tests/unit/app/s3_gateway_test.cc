@@ -120,6 +120,100 @@ TEST_F(S3GatewayTest, RemoveVersionDeletesOnlyThatVersion) {
   EXPECT_EQ(*latest, "keep me");
 }
 
+TEST_F(S3GatewayTest, ListKeyVersionsListsOnlyThatKey) {
+  auto first = put("acme/alice/notes", "first");
+  auto second = put("acme/alice/notes", "second");
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE(second) << second.error().message;
+  // Keys that start with the key, or that it starts with, are other keys.
+  ASSERT_TRUE(put("acme/alice/notes.txt", "sibling"));
+  ASSERT_TRUE(put("acme/alice/note", "shorter"));
+  // The coroutine holds references to its arguments, so they must outlive it.
+  std::string key = "acme/alice/notes";
+  auto marker = run([&] { return gateway_->remove(key); });
+  ASSERT_TRUE(marker) << marker.error().message;
+
+  auto listed = run([&] { return gateway_->list_key_versions(key, 10); });
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_FALSE(listed->truncated);
+  ASSERT_EQ(listed->versions.size(), 3U);
+  EXPECT_EQ(listed->versions[0].version_id, *marker);
+  EXPECT_TRUE(listed->versions[0].is_delete_marker);
+  EXPECT_TRUE(listed->versions[0].is_latest);
+  EXPECT_EQ(listed->versions[1].version_id, second->version_id);
+  EXPECT_FALSE(listed->versions[1].is_delete_marker);
+  EXPECT_EQ(listed->versions[2].version_id, first->version_id);
+  for (const s3::StoreVersion& version : listed->versions) EXPECT_EQ(version.key, key);
+}
+
+TEST_F(S3GatewayTest, ListKeyVersionsStopsAtMaximum) {
+  std::vector<std::string> version_ids;
+  for (int i = 0; i < 4; ++i) {
+    auto stored = put("acme/alice/notes", "version " + std::to_string(i));
+    ASSERT_TRUE(stored) << stored.error().message;
+    version_ids.insert(version_ids.begin(), stored->version_id);
+  }
+  ASSERT_TRUE(put("acme/alice/notes2", "sibling"));
+  std::string key = "acme/alice/notes";
+
+  auto cut = run([&] { return gateway_->list_key_versions(key, 3); });
+  ASSERT_TRUE(cut) << cut.error().message;
+  EXPECT_TRUE(cut->truncated);
+  ASSERT_EQ(cut->versions.size(), 3U);
+  EXPECT_EQ(cut->versions[0].version_id, version_ids[0]);
+  EXPECT_EQ(cut->versions[2].version_id, version_ids[2]);
+
+  auto exact = run([&] { return gateway_->list_key_versions(key, 4); });
+  ASSERT_TRUE(exact) << exact.error().message;
+  EXPECT_FALSE(exact->truncated);
+  ASSERT_EQ(exact->versions.size(), 4U);
+  EXPECT_EQ(exact->versions[3].version_id, version_ids[3]);
+}
+
+TEST_F(S3GatewayTest, ListKeyVersionsFollowsPages) {
+  // One more version than a ListObjectVersions page contains, so the listing needs a second page.
+  constexpr int kVersions = 1001;
+  std::string key = "acme/alice/notes";
+  std::string oldest;
+  for (int i = 0; i < kVersions; ++i) {
+    auto stored = put(key, "v");
+    ASSERT_TRUE(stored) << stored.error().message;
+    if (i == 0) oldest = stored->version_id;
+  }
+  ASSERT_TRUE(put("acme/alice/notes.txt", "sibling"));
+
+  auto listed = run([&] { return gateway_->list_key_versions(key, 2000); });
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_FALSE(listed->truncated);
+  ASSERT_EQ(listed->versions.size(), std::size_t{kVersions});
+  EXPECT_EQ(listed->versions.back().version_id, oldest);
+  for (const s3::StoreVersion& version : listed->versions) EXPECT_EQ(version.key, key);
+}
+
+TEST_F(S3GatewayTest, ListKeyVersionsOfMissingKeyIsEmpty) {
+  ASSERT_TRUE(put("acme/alice/notes.txt", "sibling"));
+  std::string key = "acme/alice/notes";
+  auto listed = run([&] { return gateway_->list_key_versions(key, 10); });
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_TRUE(listed->versions.empty());
+  EXPECT_FALSE(listed->truncated);
+}
+
+TEST_F(S3GatewayTest, ListKeyVersionsDeniedOutsideKeyPolicy) {
+  // The API key may list only its own bucket.
+  const store::AccessKey& api = store_->credentials().api;
+  auto created =
+      S3Gateway::create({.url = endpoint_,
+                         .bucket = "other",
+                         .credentials = {api.access_key_id, api.secret_access_key, std::nullopt}},
+                        io_.get_executor(), *clock_);
+  ASSERT_TRUE(created) << created.error();
+  std::string key = "acme/alice/notes";
+  auto denied = run([&] { return (*created)->list_key_versions(key, 10); });
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, StoreErrorCode::kDenied);
+}
+
 // A gateway like serve's with store.sse (and store.sse_kms_key_id) set.
 std::unique_ptr<S3Gateway> make_sse_gateway(const http::Url& endpoint, const store::AccessKey& key,
                                             boost::asio::io_context& io, const Clock& clock,

@@ -11,6 +11,8 @@ using namespace std::chrono_literals;
 namespace satchel::reconcile {
 namespace {
 
+using s3::StoreVersion;
+
 const SystemTime kNow = from_unix_seconds(1'800'000'000);
 
 StoreVersion version(std::string id, bool latest, std::uint64_t size = 5,

@@ -9,6 +9,8 @@
 namespace satchel::reconcile {
 namespace {
 
+using s3::StoreVersion;
+
 meta::ObjectRecord record(std::string key) {
   meta::ObjectRecord stored;
   stored.key = std::move(key);

@@ -106,6 +106,8 @@ TEST(KeyPolicy, ObjectsOnlyAllowsObjectsUnderPrefix) {
   EXPECT_TRUE(policy.check(describe(Verb::get, "satchel", "tenant-a/u/x", "versionId=v")));
   EXPECT_TRUE(policy.check(describe(Verb::post, "satchel", "tenant-a/u/x", "uploads")));
   EXPECT_TRUE(policy.check(describe(Verb::get, "satchel", "", "list-type=2&prefix=tenant-a/u/")));
+  // The lifecycle sweeper lists the versions of one key.
+  EXPECT_TRUE(policy.check(describe(Verb::get, "satchel", "", "versions&prefix=tenant-a/u/x")));
   EXPECT_TRUE(policy.check(describe(Verb::head, "satchel", "")));
 }
 
@@ -118,6 +120,8 @@ TEST(KeyPolicy, ObjectsOnlyDeniesOtherPrefix) {
 TEST(KeyPolicy, ObjectsOnlyDeniesListingWithoutPrefix) {
   EXPECT_FALSE(tenant_policy().check(describe(Verb::get, "satchel", "", "list-type=2")));
   EXPECT_FALSE(tenant_policy().check(describe(Verb::get, "satchel", "", "versions&prefix=tenant")));
+  EXPECT_FALSE(
+      tenant_policy().check(describe(Verb::get, "satchel", "", "versions&prefix=tenant-b/u/x")));
 }
 
 TEST(KeyPolicy, ObjectsOnlyDeniesOtherBucket) {

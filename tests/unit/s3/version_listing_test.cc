@@ -1,11 +1,11 @@
 // Parsing ListObjectVersions replies.
-#include "reconcile/store_listing.h"
+#include "s3/version_listing.h"
 
 #include <gtest/gtest.h>
 
 #include "common/time_format.h"
 
-namespace satchel::reconcile {
+namespace satchel::s3 {
 namespace {
 
 constexpr std::string_view kPage = R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -75,6 +75,71 @@ TEST(ParseListVersions, RejectsBadReplies) {
   EXPECT_EQ(truncated.error(), "a truncated ListObjectVersions reply has no NextKeyMarker");
 }
 
+TEST(ParseListVersions, ReadsPrefixedNamesAndSkipsOwner) {
+  auto page = parse_list_versions(
+      "<s3:ListVersionsResult xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<s3:Version><s3:Key>k</s3:Key><s3:VersionId>v</s3:VersionId>"
+      "<s3:LastModified>2026-12-04T09:00:00Z</s3:LastModified><s3:Size>7</s3:Size>"
+      "<s3:Owner><s3:ID>owner</s3:ID><s3:Key>not the key</s3:Key></s3:Owner>"
+      "</s3:Version></s3:ListVersionsResult>");
+  ASSERT_TRUE(page.has_value()) << page.error();
+  ASSERT_EQ(page->versions.size(), 1u);
+  EXPECT_EQ(page->versions[0].key, "k");
+  EXPECT_EQ(page->versions[0].size, 7u);
+}
+
+TEST(ParseListVersions, FirstChildOfANameWins) {
+  auto page = parse_list_versions(
+      "<ListVersionsResult><Version><Key>first</Key><Key>second</Key><VersionId>v</VersionId>"
+      "<LastModified>2026-12-04T09:00:00Z</LastModified><Size>1</Size></Version>"
+      "</ListVersionsResult>");
+  ASSERT_TRUE(page.has_value()) << page.error();
+  ASSERT_EQ(page->versions.size(), 1u);
+  EXPECT_EQ(page->versions[0].key, "first");
+}
+
+TEST(ParseListVersions, ReportsEntryErrorsByName) {
+  auto missing_id = parse_list_versions(
+      "<ListVersionsResult><DeleteMarker><Key>k</Key>"
+      "<LastModified>2026-12-04T09:00:00Z</LastModified></DeleteMarker></ListVersionsResult>");
+  ASSERT_FALSE(missing_id.has_value());
+  EXPECT_EQ(missing_id.error(), "a DeleteMarker entry has no Key or VersionId");
+  auto bad_size = parse_list_versions(
+      "<ListVersionsResult><Version><Key>k</Key><VersionId>v</VersionId>"
+      "<LastModified>2026-12-04T09:00:00Z</LastModified><Size>1x</Size></Version>"
+      "</ListVersionsResult>");
+  ASSERT_FALSE(bad_size.has_value());
+  EXPECT_EQ(bad_size.error(), "the Version entry of k has no valid Size");
+  auto other_root = parse_list_versions("<Error><Code>AccessDenied</Code></Error>");
+  ASSERT_FALSE(other_root.has_value());
+  EXPECT_EQ(other_root.error(),
+            "the ListObjectVersions reply has root element Error, not ListVersionsResult");
+}
+
+TEST(ParseListVersions, RejectsDocumentTypeDeclaration) {
+  auto page = parse_list_versions(
+      "<!DOCTYPE ListVersionsResult [<!ENTITY e \"acme/u/a.txt\">]>"
+      "<ListVersionsResult><Version><Key>&e;</Key><VersionId>v</VersionId>"
+      "<LastModified>2026-12-04T09:00:00Z</LastModified><Size>1</Size></Version>"
+      "</ListVersionsResult>");
+  ASSERT_FALSE(page.has_value());
+  EXPECT_EQ(page.error(), "the ListObjectVersions reply is not valid XML");
+}
+
+TEST(ParseListVersions, RejectsDeepNesting) {
+  std::string document = "<ListVersionsResult>";
+  for (std::size_t depth = 1; depth < kMaxVersionListingDepth; ++depth) document += "<a>";
+  std::string at_limit = document;
+  for (std::size_t depth = 1; depth < kMaxVersionListingDepth; ++depth) at_limit += "</a>";
+  at_limit += "</ListVersionsResult>";
+  EXPECT_TRUE(parse_list_versions(at_limit).has_value());
+
+  std::string too_deep = document + "<a></a>";
+  for (std::size_t depth = 1; depth < kMaxVersionListingDepth; ++depth) too_deep += "</a>";
+  too_deep += "</ListVersionsResult>";
+  EXPECT_FALSE(parse_list_versions(too_deep).has_value());
+}
+
 TEST(IsUnversionedId, NullAndEmpty) {
   EXPECT_TRUE(is_unversioned_id("null"));
   EXPECT_TRUE(is_unversioned_id(""));
@@ -82,4 +147,4 @@ TEST(IsUnversionedId, NullAndEmpty) {
 }
 
 }  // namespace
-}  // namespace satchel::reconcile
+}  // namespace satchel::s3

@@ -2,6 +2,7 @@
 // ListVersionsResult XML document.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,7 +11,11 @@
 #include "common/clock.h"
 #include "common/expected.h"
 
-namespace satchel::reconcile {
+namespace satchel::s3 {
+
+// The maximum element nesting parse_list_versions accepts. A ListVersionsResult nests three
+// levels (ListVersionsResult, Version, Owner).
+inline constexpr std::size_t kMaxVersionListingDepth = 32;
 
 // One entry of a ListObjectVersions page: a version with bytes, or a delete marker.
 struct StoreVersion {
@@ -38,12 +43,13 @@ struct StoreVersionPage {
   std::string next_version_id_marker;
 };
 
-// Parses a ListVersionsResult document. Fails with a message for malformed XML, another root
-// element, or an entry without Key, VersionId or a valid LastModified and Size.
+// Parses a ListVersionsResult document. Fails with a message for malformed XML, a document type
+// declaration, nesting deeper than kMaxVersionListingDepth, another root element, or an entry
+// without Key, VersionId or a valid LastModified and Size.
 Expected<StoreVersionPage, std::string> parse_list_versions(std::string_view document);
 
 // Whether a version id names a version written while versioning was off, which a delete
 // removes for good.
 bool is_unversioned_id(std::string_view version_id);
 
-}  // namespace satchel::reconcile
+}  // namespace satchel::s3
