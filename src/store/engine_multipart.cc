@@ -233,6 +233,7 @@ Expected<ObjectVersion, StoreError> Engine::complete_upload(const std::string& b
   version->user_metadata = upload->user_metadata;
   version->stored_headers = upload->stored_headers;
   version->lock = upload->lock;
+  version->tags = upload->tags;
   version->last_modified = options_.clock->now();
 
   auto recorded =

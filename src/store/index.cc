@@ -8,123 +8,19 @@
 #include <cstring>
 
 #include "obs/log.h"
+#include "store/index_schema.h"
 #include "store/index_sqlite.h"
 #include "store/object_lock.h"
 
 namespace satchel::store {
 namespace {
 
+using index_schema::kSchemaVersion;
 using index_sqlite::execute;
 using index_sqlite::Statement;
 using index_sqlite::Transaction;
 
-// Version 1 had buckets and versions only. Version 2 added checksums, bucket
-// CORS configurations and multipart uploads. Version 3 added bucket
-// lifecycle, encryption and Object Lock configurations, and the lock state
-// of versions and uploads. Version 4 added the tags of versions.
-constexpr int kSchemaVersion = 4;
 constexpr int kBusyTimeoutMs = 5000;
-
-constexpr std::string_view kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS buckets (
-  name TEXT PRIMARY KEY,
-  created_at_ms INTEGER NOT NULL,
-  versioning INTEGER NOT NULL,
-  cors TEXT NOT NULL DEFAULT '',
-  lifecycle TEXT NOT NULL DEFAULT '',
-  encryption TEXT NOT NULL DEFAULT '',
-  object_lock INTEGER NOT NULL DEFAULT 0,
-  default_retention_mode TEXT NOT NULL DEFAULT '',
-  default_retention_days INTEGER NOT NULL DEFAULT 0,
-  default_retention_years INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS versions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  bucket TEXT NOT NULL REFERENCES buckets(name),
-  key TEXT NOT NULL,
-  version_id TEXT NOT NULL,
-  delete_marker INTEGER NOT NULL,
-  file_id TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  etag TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  user_metadata TEXT NOT NULL,
-  stored_headers TEXT NOT NULL,
-  last_modified_ms INTEGER NOT NULL,
-  checksum_algorithm TEXT NOT NULL DEFAULT '',
-  checksum_value TEXT NOT NULL DEFAULT '',
-  checksum_type TEXT NOT NULL DEFAULT '',
-  lock_mode TEXT NOT NULL DEFAULT '',
-  retain_until_ms INTEGER NOT NULL DEFAULT 0,
-  legal_hold TEXT NOT NULL DEFAULT '',
-  tags TEXT NOT NULL DEFAULT '',
-  UNIQUE (bucket, key, version_id)
-);
-CREATE INDEX IF NOT EXISTS versions_by_key ON versions (bucket, key, seq);
-CREATE INDEX IF NOT EXISTS versions_by_file ON versions (file_id);
-CREATE TABLE IF NOT EXISTS uploads (
-  upload_id TEXT PRIMARY KEY,
-  bucket TEXT NOT NULL REFERENCES buckets(name),
-  key TEXT NOT NULL,
-  initiated_ms INTEGER NOT NULL,
-  content_type TEXT NOT NULL,
-  user_metadata TEXT NOT NULL,
-  stored_headers TEXT NOT NULL,
-  checksum_algorithm TEXT NOT NULL,
-  checksum_type TEXT NOT NULL,
-  lock_mode TEXT NOT NULL DEFAULT '',
-  retain_until_ms INTEGER NOT NULL DEFAULT 0,
-  legal_hold TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated_ms);
-CREATE TABLE IF NOT EXISTS parts (
-  upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
-  part_number INTEGER NOT NULL,
-  file_id TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  etag TEXT NOT NULL,
-  checksum TEXT NOT NULL,
-  last_modified_ms INTEGER NOT NULL,
-  PRIMARY KEY (upload_id, part_number)
-);
-CREATE INDEX IF NOT EXISTS parts_by_file ON parts (file_id);
-)sql";
-
-// Brings a version 1 database to the version 2 columns; kSchema then adds
-// the new tables.
-constexpr std::string_view kMigrateFrom1 = R"sql(
-ALTER TABLE buckets ADD COLUMN cors TEXT NOT NULL DEFAULT '';
-ALTER TABLE versions ADD COLUMN checksum_algorithm TEXT NOT NULL DEFAULT '';
-ALTER TABLE versions ADD COLUMN checksum_value TEXT NOT NULL DEFAULT '';
-ALTER TABLE versions ADD COLUMN checksum_type TEXT NOT NULL DEFAULT '';
-)sql";
-
-// Brings the buckets and versions tables of version 1 or 2 to version 3.
-constexpr std::string_view kMigrateTablesTo3 = R"sql(
-ALTER TABLE buckets ADD COLUMN lifecycle TEXT NOT NULL DEFAULT '';
-ALTER TABLE buckets ADD COLUMN encryption TEXT NOT NULL DEFAULT '';
-ALTER TABLE buckets ADD COLUMN object_lock INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE buckets ADD COLUMN default_retention_mode TEXT NOT NULL DEFAULT '';
-ALTER TABLE buckets ADD COLUMN default_retention_days INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE buckets ADD COLUMN default_retention_years INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE versions ADD COLUMN lock_mode TEXT NOT NULL DEFAULT '';
-ALTER TABLE versions ADD COLUMN retain_until_ms INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE versions ADD COLUMN legal_hold TEXT NOT NULL DEFAULT '';
-)sql";
-
-// Brings the uploads table of version 2 to version 3. Version 1 had none,
-// so kSchema creates it.
-constexpr std::string_view kMigrateUploadsFrom2 = R"sql(
-ALTER TABLE uploads ADD COLUMN lock_mode TEXT NOT NULL DEFAULT '';
-ALTER TABLE uploads ADD COLUMN retain_until_ms INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE uploads ADD COLUMN legal_hold TEXT NOT NULL DEFAULT '';
-)sql";
-
-// Brings the versions table of versions 1 to 3 to version 4.
-constexpr std::string_view kMigrateVersionsTo4 = R"sql(
-ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '';
-)sql";
 
 constexpr const char* kInsertBucket =
     "INSERT INTO buckets (name, created_at_ms, versioning, object_lock) VALUES (?1, ?2, ?3, ?4) "
@@ -168,11 +64,11 @@ Expected<void, std::string> create_schema(index_sqlite::Connection& database,
                       "; upgrade satchel");
   }
   std::string script = "BEGIN IMMEDIATE;";
-  if (*version == 1) script += kMigrateFrom1;
-  if (*version == 1 || *version == 2) script += kMigrateTablesTo3;
-  if (*version == 2) script += kMigrateUploadsFrom2;
-  if (*version >= 1 && *version <= 3) script += kMigrateVersionsTo4;
-  script += kSchema;
+  // A new database has version 0 and gets kSchema alone.
+  for (int64_t from = *version; from >= 1 && from < kSchemaVersion; ++from) {
+    script += index_schema::kUpgradeSteps[static_cast<size_t>(from - 1)];
+  }
+  script += index_schema::kSchema;
   script += "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
   if (!execute(database.handle(), script.c_str())) {
     execute(database.handle(), "ROLLBACK");

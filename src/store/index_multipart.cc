@@ -14,7 +14,7 @@ using index_sqlite::Transaction;
 
 constexpr std::string_view kUploadColumns =
     "upload_id, bucket, key, initiated_ms, content_type, user_metadata, stored_headers, "
-    "checksum_algorithm, checksum_type, lock_mode, retain_until_ms, legal_hold";
+    "checksum_algorithm, checksum_type, lock_mode, retain_until_ms, legal_hold, tags";
 
 MultipartUpload read_upload(const Statement& row) {
   MultipartUpload upload;
@@ -28,6 +28,7 @@ MultipartUpload read_upload(const Statement& row) {
   upload.checksum_algorithm = parse_checksum_algorithm(row.text(7));
   upload.checksum_type = parse_checksum_type(row.text(8)).value_or(ChecksumType::kComposite);
   upload.lock = index_sqlite::read_lock(row.text(9), row.int64(10), row.text(11));
+  upload.tags = index_sqlite::decode_headers(row.text(12));
   return upload;
 }
 
@@ -92,8 +93,9 @@ Expected<void, StoreError> StoreIndex::create_upload(const MultipartUpload& uplo
   if (!(*bucket)->object_lock && (upload.lock.retention || upload.lock.legal_hold)) {
     return Unexpected(StoreError::kObjectLockNotEnabled);
   }
-  Statement insert(*database_, "INSERT INTO uploads (" + std::string(kUploadColumns) +
-                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  Statement insert(*database_,
+                   "INSERT INTO uploads (" + std::string(kUploadColumns) +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   insert.bind(1, upload.upload_id);
   insert.bind(2, upload.bucket);
   insert.bind(3, upload.key);
@@ -108,6 +110,7 @@ Expected<void, StoreError> StoreIndex::create_upload(const MultipartUpload& uplo
   insert.bind(10, lock_state.mode);
   insert.bind(11, lock_state.retain_until_ms);
   insert.bind(12, lock_state.legal_hold);
+  insert.bind(13, index_sqlite::encode_headers(upload.tags));
   return insert.run();
 }
 

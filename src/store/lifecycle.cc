@@ -179,8 +179,9 @@ Expected<void, DocumentError> parse_actions(const XmlElement& element, Lifecycle
   return {};
 }
 
-// S3's checks across a rule's filter and actions: delete markers and
-// multipart uploads carry no tags.
+// S3's checks across a rule's filter and actions: tag filters match object
+// versions only, never delete markers or uploads in progress, even though
+// an upload stores the tags that its object will get.
 Expected<void, DocumentError> check_tag_actions(const LifecycleRule& rule) {
   if (rule.filter.tags.empty()) return {};
   if (rule.expired_object_delete_marker) {

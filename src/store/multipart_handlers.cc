@@ -113,6 +113,9 @@ RequestHandler::Awaitable RequestHandler::create_multipart_upload(Exchange& exch
   auto lock = read_object_lock_headers(request, engine_.clock().now());
   if (!lock) co_return error(exchange, lock.error());
   settings.lock = *lock;
+  auto tags = read_tagging_header(request);
+  if (!tags) co_return error(exchange, tags.error());
+  settings.tags = std::move(*tags);
 
   bool sweep = stale_sweep_due();
   auto upload = co_await run_blocking([&]() -> Expected<MultipartUpload, StoreError> {

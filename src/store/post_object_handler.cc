@@ -5,6 +5,7 @@
 #include "obs/log.h"
 #include "s3/presigner.h"
 #include "store/form_parser.h"
+#include "store/object_tagging.h"
 #include "store/request_handler.h"
 #include "store/request_parsing.h"
 #include "store/s3_xml.h"
@@ -23,6 +24,7 @@ constexpr size_t kMaxFormHeadBytes = 64 * 1024;
 constexpr size_t kFormChunkBytes = 256 * 1024;
 constexpr std::string_view kFilenameVariable = "${filename}";
 constexpr std::string_view kUserMetadataPrefix = "x-amz-meta-";
+constexpr std::string_view kTaggingField = "tagging";
 
 constexpr std::pair<std::string_view, Field> kStoredFormFields[] = {
     {"cache-control", Field::cache_control},
@@ -57,8 +59,20 @@ const std::string* form_value(const std::vector<s3::FormField>& fields, std::str
   return nullptr;
 }
 
+// The tagging field: a Tagging document, as PutObjectTagging takes it.
+// Fails with 400 MalformedXML or InvalidTag.
+Expected<HeaderList, S3Failure> read_form_tags(const FormHead& head) {
+  const std::string* document = form_value(head.fields, kTaggingField);
+  // NOTE: S3's documentation does not say how it treats an empty tagging
+  // field. It is taken as no tags here, like an empty x-amz-tagging header.
+  if (document == nullptr || document->empty()) return HeaderList{};
+  auto tags = parse_tagging_document(*document);
+  if (!tags) return Unexpected(to_failure(tags.error()));
+  return std::move(*tags);
+}
+
 // The object's representation from the form: Content-Type, the stored
-// headers, x-amz-meta-* fields and the Object Lock fields.
+// headers, x-amz-meta-* fields, the Object Lock fields and the tags.
 Expected<PutRequest, S3Failure> plan_form_put(const FormHead& head, SystemTime now) {
   EncryptionRequest encryption;
   if (const std::string* method = form_value(head.fields, kEncryptionField)) {
@@ -101,6 +115,9 @@ Expected<PutRequest, S3Failure> plan_form_put(const FormHead& head, SystemTime n
       now);
   if (!lock) return Unexpected(lock.error());
   put.lock = *lock;
+  auto tags = read_form_tags(head);
+  if (!tags) return Unexpected(tags.error());
+  put.tags = std::move(*tags);
   return put;
 }
 

@@ -209,6 +209,8 @@ struct MultipartUpload {
   ChecksumType checksum_type = ChecksumType::kComposite;
   // From the x-amz-object-lock-* headers; given to the completed object.
   ObjectLock lock;
+  // From x-amz-tagging, already validated; given to the completed object.
+  HeaderList tags;
 };
 
 struct UploadedPart {

@@ -1,5 +1,6 @@
-// Object tags in the engine: written with a version, replaced and removed
-// per version, kept across reopening, and matched by lifecycle tag filters.
+// Object tags in the engine: written with a version or given to it by its
+// multipart upload, replaced and removed per version, kept across
+// reopening, and matched by lifecycle tag filters.
 #include <gtest/gtest.h>
 
 #include "engine_fixture.h"
@@ -16,7 +17,25 @@ PutRequest tagged(HeaderList tags) {
   return request;
 }
 
-class EngineTaggingTest : public EngineTest {};
+class EngineTaggingTest : public EngineTest {
+ protected:
+  // A one-part multipart upload created with these tags.
+  Expected<ObjectVersion, StoreError> put_multipart(const std::string& key, std::string_view body,
+                                                    HeaderList tags) {
+    auto upload =
+        engine_->create_upload(std::string(kBucket), key, MultipartUpload{.tags = std::move(tags)});
+    if (!upload) return Unexpected(upload.error());
+    auto pending = engine_->begin_part(std::string(kBucket), key, upload->upload_id, 1, {});
+    if (!pending) return Unexpected(pending.error());
+    auto appended = pending->append(body);
+    if (!appended) return Unexpected(appended.error());
+    auto part = engine_->commit_part(std::move(*pending));
+    if (!part) return Unexpected(part.error());
+    CompleteRequest complete;
+    complete.parts = {{1, part->etag, std::nullopt}};
+    return engine_->complete_upload(std::string(kBucket), key, upload->upload_id, complete);
+  }
+};
 
 TEST_F(EngineTaggingTest, TagsBelongToTheVersion) {
   ASSERT_TRUE(engine_->set_versioning(std::string(kBucket), Versioning::kEnabled));
@@ -42,6 +61,44 @@ TEST_F(EngineTaggingTest, TagsBelongToTheVersion) {
 
   ASSERT_TRUE(engine_->set_tags(std::string(kBucket), "doc", first->version_id, {}));
   EXPECT_TRUE(engine_->head(std::string(kBucket), "doc", first->version_id)->tags.empty());
+}
+
+TEST_F(EngineTaggingTest, CompletedUploadGetsTheUploadTags) {
+  auto upload = engine_->create_upload(std::string(kBucket), "big",
+                                       MultipartUpload{.tags = {{"team", "blue"}, {"n", ""}}});
+  ASSERT_TRUE(upload);
+  EXPECT_EQ(upload->tags, (HeaderList{{"team", "blue"}, {"n", ""}}));
+
+  // The tags are stored with the upload, not held in memory.
+  engine_.reset();
+  engine_ = open_engine();
+  auto pending = engine_->begin_part(std::string(kBucket), "big", upload->upload_id, 1, {});
+  ASSERT_TRUE(pending);
+  ASSERT_TRUE(pending->append("bytes"));
+  auto part = engine_->commit_part(std::move(*pending));
+  ASSERT_TRUE(part);
+  auto listing = engine_->list_parts(std::string(kBucket), "big", upload->upload_id, 0, 10);
+  ASSERT_TRUE(listing);
+  EXPECT_EQ(listing->upload.tags, (HeaderList{{"team", "blue"}, {"n", ""}}));
+
+  CompleteRequest complete;
+  complete.parts = {{1, part->etag, std::nullopt}};
+  auto version = engine_->complete_upload(std::string(kBucket), "big", upload->upload_id, complete);
+  ASSERT_TRUE(version) << s3_code(version.error());
+  EXPECT_EQ(version->tags, (HeaderList{{"team", "blue"}, {"n", ""}}));
+  auto stored = engine_->head(std::string(kBucket), "big", std::nullopt);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->tags, (HeaderList{{"team", "blue"}, {"n", ""}}));
+  EXPECT_EQ(read("big"), "bytes");
+}
+
+TEST_F(EngineTaggingTest, UploadWithoutTagsCompletesUntagged) {
+  auto version = put_multipart("plain", "bytes", {});
+  ASSERT_TRUE(version) << s3_code(version.error());
+  EXPECT_TRUE(version->tags.empty());
+  auto stored = engine_->head(std::string(kBucket), "plain", std::nullopt);
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->tags.empty());
 }
 
 TEST_F(EngineTaggingTest, MissingObjectsAndDeleteMarkersFail) {
@@ -72,16 +129,20 @@ TEST_F(EngineTaggingTest, LifecycleTagFilterExpiresOnlyTaggedVersions) {
   ASSERT_TRUE(put("tmp/e", "e"));
   ASSERT_TRUE(
       engine_->set_tags(std::string(kBucket), "tmp/e", std::nullopt, {{"class", "scratch"}}));
+  ASSERT_TRUE(put_multipart("tmp/f", "f", {{"class", "scratch"}}));
+  ASSERT_TRUE(put_multipart("tmp/g", "g", {{"class", "keep"}}));
 
   clock_->advance(hours(48));
   auto report = engine_->run_lifecycle_once(clock_->now());
   ASSERT_TRUE(report);
-  EXPECT_EQ(report->expired, 2u);
+  EXPECT_EQ(report->expired, 3u);
   EXPECT_EQ(read("tmp/b"), "b");
   EXPECT_EQ(read("tmp/c"), "c");
   EXPECT_EQ(read("other/d"), "d");
+  EXPECT_EQ(read("tmp/g"), "g");
   EXPECT_FALSE(engine_->head(std::string(kBucket), "tmp/a", std::nullopt));
   EXPECT_FALSE(engine_->head(std::string(kBucket), "tmp/e", std::nullopt));
+  EXPECT_FALSE(engine_->head(std::string(kBucket), "tmp/f", std::nullopt));
 }
 
 }  // namespace

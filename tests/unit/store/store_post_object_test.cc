@@ -190,6 +190,73 @@ TEST_F(StorePostObjectTest, SuccessStatus200HasEmptyBody) {
   EXPECT_TRUE(response.body().empty());
 }
 
+TEST_F(StorePostObjectTest, TaggingFieldTagsTheObject) {
+  const std::string document =
+      "<Tagging><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag>"
+      "<Tag><Key>class</Key><Value>scratch</Value></Tag></TagSet></Tagging>";
+  auto fields = with(policy_fields(std::chrono::seconds(300),
+                                   {{s3::PostPolicyCondition::Kind::kEquals, "tagging", document}}),
+                     "uploads/u1/a.png", "image/png");
+  fields.push_back({"tagging", document});
+  auto response = post(fields, png(100));
+  ASSERT_EQ(response.result(), Status::no_content) << response.body();
+
+  auto tags = send(signed_request(Verb::get, object_path("uploads/u1/a.png") + "?tagging"));
+  ASSERT_EQ(tags.result(), Status::ok);
+  EXPECT_EQ(xml_elements(tags.body(), "Key"), (std::vector<std::string>{"team", "class"}));
+  EXPECT_EQ(xml_elements(tags.body(), "Value"), (std::vector<std::string>{"blue", "scratch"}));
+  EXPECT_EQ(header(head("uploads/u1/a.png"), "x-amz-tagging-count"), "2");
+}
+
+TEST_F(StorePostObjectTest, EmptyTaggingFieldMeansNoTags) {
+  auto fields = with(policy_fields(std::chrono::seconds(300),
+                                   {{s3::PostPolicyCondition::Kind::kEquals, "tagging", ""}}),
+                     "uploads/u1/a.png", "image/png");
+  fields.push_back({"tagging", ""});
+  auto response = post(fields, png(100));
+  ASSERT_EQ(response.result(), Status::no_content) << response.body();
+  auto stored = head("uploads/u1/a.png");
+  ASSERT_EQ(stored.result(), Status::ok);
+  EXPECT_FALSE(stored.base().count("x-amz-tagging-count"));
+}
+
+TEST_F(StorePostObjectTest, UncoveredTaggingFieldIsForbidden) {
+  auto fields = with(policy_fields(), "uploads/u1/a.png", "image/png");
+  fields.push_back({"tagging", "<Tagging><TagSet></TagSet></Tagging>"});
+  auto response = post(fields, png(100));
+  EXPECT_EQ(response.result(), Status::forbidden);
+  EXPECT_EQ(xml_element(response.body(), "Code"), "AccessDenied");
+  expect_nothing_stored();
+}
+
+TEST_F(StorePostObjectTest, InvalidTaggingStoresNothing) {
+  std::string eleven = "<Tagging><TagSet>";
+  for (int i = 0; i < 11; ++i) {
+    eleven += "<Tag><Key>k" + std::to_string(i) + "</Key><Value>v</Value></Tag>";
+  }
+  eleven += "</TagSet></Tagging>";
+  const std::pair<std::string, std::string> cases[] = {
+      {"<Tagging>", "MalformedXML"},
+      {"team=blue", "MalformedXML"},
+      {"<Tagging><TagSet><Tag><Key>a</Key></Tag></TagSet></Tagging>", "MalformedXML"},
+      {eleven, "InvalidTag"},
+      {"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>"
+       "<Tag><Key>a</Key><Value>2</Value></Tag></TagSet></Tagging>",
+       "InvalidTag"},
+  };
+  for (const auto& [document, code] : cases) {
+    auto fields = with(policy_fields(std::chrono::seconds(300),
+                                     {{s3::PostPolicyCondition::Kind::kStartsWith, "tagging", ""}}),
+                       "uploads/u1/a.png", "image/png");
+    fields.push_back({"tagging", document});
+    auto response = post(fields, png(100));
+    EXPECT_EQ(response.result(), Status::bad_request) << document;
+    EXPECT_EQ(xml_element(response.body(), "Code"), code) << document;
+    expect_nothing_stored();
+  }
+  EXPECT_EQ(head("uploads/u1/a.png").result(), Status::not_found);
+}
+
 TEST_F(StorePostObjectTest, FormWithoutFileIsRejected) {
   http::ClientRequest request;
   request.method = Verb::post;

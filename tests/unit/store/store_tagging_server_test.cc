@@ -1,5 +1,6 @@
-// Object tagging over HTTP: x-amz-tagging on writes and copies,
-// Get/Put/DeleteObjectTagging and x-amz-tagging-count.
+// Object tagging over HTTP: x-amz-tagging on writes, copies and
+// CreateMultipartUpload, Get/Put/DeleteObjectTagging and
+// x-amz-tagging-count.
 #include <gtest/gtest.h>
 
 #include "store_fixture.h"
@@ -19,6 +20,25 @@ class StoreTaggingTest : public StoreServerTest {
   http::Response tagging(Verb method, std::string_view key, std::string body = {}) {
     return send(signed_request(method, object_path(key) + "?tagging", std::move(body)));
   }
+
+  http::Response create_upload(std::string_view key, Headers headers = {}) {
+    return send(signed_request(Verb::post, object_path(key) + "?uploads", {}, std::move(headers)));
+  }
+
+  // Uploads body as the only part of the upload and completes it.
+  http::Response upload_and_complete(std::string_view key, const std::string& upload_id,
+                                     std::string body) {
+    auto part = send(signed_request(
+        Verb::put, object_path(key) + "?partNumber=1&uploadId=" + upload_id, std::move(body)));
+    EXPECT_EQ(part.result(), Status::ok) << part.body();
+    std::string document = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                           std::string(part[http::Field::etag]) +
+                           "</ETag></Part></CompleteMultipartUpload>";
+    return send(signed_request(Verb::post, object_path(key) + "?uploadId=" + upload_id,
+                               std::move(document)));
+  }
+
+  http::Response list_uploads() { return bucket_request(Verb::get, "uploads"); }
 };
 
 TEST_F(StoreTaggingTest, HeaderTagsAreReadBackAndCounted) {
@@ -84,6 +104,52 @@ TEST_F(StoreTaggingTest, CopyKeepsOrReplacesTags) {
             std::vector<std::string>{"b"});
   auto bad = put("bad", "", {{"x-amz-copy-source", source}, {"x-amz-tagging-directive", "MOVE"}});
   EXPECT_EQ(bad.result(), Status::bad_request);
+}
+
+TEST_F(StoreTaggingTest, MultipartUploadTagsGoToTheObject) {
+  auto created = create_upload("big.bin", {{"x-amz-tagging", "team=blue&note=a%20b"}});
+  ASSERT_EQ(created.result(), Status::ok) << created.body();
+  std::string upload_id = xml_element(created.body(), "UploadId");
+  ASSERT_FALSE(upload_id.empty());
+  // The upload has no object yet, so there are no tags to read.
+  EXPECT_EQ(xml_element(tagging(Verb::get, "big.bin").body(), "Code"), "NoSuchKey");
+
+  auto completed = upload_and_complete("big.bin", upload_id, "assembled bytes");
+  ASSERT_EQ(completed.result(), Status::ok) << completed.body();
+  auto read = tagging(Verb::get, "big.bin");
+  ASSERT_EQ(read.result(), Status::ok);
+  EXPECT_EQ(xml_elements(read.body(), "Key"), (std::vector<std::string>{"team", "note"}));
+  EXPECT_EQ(xml_elements(read.body(), "Value"), (std::vector<std::string>{"blue", "a b"}));
+  EXPECT_EQ(head("big.bin")["x-amz-tagging-count"], "2");
+  auto object = get("big.bin");
+  EXPECT_EQ(object["x-amz-tagging-count"], "2");
+  EXPECT_EQ(object.body(), "assembled bytes");
+}
+
+TEST_F(StoreTaggingTest, MultipartUploadWithoutTagsHasNoCount) {
+  auto created = create_upload("plain.bin");
+  ASSERT_EQ(created.result(), Status::ok) << created.body();
+  auto completed = upload_and_complete("plain.bin", xml_element(created.body(), "UploadId"), "x");
+  ASSERT_EQ(completed.result(), Status::ok) << completed.body();
+  EXPECT_FALSE(head("plain.bin").base().count("x-amz-tagging-count"));
+  EXPECT_TRUE(xml_elements(tagging(Verb::get, "plain.bin").body(), "Key").empty());
+}
+
+TEST_F(StoreTaggingTest, InvalidMultipartTagsCreateNoUpload) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"a=1&a=2", "InvalidTag"},
+      {"k0=v&k1=v&k2=v&k3=v&k4=v&k5=v&k6=v&k7=v&k8=v&k9=v&k10=v", "InvalidTag"},
+      {"=empty-key", "InvalidTag"},
+      {"bad=%zz", "InvalidArgument"},
+  };
+  for (const auto& [header, code] : cases) {
+    auto rejected = create_upload("big.bin", {{"x-amz-tagging", header}});
+    EXPECT_EQ(rejected.result(), Status::bad_request) << header;
+    EXPECT_EQ(xml_element(rejected.body(), "Code"), code) << header;
+  }
+  auto listing = list_uploads();
+  ASSERT_EQ(listing.result(), Status::ok);
+  EXPECT_TRUE(xml_elements(listing.body(), "UploadId").empty()) << listing.body();
 }
 
 }  // namespace
