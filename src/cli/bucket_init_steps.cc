@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "store/xml_reader.h"
+#include "s3/xml_reader.h"
 
 namespace satchel::cli {
 namespace {
@@ -156,7 +156,7 @@ BucketSetup::ReadResult BucketSetup::read(std::string_view setting, std::string_
                                           std::initializer_list<std::string_view> absent_codes) {
   auto reply = client_.send(Verb::get, subresource);
   if (reply && reply->status == 200) {
-    auto root = store::parse_xml(reply->body);
+    auto root = s3::parse_xml(reply->body);
     if (root && root->name == document_root) return {ReadState::kFound, std::move(reply->body)};
     // Ceph RGW 16 ignores ?encryption and lists the bucket's objects, so
     // the PUT would not configure anything either.

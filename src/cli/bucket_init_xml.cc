@@ -10,18 +10,18 @@
 namespace satchel::cli {
 namespace {
 
-using store::XmlElement;
+using s3::XmlElement;
 
 // Browsers cache a preflight reply for at most this long, so a changed rule
 // takes effect within ten minutes.
 constexpr int64_t kCorsMaxAgeSeconds = 600;
 
-std::string text_of(const XmlElement* element) {
-  return element ? std::string(store::trim_xml_space(element->text)) : std::string();
+std::string text_of(const s3::XmlElement* element) {
+  return element ? std::string(s3::trim_xml_space(element->text)) : std::string();
 }
 
 // A day or year count: a positive decimal integer.
-std::optional<int64_t> parse_positive(const XmlElement* element) {
+std::optional<int64_t> parse_positive(const s3::XmlElement* element) {
   std::string text = text_of(element);
   int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -34,13 +34,13 @@ std::optional<int64_t> parse_positive(const XmlElement* element) {
 // Writes element and its children as they were read. S3 configuration
 // documents have no mixed content, so an element has either text or
 // children.
-void write_element(store::XmlWriter& writer, const XmlElement& element) {
+void write_element(store::XmlWriter& writer, const s3::XmlElement& element) {
   if (element.children.empty()) {
-    writer.element(element.name, store::trim_xml_space(element.text));
+    writer.element(element.name, s3::trim_xml_space(element.text));
     return;
   }
   writer.open(element.name);
-  for (const XmlElement& child : element.children) write_element(writer, child);
+  for (const s3::XmlElement& child : element.children) write_element(writer, child);
   writer.close(element.name);
 }
 
@@ -60,17 +60,17 @@ bool same_lifecycle_rule(const LifecycleRule& a, const LifecycleRule& b) {
          a.noncurrent_days == b.noncurrent_days && a.other_actions == b.other_actions;
 }
 
-std::optional<LifecycleRule> parse_lifecycle_rule(const XmlElement& element) {
+std::optional<LifecycleRule> parse_lifecycle_rule(const s3::XmlElement& element) {
   LifecycleRule rule;
   rule.original = element;
   rule.id = text_of(element.child("ID"));
   rule.enabled = text_of(element.child("Status")) == "Enabled";
-  for (const XmlElement& child : element.children) {
+  for (const s3::XmlElement& child : element.children) {
     if (child.name == "ID" || child.name == "Status") continue;
     if (child.name == "Prefix") {
       rule.prefix = text_of(&child);
     } else if (child.name == "Filter") {
-      for (const XmlElement& condition : child.children) {
+      for (const s3::XmlElement& condition : child.children) {
         if (condition.name == "Prefix") {
           rule.prefix = text_of(&condition);
         } else {
@@ -159,7 +159,7 @@ std::string versioning_xml(VersioningStatus status) {
 }
 
 std::optional<VersioningStatus> parse_versioning_xml(std::string_view body) {
-  auto root = store::parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "VersioningConfiguration") return std::nullopt;
   std::string status = text_of(root->child("Status"));
   if (status.empty()) return VersioningStatus::kNeverEnabled;
@@ -198,10 +198,10 @@ std::string lifecycle_xml(const std::vector<LifecycleRule>& rules) {
 }
 
 std::optional<std::vector<LifecycleRule>> parse_lifecycle_xml(std::string_view body) {
-  auto root = store::parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "LifecycleConfiguration") return std::nullopt;
   std::vector<LifecycleRule> rules;
-  for (const XmlElement* element : root->children_named("Rule")) {
+  for (const s3::XmlElement* element : root->children_named("Rule")) {
     auto rule = parse_lifecycle_rule(*element);
     if (!rule) return std::nullopt;
     rules.push_back(std::move(*rule));
@@ -323,10 +323,11 @@ std::string encryption_xml(const DefaultEncryption& encryption) {
 }
 
 std::optional<DefaultEncryption> parse_encryption_xml(std::string_view body) {
-  auto root = store::parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "ServerSideEncryptionConfiguration") return std::nullopt;
-  const XmlElement* rule = root->child("Rule");
-  const XmlElement* by_default = rule ? rule->child("ApplyServerSideEncryptionByDefault") : nullptr;
+  const s3::XmlElement* rule = root->child("Rule");
+  const s3::XmlElement* by_default =
+      rule ? rule->child("ApplyServerSideEncryptionByDefault") : nullptr;
   if (!by_default) return std::nullopt;
   DefaultEncryption encryption{.algorithm = text_of(by_default->child("SSEAlgorithm")),
                                .kms_key_id = text_of(by_default->child("KMSMasterKeyID"))};
@@ -356,12 +357,12 @@ std::string object_lock_xml(const ObjectLockSettings& settings) {
 }
 
 std::optional<ObjectLockSettings> parse_object_lock_xml(std::string_view body) {
-  auto root = store::parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "ObjectLockConfiguration") return std::nullopt;
   ObjectLockSettings settings;
   settings.enabled = text_of(root->child("ObjectLockEnabled")) == "Enabled";
-  const XmlElement* rule = root->child("Rule");
-  const XmlElement* retention = rule ? rule->child("DefaultRetention") : nullptr;
+  const s3::XmlElement* rule = root->child("Rule");
+  const s3::XmlElement* retention = rule ? rule->child("DefaultRetention") : nullptr;
   if (retention) {
     settings.mode = text_of(retention->child("Mode"));
     if (retention->child("Days")) {
@@ -394,7 +395,7 @@ std::string describe(const ObjectLockSettings& settings) {
 }
 
 S3ErrorBody parse_error_xml(std::string_view body) {
-  auto root = store::parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "Error") return {};
   return S3ErrorBody{.code = text_of(root->child("Code")),
                      .message = text_of(root->child("Message"))};

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "s3/xml_reader.h"
 #include "store/records.h"
-#include "store/xml_reader.h"
 
 namespace satchel::cli {
 
@@ -37,7 +37,7 @@ struct LifecycleRule {
   std::optional<int64_t> abort_incomplete_upload_days;
   std::optional<int64_t> noncurrent_days;
   bool other_actions = false;  // Expiration, Transition and the like
-  std::optional<store::XmlElement> original;
+  std::optional<s3::XmlElement> original;
 };
 
 // The IDs of Satchel's rules. A rule with one of these IDs that differs from

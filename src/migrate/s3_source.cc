@@ -6,7 +6,7 @@
 #include "migrate/source.h"
 #include "s3/presigner.h"
 #include "s3/signer.h"
-#include "store/xml_reader.h"
+#include "s3/xml_reader.h"
 
 namespace satchel::migrate {
 namespace {
@@ -48,23 +48,23 @@ class S3Source final : public Source {
         co_return Unexpected("ListObjectsV2 of bucket " + settings_.bucket +
                              " failed with status " + std::to_string(response->result_int()));
       }
-      auto document = store::parse_xml(response->body());
+      auto document = s3::parse_xml(response->body());
       if (!document || document->name != "ListBucketResult") {
         co_return Unexpected(std::string("ListObjectsV2 returned no ListBucketResult document"));
       }
-      for (const store::XmlElement* contents : document->children_named("Contents")) {
-        const store::XmlElement* key = contents->child("Key");
-        const store::XmlElement* size = contents->child("Size");
+      for (const s3::XmlElement* contents : document->children_named("Contents")) {
+        const s3::XmlElement* key = contents->child("Key");
+        const s3::XmlElement* size = contents->child("Size");
         if (key == nullptr || size == nullptr) continue;
         SourceObject object{key->text, 0};
-        std::string_view size_text = store::trim_xml_space(size->text);
+        std::string_view size_text = s3::trim_xml_space(size->text);
         std::from_chars(size_text.data(), size_text.data() + size_text.size(), object.size_bytes);
         // A key ending in '/' is a folder placeholder that some tools create.
         if (!object.key.ends_with('/')) objects.push_back(std::move(object));
       }
-      const store::XmlElement* truncated = document->child("IsTruncated");
-      const store::XmlElement* next = document->child("NextContinuationToken");
-      if (truncated == nullptr || store::trim_xml_space(truncated->text) != "true") break;
+      const s3::XmlElement* truncated = document->child("IsTruncated");
+      const s3::XmlElement* next = document->child("NextContinuationToken");
+      if (truncated == nullptr || s3::trim_xml_space(truncated->text) != "true") break;
       if (next == nullptr || next->text.empty()) {
         co_return Unexpected(
             std::string("ListObjectsV2 is truncated but has no continuation token"));

@@ -13,10 +13,6 @@
 
 namespace satchel::s3 {
 
-// The maximum element nesting parse_list_versions accepts. A ListVersionsResult nests three
-// levels (ListVersionsResult, Version, Owner).
-inline constexpr std::size_t kMaxVersionListingDepth = 32;
-
 // One entry of a ListObjectVersions page: a version with bytes, or a delete marker.
 struct StoreVersion {
   std::string key;
@@ -44,7 +40,7 @@ struct StoreVersionPage {
 };
 
 // Parses a ListVersionsResult document. Fails with a message for malformed XML, a document type
-// declaration, nesting deeper than kMaxVersionListingDepth, another root element, or an entry
+// declaration, nesting deeper than kMaxXmlDepth (xml_reader.h), another root element, or an entry
 // without Key, VersionId or a valid LastModified and Size.
 Expected<StoreVersionPage, std::string> parse_list_versions(std::string_view document);
 

@@ -1,21 +1,21 @@
 #include "store/bucket_encryption.h"
 
+#include "s3/xml_reader.h"
 #include "store/s3_xml.h"
-#include "store/xml_reader.h"
 
 namespace satchel::store {
 Expected<BucketEncryption, DocumentError> parse_encryption_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "ServerSideEncryptionConfiguration")
     return Unexpected(kMalformedDocument);
   auto rules = root->children_named("Rule");
   if (rules.size() != 1) return Unexpected(kMalformedDocument);
-  const XmlElement& rule = *rules.front();
-  const XmlElement* apply = rule.child("ApplyServerSideEncryptionByDefault");
-  const XmlElement* algorithm = apply ? apply->child("SSEAlgorithm") : nullptr;
+  const s3::XmlElement& rule = *rules.front();
+  const s3::XmlElement* apply = rule.child("ApplyServerSideEncryptionByDefault");
+  const s3::XmlElement* algorithm = apply ? apply->child("SSEAlgorithm") : nullptr;
   if (!algorithm) return Unexpected(kMalformedDocument);
 
-  std::string_view name = trim_xml_space(algorithm->text);
+  std::string_view name = s3::trim_xml_space(algorithm->text);
   if (name == "aws:kms" || name == "aws:kms:dsse") {
     return Unexpected(DocumentError{
         "NotImplemented",
@@ -31,8 +31,8 @@ Expected<BucketEncryption, DocumentError> parse_encryption_document(std::string_
   }
 
   BucketEncryption encryption;
-  if (const XmlElement* bucket_key = rule.child("BucketKeyEnabled")) {
-    std::string_view text = trim_xml_space(bucket_key->text);
+  if (const s3::XmlElement* bucket_key = rule.child("BucketKeyEnabled")) {
+    std::string_view text = s3::trim_xml_space(bucket_key->text);
     if (text != "true" && text != "false") return Unexpected(kMalformedDocument);
     encryption.bucket_key_enabled = text == "true";
   }

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "s3/xml_reader.h"
 #include "store/s3_xml.h"
-#include "store/xml_reader.h"
 
 namespace satchel::store {
 namespace {
@@ -71,10 +71,10 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::vector<std::string> texts(const XmlElement& parent, std::string_view name) {
+std::vector<std::string> texts(const s3::XmlElement& parent, std::string_view name) {
   std::vector<std::string> out;
-  for (const XmlElement* element : parent.children_named(name)) {
-    out.emplace_back(trim_xml_space(element->text));
+  for (const s3::XmlElement* element : parent.children_named(name)) {
+    out.emplace_back(s3::trim_xml_space(element->text));
   }
   return out;
 }
@@ -90,9 +90,10 @@ constexpr CorsConfigError kMalformedCors{
     "The XML you provided was not well-formed or did not validate against our published "
     "schema."};
 
-Expected<CorsRule, CorsConfigError> parse_cors_rule(const XmlElement& element) {
+Expected<CorsRule, CorsConfigError> parse_cors_rule(const s3::XmlElement& element) {
   CorsRule rule;
-  if (const XmlElement* id = element.child("ID")) rule.id = std::string(trim_xml_space(id->text));
+  if (const s3::XmlElement* id = element.child("ID"))
+    rule.id = std::string(s3::trim_xml_space(id->text));
   rule.allowed_origins = texts(element, "AllowedOrigin");
   rule.allowed_methods = texts(element, "AllowedMethod");
   rule.allowed_headers = texts(element, "AllowedHeader");
@@ -113,8 +114,8 @@ Expected<CorsRule, CorsConfigError> parse_cors_rule(const XmlElement& element) {
         "InvalidRequest",
         "An AllowedOrigin or AllowedHeader can have at most one * wildcard character."});
   }
-  if (const XmlElement* max_age = element.child("MaxAgeSeconds")) {
-    std::string_view text = trim_xml_space(max_age->text);
+  if (const s3::XmlElement* max_age = element.child("MaxAgeSeconds")) {
+    std::string_view text = s3::trim_xml_space(max_age->text);
     int64_t seconds = 0;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
     if (text.empty() || error != std::errc() || end != text.data() + text.size() || seconds < 0) {
@@ -213,7 +214,7 @@ void add_rule_response_headers(http::bhttp::fields& fields, const CorsRule& rule
 }
 
 Expected<std::vector<CorsRule>, CorsConfigError> parse_cors_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "CORSConfiguration") return Unexpected(kMalformedCors);
   auto elements = root->children_named("CORSRule");
   if (elements.empty()) return Unexpected(kMalformedCors);
@@ -222,7 +223,7 @@ Expected<std::vector<CorsRule>, CorsConfigError> parse_cors_document(std::string
         CorsConfigError{"InvalidRequest", "A CORS configuration can have at most 100 rules."});
   }
   std::vector<CorsRule> rules;
-  for (const XmlElement* element : elements) {
+  for (const s3::XmlElement* element : elements) {
     auto rule = parse_cors_rule(*element);
     if (!rule) return Unexpected(rule.error());
     rules.push_back(std::move(*rule));

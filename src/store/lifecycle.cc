@@ -7,8 +7,8 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/time_format.h"
+#include "s3/xml_reader.h"
 #include "store/s3_xml.h"
-#include "store/xml_reader.h"
 
 namespace satchel::store {
 namespace {
@@ -21,12 +21,12 @@ DocumentError invalid_argument(std::string_view message) {
 }
 
 // A positive day count from the named child, when present.
-Expected<std::optional<int64_t>, DocumentError> positive_count(const XmlElement& parent,
+Expected<std::optional<int64_t>, DocumentError> positive_count(const s3::XmlElement& parent,
                                                                std::string_view name,
                                                                std::string_view message) {
   auto text = parent.child_text(name);
   if (!text) return std::optional<int64_t>();
-  auto value = parse_xml_integer(*text);
+  auto value = s3::parse_xml_integer(*text);
   if (!value) return Unexpected(kMalformedDocument);
   if (*value <= 0) return Unexpected(invalid_argument(message));
   return std::optional<int64_t>(*value);
@@ -37,7 +37,7 @@ bool is_midnight(SystemTime time) {
          SystemTime::duration::zero();
 }
 
-Expected<std::pair<std::string, std::string>, DocumentError> parse_tag(const XmlElement& tag) {
+Expected<std::pair<std::string, std::string>, DocumentError> parse_tag(const s3::XmlElement& tag) {
   auto key = tag.child_text("Key");
   auto value = tag.child_text("Value");
   if (!key || !value || key->empty()) return Unexpected(kMalformedDocument);
@@ -45,10 +45,11 @@ Expected<std::pair<std::string, std::string>, DocumentError> parse_tag(const Xml
 }
 
 // Reads the conditions of a Filter or of its And element.
-Expected<void, DocumentError> parse_conditions(const XmlElement& element, LifecycleFilter& filter) {
+Expected<void, DocumentError> parse_conditions(const s3::XmlElement& element,
+                                               LifecycleFilter& filter) {
   if (auto prefix = element.child_text("Prefix")) filter.prefix = std::string(*prefix);
   std::set<std::string> keys;
-  for (const XmlElement* tag : element.children_named("Tag")) {
+  for (const s3::XmlElement* tag : element.children_named("Tag")) {
     auto parsed = parse_tag(*tag);
     if (!parsed) return Unexpected(parsed.error());
     if (!keys.insert(parsed->first).second) {
@@ -60,7 +61,7 @@ Expected<void, DocumentError> parse_conditions(const XmlElement& element, Lifecy
                              std::pair{"ObjectSizeLessThan", &filter.object_size_less_than}}) {
     auto text = element.child_text(name);
     if (!text) continue;
-    auto value = parse_xml_integer(*text);
+    auto value = s3::parse_xml_integer(*text);
     if (!value || *value < 0) return Unexpected(kMalformedDocument);
     *field = static_cast<uint64_t>(*value);
   }
@@ -68,7 +69,7 @@ Expected<void, DocumentError> parse_conditions(const XmlElement& element, Lifecy
 }
 
 // The number of conditions an element carries, each Tag counting once.
-size_t condition_count(const XmlElement& element) {
+size_t condition_count(const s3::XmlElement& element) {
   size_t count = element.children_named("Tag").size();
   for (std::string_view name : {"Prefix", "ObjectSizeGreaterThan", "ObjectSizeLessThan"}) {
     count += element.children_named(name).size();
@@ -76,8 +77,8 @@ size_t condition_count(const XmlElement& element) {
   return count;
 }
 
-Expected<LifecycleFilter, DocumentError> parse_filter(const XmlElement& rule) {
-  const XmlElement* filter_element = rule.child("Filter");
+Expected<LifecycleFilter, DocumentError> parse_filter(const s3::XmlElement& rule) {
+  const s3::XmlElement* filter_element = rule.child("Filter");
   auto rule_prefix = rule.child_text("Prefix");
   if ((filter_element != nullptr) == rule_prefix.has_value()) return Unexpected(kMalformedDocument);
   LifecycleFilter filter;
@@ -86,7 +87,7 @@ Expected<LifecycleFilter, DocumentError> parse_filter(const XmlElement& rule) {
     filter.prefix = std::string(*rule_prefix);
     return filter;
   }
-  const XmlElement* and_element = filter_element->child("And");
+  const s3::XmlElement* and_element = filter_element->child("And");
   size_t direct = condition_count(*filter_element);
   if (and_element) {
     if (direct > 0 || condition_count(*and_element) == 0) return Unexpected(kMalformedDocument);
@@ -102,7 +103,7 @@ Expected<LifecycleFilter, DocumentError> parse_filter(const XmlElement& rule) {
   return filter;
 }
 
-Expected<void, DocumentError> parse_expiration(const XmlElement& element, LifecycleRule& rule) {
+Expected<void, DocumentError> parse_expiration(const s3::XmlElement& element, LifecycleRule& rule) {
   auto days = positive_count(element, "Days",
                              "'Days' for Expiration action must be a positive "
                              "integer.");
@@ -129,7 +130,7 @@ Expected<void, DocumentError> parse_expiration(const XmlElement& element, Lifecy
   return {};
 }
 
-Expected<void, DocumentError> parse_noncurrent(const XmlElement& element, LifecycleRule& rule) {
+Expected<void, DocumentError> parse_noncurrent(const s3::XmlElement& element, LifecycleRule& rule) {
   auto days = positive_count(element, "NoncurrentDays",
                              "'NoncurrentDays' for NoncurrentVersionExpiration action must be a "
                              "positive integer.");
@@ -146,16 +147,16 @@ Expected<void, DocumentError> parse_noncurrent(const XmlElement& element, Lifecy
   return {};
 }
 
-Expected<void, DocumentError> parse_actions(const XmlElement& element, LifecycleRule& rule) {
+Expected<void, DocumentError> parse_actions(const s3::XmlElement& element, LifecycleRule& rule) {
   if (element.child("Transition") || element.child("NoncurrentVersionTransition")) {
     return Unexpected(DocumentError{
         "NotImplemented",
         "The embedded store has one storage class, so lifecycle transitions are not supported.",
         http::Status::not_implemented});
   }
-  const XmlElement* expiration = element.child("Expiration");
-  const XmlElement* noncurrent = element.child("NoncurrentVersionExpiration");
-  const XmlElement* abort = element.child("AbortIncompleteMultipartUpload");
+  const s3::XmlElement* expiration = element.child("Expiration");
+  const s3::XmlElement* noncurrent = element.child("NoncurrentVersionExpiration");
+  const s3::XmlElement* abort = element.child("AbortIncompleteMultipartUpload");
   if (!expiration && !noncurrent && !abort) {
     return Unexpected(
         DocumentError{"InvalidRequest", "At least one action needs to be specified in a rule."});
@@ -195,7 +196,7 @@ Expected<void, DocumentError> check_tag_actions(const LifecycleRule& rule) {
   return {};
 }
 
-Expected<LifecycleRule, DocumentError> parse_rule(const XmlElement& element) {
+Expected<LifecycleRule, DocumentError> parse_rule(const s3::XmlElement& element) {
   LifecycleRule rule;
   if (auto id = element.child_text("ID")) {
     if (id->size() > kMaxLifecycleRuleIdLength) {
@@ -292,7 +293,7 @@ void write_actions(XmlWriter& writer, const LifecycleRule& rule) {
 
 Expected<std::vector<LifecycleRule>, DocumentError> parse_lifecycle_document(
     std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "LifecycleConfiguration") return Unexpected(kMalformedDocument);
   auto elements = root->children_named("Rule");
   if (elements.empty()) return Unexpected(kMalformedDocument);
@@ -301,7 +302,7 @@ Expected<std::vector<LifecycleRule>, DocumentError> parse_lifecycle_document(
   }
   std::vector<LifecycleRule> rules;
   std::set<std::string> ids;
-  for (const XmlElement* element : elements) {
+  for (const s3::XmlElement* element : elements) {
     auto rule = parse_rule(*element);
     if (!rule) return Unexpected(rule.error());
     if (!ids.insert(rule->id).second) {

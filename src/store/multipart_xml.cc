@@ -2,15 +2,15 @@
 
 #include <charconv>
 
+#include "s3/xml_reader.h"
 #include "store/engine.h"
 #include "store/s3_xml.h"
-#include "store/xml_reader.h"
 
 namespace satchel::store {
 namespace {
 
 std::optional<int> parse_part_number(std::string_view text) {
-  text = trim_xml_space(text);
+  text = s3::trim_xml_space(text);
   int value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
@@ -19,7 +19,7 @@ std::optional<int> parse_part_number(std::string_view text) {
 }
 
 std::string unquote(std::string_view etag) {
-  etag = trim_xml_space(etag);
+  etag = s3::trim_xml_space(etag);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
     etag = etag.substr(1, etag.size() - 2);
   }
@@ -50,19 +50,19 @@ std::string complete_upload_document(std::string_view location, const ObjectVers
 }
 
 std::optional<std::vector<CompletedPart>> parse_complete_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "CompleteMultipartUpload") return std::nullopt;
   std::vector<CompletedPart> parts;
-  for (const XmlElement* part : root->children_named("Part")) {
-    const XmlElement* number = part->child("PartNumber");
-    const XmlElement* etag = part->child("ETag");
+  for (const s3::XmlElement* part : root->children_named("Part")) {
+    const s3::XmlElement* number = part->child("PartNumber");
+    const s3::XmlElement* etag = part->child("ETag");
     if (!number || !etag) return std::nullopt;
     auto parsed = parse_part_number(number->text);
     if (!parsed) return std::nullopt;
     CompletedPart completed{*parsed, unquote(etag->text), std::nullopt};
     for (auto algorithm : kChecksumAlgorithms) {
-      if (const XmlElement* checksum = part->child(checksum_element(algorithm))) {
-        completed.checksum = std::string(trim_xml_space(checksum->text));
+      if (const s3::XmlElement* checksum = part->child(checksum_element(algorithm))) {
+        completed.checksum = std::string(s3::trim_xml_space(checksum->text));
         break;
       }
     }

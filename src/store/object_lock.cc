@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "common/time_format.h"
+#include "s3/xml_reader.h"
 #include "store/s3_xml.h"
-#include "store/xml_reader.h"
 
 namespace satchel::store {
 namespace {
@@ -15,8 +15,8 @@ constexpr int64_t kDaysPerYear = 365;
 constexpr int64_t kMaxDefaultRetentionYears = 100;
 constexpr int64_t kMaxDefaultRetentionDays = kMaxDefaultRetentionYears * kDaysPerYear;
 
-Expected<DefaultRetention, DocumentError> parse_default_retention(const XmlElement& rule) {
-  const XmlElement* element = rule.child("DefaultRetention");
+Expected<DefaultRetention, DocumentError> parse_default_retention(const s3::XmlElement& rule) {
+  const s3::XmlElement* element = rule.child("DefaultRetention");
   if (!element) return Unexpected(kMalformedDocument);
   auto mode_text = element->child_text("Mode");
   auto mode = mode_text ? parse_retention_mode(*mode_text) : std::nullopt;
@@ -24,7 +24,7 @@ Expected<DefaultRetention, DocumentError> parse_default_retention(const XmlEleme
   auto days_text = element->child_text("Days");
   auto years_text = element->child_text("Years");
   if (days_text.has_value() == years_text.has_value()) return Unexpected(kMalformedDocument);
-  auto count = parse_xml_integer(days_text ? *days_text : *years_text);
+  auto count = s3::parse_xml_integer(days_text ? *days_text : *years_text);
   if (!count) return Unexpected(kMalformedDocument);
   if (*count <= 0) {
     return Unexpected(DocumentError{"InvalidArgument",
@@ -91,13 +91,13 @@ std::optional<SystemTime> parse_utc_time(std::string_view text) {
 }
 
 Expected<ObjectLockConfiguration, DocumentError> parse_object_lock_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "ObjectLockConfiguration") return Unexpected(kMalformedDocument);
   if (root->child_text("ObjectLockEnabled") != std::optional<std::string_view>("Enabled")) {
     return Unexpected(kMalformedDocument);
   }
   ObjectLockConfiguration configuration;
-  if (const XmlElement* rule = root->child("Rule")) {
+  if (const s3::XmlElement* rule = root->child("Rule")) {
     auto retention = parse_default_retention(*rule);
     if (!retention) return Unexpected(retention.error());
     configuration.default_retention = *retention;
@@ -124,7 +124,7 @@ std::string object_lock_document(const ObjectLockConfiguration& configuration) {
 }
 
 Expected<std::optional<Retention>, DocumentError> parse_retention_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "Retention") return Unexpected(kMalformedDocument);
   auto mode_text = root->child_text("Mode");
   auto until_text = root->child_text("RetainUntilDate");
@@ -144,7 +144,7 @@ std::string retention_document(const Retention& retention) {
 }
 
 Expected<bool, DocumentError> parse_legal_hold_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "LegalHold") return Unexpected(kMalformedDocument);
   auto status = root->child_text("Status");
   if (status == std::optional<std::string_view>("ON")) return true;

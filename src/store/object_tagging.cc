@@ -4,8 +4,8 @@
 
 #include "common/encoding.h"
 #include "http/url.h"
+#include "s3/xml_reader.h"
 #include "store/s3_xml.h"
-#include "store/xml_reader.h"
 
 namespace satchel::store {
 namespace {
@@ -62,12 +62,12 @@ Expected<HeaderList, DocumentError> parse_tagging_header(std::string_view value)
 }
 
 Expected<HeaderList, DocumentError> parse_tagging_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "Tagging") return Unexpected(kMalformedDocument);
-  const XmlElement* tag_set = root->child("TagSet");
+  const s3::XmlElement* tag_set = root->child("TagSet");
   if (!tag_set) return Unexpected(kMalformedDocument);
   HeaderList tags;
-  for (const XmlElement* tag : tag_set->children_named("Tag")) {
+  for (const s3::XmlElement* tag : tag_set->children_named("Tag")) {
     auto key = tag->child_text("Key");
     auto value = tag->child_text("Value");
     if (!key || !value) return Unexpected(kMalformedDocument);

@@ -3,7 +3,7 @@
 #include <cctype>
 
 #include "common/time_format.h"
-#include "store/xml_reader.h"
+#include "s3/xml_reader.h"
 
 namespace satchel::store {
 namespace {
@@ -108,11 +108,11 @@ std::string versioning_document(Versioning versioning) {
 }
 
 std::optional<Versioning> parse_versioning_document(std::string_view body) {
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "VersioningConfiguration") return std::nullopt;
-  const XmlElement* status = root->child("Status");
+  const s3::XmlElement* status = root->child("Status");
   if (!status) return std::nullopt;
-  auto value = trim_xml_space(status->text);
+  auto value = s3::trim_xml_space(status->text);
   if (value == "Enabled") return Versioning::kEnabled;
   if (value == "Suspended") return Versioning::kSuspended;
   return std::nullopt;
@@ -168,18 +168,18 @@ std::string post_response_document(std::string_view location, std::string_view b
 
 std::optional<DeleteRequestDocument> parse_delete_document(std::string_view body) {
   constexpr size_t kMaxDeleteObjects = 1000;
-  auto root = parse_xml(body);
+  auto root = s3::parse_xml(body);
   if (!root || root->name != "Delete") return std::nullopt;
   DeleteRequestDocument document;
-  if (const XmlElement* quiet = root->child("Quiet")) {
-    document.quiet = trim_xml_space(quiet->text) == "true";
+  if (const s3::XmlElement* quiet = root->child("Quiet")) {
+    document.quiet = s3::trim_xml_space(quiet->text) == "true";
   }
-  for (const XmlElement* object : root->children_named("Object")) {
-    const XmlElement* key = object->child("Key");
+  for (const s3::XmlElement* object : root->children_named("Object")) {
+    const s3::XmlElement* key = object->child("Key");
     if (!key) return std::nullopt;
     DeleteTarget target{key->text, std::nullopt};
-    if (const XmlElement* version = object->child("VersionId")) {
-      target.version_id = std::string(trim_xml_space(version->text));
+    if (const s3::XmlElement* version = object->child("VersionId")) {
+      target.version_id = std::string(s3::trim_xml_space(version->text));
     }
     document.objects.push_back(std::move(target));
   }

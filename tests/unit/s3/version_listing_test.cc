@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/time_format.h"
+#include "s3/xml_reader.h"
 
 namespace satchel::s3 {
 namespace {
@@ -128,14 +129,14 @@ TEST(ParseListVersions, RejectsDocumentTypeDeclaration) {
 
 TEST(ParseListVersions, RejectsDeepNesting) {
   std::string document = "<ListVersionsResult>";
-  for (std::size_t depth = 1; depth < kMaxVersionListingDepth; ++depth) document += "<a>";
+  for (std::size_t depth = 1; depth < kMaxXmlDepth; ++depth) document += "<a>";
   std::string at_limit = document;
-  for (std::size_t depth = 1; depth < kMaxVersionListingDepth; ++depth) at_limit += "</a>";
+  for (std::size_t depth = 1; depth < kMaxXmlDepth; ++depth) at_limit += "</a>";
   at_limit += "</ListVersionsResult>";
   EXPECT_TRUE(parse_list_versions(at_limit).has_value());
 
   std::string too_deep = document + "<a></a>";
-  for (std::size_t depth = 1; depth < kMaxVersionListingDepth; ++depth) too_deep += "</a>";
+  for (std::size_t depth = 1; depth < kMaxXmlDepth; ++depth) too_deep += "</a>";
   too_deep += "</ListVersionsResult>";
   EXPECT_FALSE(parse_list_versions(too_deep).has_value());
 }

@@ -1,8 +1,8 @@
-#include "store/xml_reader.h"
+#include "s3/xml_reader.h"
 
 #include <gtest/gtest.h>
 
-namespace satchel::store {
+namespace satchel::s3 {
 namespace {
 
 TEST(XmlReader, ParsesNestedElementsAndText) {
@@ -52,4 +52,4 @@ TEST(XmlReader, TrimsWhitespace) {
 }
 
 }  // namespace
-}  // namespace satchel::store
+}  // namespace satchel::s3

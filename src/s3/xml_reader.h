@@ -1,6 +1,6 @@
-// Parsing the small XML documents S3 clients send in request bodies
-// (VersioningConfiguration, CORSConfiguration, CompleteMultipartUpload,
-// Delete) into a tree, with Expat.
+// Parsing the small XML documents of the S3 protocol into a tree, with Expat:
+// request bodies the embedded store reads (CompleteMultipartUpload, Delete,
+// configuration documents) and replies the API and the CLI read.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace satchel::store {
+namespace satchel::s3 {
 
 // An element of a parsed document. Names are local names: a namespace
 // prefix ("s3:Part") is dropped, because S3 matches elements by local name.
@@ -40,4 +40,4 @@ std::string_view trim_xml_space(std::string_view text);
 // A decimal integer that fills the whole text, or nullopt.
 std::optional<int64_t> parse_xml_integer(std::string_view text);
 
-}  // namespace satchel::store
+}  // namespace satchel::s3

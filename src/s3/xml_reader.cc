@@ -1,4 +1,4 @@
-#include "store/xml_reader.h"
+#include "s3/xml_reader.h"
 
 #include <expat.h>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <memory>
 
-namespace satchel::store {
+namespace satchel::s3 {
 namespace {
 
 // Builds the tree from Expat's callbacks. stack_ contains the open elements,
@@ -132,4 +132,4 @@ std::optional<XmlElement> parse_xml(std::string_view document) {
   return builder.take_root();
 }
 
-}  // namespace satchel::store
+}  // namespace satchel::s3
