@@ -5,18 +5,12 @@ GOVERNANCE. The store's lifecycle thread applies an expiration rule."""
 
 import datetime
 import json
-import os
-import subprocess
 import time
 
 import pytest
 
+from aws_cli import LIFECYCLE_WAIT_SECONDS, fails_with, output
 from satchel_harness import Server
-
-AWS = "/usr/bin/aws"
-# The lifecycle thread runs every second in this module, so an expiration
-# whose date has passed applies within a few passes.
-LIFECYCLE_WAIT_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -24,62 +18,6 @@ def server():
     instance = Server(env={"SATCHEL_STORE_LIFECYCLE_INTERVAL_SECONDS": "1"}).start()
     yield instance
     instance.cleanup()
-
-
-def cli_for(store, home, access_key_id, secret_access_key):
-    """Returns run(*args, check=True), which runs the AWS CLI with this key
-    and a private config folder and returns the completed process."""
-    config = home / "config"
-    config.write_text("[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_ACCESS_KEY_ID": access_key_id,
-        "AWS_SECRET_ACCESS_KEY": secret_access_key,
-        "AWS_DEFAULT_REGION": store["AWS_DEFAULT_REGION"],
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-
-    def run(*args, check=True):
-        completed = subprocess.run(
-            [AWS, "--endpoint-url", store["AWS_ENDPOINT_URL"], "s3api", *args],
-            env=env, capture_output=True, text=True, timeout=120)
-        if check:
-            assert completed.returncode == 0, (args, completed.stdout, completed.stderr)
-        return completed
-    return run
-
-
-@pytest.fixture(scope="module")
-def admin(store, tmp_path_factory):
-    return cli_for(store, tmp_path_factory.mktemp("admin-home"), store["AWS_ACCESS_KEY_ID"],
-                   store["AWS_SECRET_ACCESS_KEY"])
-
-
-@pytest.fixture(scope="module")
-def api(server, store, tmp_path_factory):
-    """The CLI with the key the Satchel API signs with, read from the store's
-    credentials file."""
-    with open(os.path.join(server.data_dir, "store", "credentials.json"),
-              encoding="utf-8") as handle:
-        key = json.load(handle)["api"]
-    return cli_for(store, tmp_path_factory.mktemp("api-home"), key["access_key_id"],
-                   key["secret_access_key"])
-
-
-def output(completed):
-    return json.loads(completed.stdout) if completed.stdout.strip() else {}
-
-
-def fails_with(completed, code):
-    """Asserts that the call failed with this S3 error code, which the CLI
-    prints in brackets. Its output carries no HTTP status."""
-    assert completed.returncode != 0, completed.stdout
-    assert f"({code})" in completed.stderr, completed.stderr
 
 
 def in_hours(hours):

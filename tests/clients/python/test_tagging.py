@@ -6,13 +6,12 @@ gets AccessDenied. A lifecycle rule with a tag filter expires a
 multipart-uploaded object that carries the tag."""
 
 import json
-import os
 import time
 
 import pytest
 
+from aws_cli import LIFECYCLE_WAIT_SECONDS, fails_with, output
 from satchel_harness import Server
-from test_lifecycle_lock import LIFECYCLE_WAIT_SECONDS, cli_for, fails_with, output
 
 
 @pytest.fixture(scope="module")
@@ -22,21 +21,6 @@ def server():
     instance = Server(env={"SATCHEL_STORE_LIFECYCLE_INTERVAL_SECONDS": "1"}).start()
     yield instance
     instance.cleanup()
-
-
-@pytest.fixture(scope="module")
-def admin(store, tmp_path_factory):
-    return cli_for(store, tmp_path_factory.mktemp("admin-home"), store["AWS_ACCESS_KEY_ID"],
-                   store["AWS_SECRET_ACCESS_KEY"])
-
-
-@pytest.fixture(scope="module")
-def api(server, store, tmp_path_factory):
-    with open(os.path.join(server.data_dir, "store", "credentials.json"),
-              encoding="utf-8") as handle:
-        key = json.load(handle)["api"]
-    return cli_for(store, tmp_path_factory.mktemp("api-home"), key["access_key_id"],
-                   key["secret_access_key"])
 
 
 def tag_set(admin, bucket, key, *version):
