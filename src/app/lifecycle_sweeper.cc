@@ -59,9 +59,10 @@ asio::awaitable<SweepCounts> LifecycleSweeper::sweep_once() {
   SystemTime now = clock_.now();
   SweepCounts counts;
   co_await expire_objects(now, counts);
-  co_await abort_stale_uploads(now, counts);
+  co_await sweep_uploads(now, counts);
   co_await purge_noncurrent_versions(now, counts);
-  if (counts.expired + counts.postponed + counts.aborted_uploads + counts.versions_purged +
+  if (counts.expired + counts.postponed + counts.aborted_uploads + counts.stray_versions_removed +
+          counts.stray_versions_denied + counts.uploads_cleaned_up + counts.versions_purged +
           counts.failures >
       0) {
     obs::info("lifecycle sweep finished",
@@ -69,6 +70,8 @@ asio::awaitable<SweepCounts> LifecycleSweeper::sweep_once() {
                {"postponed", int64_t(counts.postponed)},
                {"aborted_uploads", int64_t(counts.aborted_uploads)},
                {"stray_versions_removed", int64_t(counts.stray_versions_removed)},
+               {"stray_versions_denied", int64_t(counts.stray_versions_denied)},
+               {"uploads_cleaned_up", int64_t(counts.uploads_cleaned_up)},
                {"versions_purged", int64_t(counts.versions_purged)},
                {"failures", int64_t(counts.failures)}});
   }
@@ -184,40 +187,83 @@ asio::awaitable<bool> LifecycleSweeper::expire_object(const meta::ObjectRecord& 
   co_return true;
 }
 
-// ---- Stale pending uploads --------------------------------------------------
+// ---- Stale and aborted uploads ---------------------------------------------
 
-asio::awaitable<void> LifecycleSweeper::abort_stale_uploads(SystemTime now, SweepCounts& counts) {
+asio::awaitable<void> LifecycleSweeper::sweep_uploads(SystemTime now, SweepCounts& counts) {
   SystemTime created_before = now - config_.pending_upload_max_age;
-  auto stale = co_await http::offload(
-      workers_, [&] { return index_.list_stale_uploads(created_before, config_.batch_size); });
-  if (!stale) {
+  auto listed = co_await http::offload(
+      workers_, [&] { return index_.list_uploads_to_sweep(created_before, config_.batch_size); });
+  if (!listed) {
     ++counts.failures;
-    obs::error("lifecycle sweep cannot list stale uploads", {{"error", stale.error().message}});
+    obs::error("lifecycle sweep failed to list stale and aborted uploads",
+               {{"error", listed.error().message}});
     co_return;
   }
   StrayVersionSearch search;
-  for (const meta::PendingUpload& upload : *stale) {
-    // An upload that may still be completed is left alone, even when the maximum age is set
-    // shorter than the completion time.
+  for (const meta::PendingUpload& upload : *listed) {
+    // Until its completion time an upload may still be completed, and its presigned PUT may
+    // still store bytes. So neither the abort nor the clean-up starts before then, even when the
+    // maximum age is set shorter than the completion time.
     if (upload.expires_at > now) continue;
-    // Aborting first means no complete can commit the bytes once the removal below starts.
-    auto aborted = co_await http::offload(
-        workers_, [&] { return repository_.abort_pending_upload(upload.tenant, upload.id); });
-    if (!aborted) {
-      if (!changed_meanwhile(aborted.error())) ++counts.failures;
-      continue;
+    bool aborted_now = false;
+    if (upload.state == meta::UploadState::kPending) {
+      // Aborting first means no complete can commit the bytes once the removal below starts.
+      auto aborted = co_await http::offload(
+          workers_, [&] { return repository_.abort_pending_upload(upload.tenant, upload.id); });
+      if (!aborted) {
+        if (!changed_meanwhile(aborted.error())) ++counts.failures;
+        continue;
+      }
+      ++counts.aborted_uploads;
+      aborted_now = true;
     }
-    ++counts.aborted_uploads;
-    std::size_t removed_before = counts.stray_versions_removed;
-    co_await remove_stray_versions(upload, search, counts);
-    std::size_t removed = counts.stray_versions_removed - removed_before;
-    std::string outcome;
-    if (removed == 1) outcome = "; its stored version was deleted";
-    if (removed > 1) outcome = "; its " + std::to_string(removed) + " stored versions were deleted";
-    audit(upload.tenant, "lifecycle:abort_upload", upload.key, true,
-          "upload " + upload.id + " created at " + format_iso8601(upload.created_at) +
-              " was never completed" + outcome);
+    co_await clean_up_aborted_upload(upload, aborted_now, now, search, counts);
   }
+}
+
+asio::awaitable<void> LifecycleSweeper::clean_up_aborted_upload(const meta::PendingUpload& upload,
+                                                                bool aborted_now, SystemTime now,
+                                                                StrayVersionSearch& search,
+                                                                SweepCounts& counts) {
+  std::size_t removed_before = counts.stray_versions_removed;
+  std::size_t denied_before = counts.stray_versions_denied;
+  std::size_t failures_before = counts.failures;
+  co_await remove_stray_versions(upload, search, counts);
+  std::size_t removed = counts.stray_versions_removed - removed_before;
+  std::size_t denied = counts.stray_versions_denied - denied_before;
+  // Every failure that the removal counts is transient (an unreachable store, a failed listing,
+  // HEAD or metadata read), so the upload stays unmarked and the next sweep tries again. A
+  // delete that the store denies is not counted as one.
+  bool finished = counts.failures == failures_before;
+
+  std::string outcome;
+  if (removed == 1) outcome = "its stored version was deleted";
+  if (removed > 1) outcome = "its " + std::to_string(removed) + " stored versions were deleted";
+  if (aborted_now) {
+    std::string reason = "upload " + upload.id + " created at " +
+                         format_iso8601(upload.created_at) + " was never completed";
+    if (!outcome.empty()) reason += "; " + outcome;
+    if (denied > 0) reason += "; the store denied deleting " + std::to_string(denied) + " of them";
+    if (!finished) reason += "; deleting its stored versions failed, so a later sweep retries";
+    audit(upload.tenant, "lifecycle:abort_upload", upload.key, true, std::move(reason));
+  } else if (removed > 0) {
+    audit(upload.tenant, "lifecycle:remove_upload_bytes", upload.key, true,
+          "upload " + upload.id + " created at " + format_iso8601(upload.created_at) +
+              " was aborted earlier, and " + outcome + " by a later sweep");
+  }
+  if (!finished) co_return;
+
+  auto marked = co_await http::offload(
+      workers_, [&] { return index_.mark_upload_store_cleaned(upload.tenant, upload.id, now); });
+  if (!marked) {
+    // The next sweep lists the upload again and repeats the clean-up.
+    ++counts.failures;
+    obs::error(
+        "lifecycle sweep failed to record the finished clean-up of an aborted upload",
+        {{"tenant", upload.tenant}, {"upload_id", upload.id}, {"error", marked.error().message}});
+    co_return;
+  }
+  ++counts.uploads_cleaned_up;
 }
 
 asio::awaitable<void> LifecycleSweeper::remove_stray_versions(const meta::PendingUpload& upload,
@@ -333,6 +379,20 @@ asio::awaitable<void> LifecycleSweeper::remove_stray_version(const meta::Pending
                                                              const std::string& version_id,
                                                              SweepCounts& counts) {
   auto removed = co_await store_.remove_version(upload.key, version_id);
+  if (!removed && removed.error().code == StoreErrorCode::kDenied) {
+    // A refusal such as Object Lock's lasts, so the clean-up is marked finished and this is
+    // logged once instead of on every sweep.
+    ++counts.stray_versions_denied;
+    obs::error(
+        "the store denied deleting the stored version of an aborted upload, so it stays in the "
+        "store and no later sweep retries it. Once its Object Lock retention ends, or the store "
+        "key has s3:DeleteObjectVersion, delete the version with the store's own credentials",
+        {{"tenant", upload.tenant},
+         {"upload_id", upload.id},
+         {"version_id", version_id},
+         {"error", removed.error().message}});
+    co_return;
+  }
   if (!removed) {
     ++counts.failures;
     obs::error("lifecycle sweep cannot delete the stored version of an aborted upload",

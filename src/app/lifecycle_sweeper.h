@@ -1,6 +1,7 @@
 // The lifecycle sweeper: in the background it deletes expired objects, aborts pending uploads
-// that were never completed (removing the bytes they left in the store) and removes noncurrent
-// versions beyond the retention settings. Each change gets one audit event.
+// that were never completed, removes the bytes that aborted uploads left in the store (again on
+// later sweeps until that succeeds) and removes noncurrent versions beyond the retention
+// settings. Each change gets one audit event.
 #pragma once
 
 #include <atomic>
@@ -48,10 +49,15 @@ struct SweepCounts {
   // Store versions left by aborted uploads and deleted. An upload whose presigned PUT was sent
   // more than once left several.
   std::size_t stray_versions_removed = 0;
+  // Store versions left by aborted uploads whose delete the store denied (kDenied, as under
+  // Object Lock). They stay in the store, and no later sweep tries again.
+  std::size_t stray_versions_denied = 0;
+  // Aborted uploads whose store clean-up finished and was recorded, so no later sweep lists
+  // them.
+  std::size_t uploads_cleaned_up = 0;
   // Noncurrent versions whose bytes were deleted from the store for good.
   std::size_t versions_purged = 0;
-  // Steps that failed. A later sweep retries them, except the removal of an aborted upload's
-  // bytes.
+  // Steps that failed. A later sweep retries them.
   std::size_t failures = 0;
 };
 
@@ -86,7 +92,16 @@ class LifecycleSweeper {
     bool can_list_versions = true;
   };
 
-  boost::asio::awaitable<void> abort_stale_uploads(SystemTime now, SweepCounts& counts);
+  // Aborts the pending uploads older than pending_upload_max_age, and removes the bytes of
+  // those and of the aborted uploads whose clean-up has not finished.
+  boost::asio::awaitable<void> sweep_uploads(SystemTime now, SweepCounts& counts);
+  // Removes the stray versions of an aborted upload, audits the outcome, and marks the
+  // clean-up finished unless a transient failure leaves it to the next sweep. aborted_now is
+  // true when this sweep aborted the upload.
+  boost::asio::awaitable<void> clean_up_aborted_upload(const meta::PendingUpload& upload,
+                                                       bool aborted_now, SystemTime now,
+                                                       StrayVersionSearch& search,
+                                                       SweepCounts& counts);
   // Deletes every store version of the aborted upload's key that carries its upload id, unless
   // the key's record or history names it. Never touches delete markers or unversioned ("null")
   // versions.

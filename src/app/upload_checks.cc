@@ -185,7 +185,8 @@ std::optional<Rejection> check_limits(UploadKind kind, const ObjectHead& head,
 
 // Deletes a rejected upload's version and aborts the upload, so neither can
 // become current. Failures are logged, because the reply to the client is
-// the rejection either way.
+// the rejection either way. When the lifecycle sweeper runs, it deletes the
+// version that a failed delete left once the upload is aborted.
 http::asio::awaitable<void> discard_upload(StoreGateway& store, meta::Repository& repository,
                                            boost::asio::thread_pool& workers,
                                            const meta::PendingUpload& pending,

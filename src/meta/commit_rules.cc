@@ -256,4 +256,12 @@ Expected<void, MetaError> check_purgeable(const ObjectVersion& version) {
                              version.revision, version.key)));
 }
 
+Expected<void, MetaError> check_store_cleanable(const PendingUpload& upload) {
+  if (upload.state == UploadState::kAborted) return {};
+  return Unexpected(make_error(
+      MetaErrorCode::kConflict,
+      fmt::format("upload {} is {}, and only an aborted upload's store clean-up can be marked",
+                  upload.id, upload_state_text(upload.state))));
+}
+
 }  // namespace satchel::meta

@@ -76,4 +76,7 @@ Expected<ObjectRecord, MetaError> apply_missing_change(const std::optional<Objec
 // kInvalid for a delete marker, which has no bytes to purge.
 Expected<void, MetaError> check_purgeable(const ObjectVersion& version);
 
+// kConflict unless upload is kAborted, because only an aborted upload's bytes are removed.
+Expected<void, MetaError> check_store_cleanable(const PendingUpload& upload);
+
 }  // namespace satchel::meta

@@ -55,10 +55,19 @@ class LifecycleIndex {
       std::string_view tenant, std::string_view key, std::int64_t expected_revision,
       std::optional<SystemTime> expires_at) = 0;
 
-  // Lists the uploads of every tenant that are still kPending and were created before
-  // created_before, oldest first.
-  virtual Expected<std::vector<PendingUpload>, MetaError> list_stale_uploads(
+  // Lists the uploads of every tenant that the sweeper has work on, oldest first: those still
+  // kPending that were created before created_before, and those kAborted whose store clean-up
+  // is not marked finished (mark_upload_store_cleaned), whatever their age.
+  virtual Expected<std::vector<PendingUpload>, MetaError> list_uploads_to_sweep(
       SystemTime created_before, std::size_t limit) = 0;
+
+  // Records that the store clean-up of tenant's aborted upload finished, so
+  // list_uploads_to_sweep() no longer returns it. The time stored is now rounded down to the
+  // microsecond, and marking a marked upload again keeps its first time. kNotFound when there is
+  // no such upload, and kConflict when it is not kAborted.
+  virtual Expected<void, MetaError> mark_upload_store_cleaned(std::string_view tenant,
+                                                              std::string_view id,
+                                                              SystemTime now) = 0;
 
   // Lists the history entries after position, in (tenant, key, revision) order, that are
   // noncurrent, have bytes in the store (not a delete marker, not purged, a non-empty version

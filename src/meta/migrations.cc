@@ -135,9 +135,22 @@ constexpr std::string_view kSchemaVersion6 = R"sql(
 ALTER TABLE objects ADD COLUMN missing_since_us INTEGER;
 )sql";
 
+// Version 7: when the lifecycle sweeper finished removing an aborted upload's bytes from the
+// store (NULL until then, and for every upload that is not aborted). Uploads aborted before this
+// version get one clean-up pass. The partial index lets the sweeper find the aborted uploads
+// still to clean up without reading the others, which are never pruned. Its state column makes
+// SQLite's planner prefer it to pending_uploads_state_created for that part of the query.
+constexpr std::string_view kSchemaVersion7 = R"sql(
+ALTER TABLE pending_uploads ADD COLUMN store_cleaned_at_us INTEGER;
+
+CREATE INDEX pending_uploads_store_uncleaned ON pending_uploads (state, created_at_us)
+  WHERE state = 'aborted' AND store_cleaned_at_us IS NULL;
+)sql";
+
 constexpr std::array kSqliteMigrations{
     Migration{1, kSchemaVersion1}, Migration{2, kSchemaVersion2}, Migration{3, kSchemaVersion3},
     Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5}, Migration{6, kSchemaVersion6},
+    Migration{7, kSchemaVersion7},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -128,9 +128,19 @@ constexpr std::string_view kSchemaVersion6 = R"sql(
 ALTER TABLE objects ADD COLUMN missing_since_us bigint;
 )sql";
 
+// Version 7: when the lifecycle sweeper finished removing an aborted upload's bytes, as in the
+// SQLite schema.
+constexpr std::string_view kSchemaVersion7 = R"sql(
+ALTER TABLE pending_uploads ADD COLUMN store_cleaned_at_us bigint;
+
+CREATE INDEX pending_uploads_store_uncleaned ON pending_uploads (state, created_at_us)
+  WHERE state = 'aborted' AND store_cleaned_at_us IS NULL;
+)sql";
+
 constexpr std::array kPostgresMigrations{
     Migration{1, kSchemaVersion1}, Migration{2, kSchemaVersion2}, Migration{3, kSchemaVersion3},
     Migration{4, kSchemaVersion4}, Migration{5, kSchemaVersion5}, Migration{6, kSchemaVersion6},
+    Migration{7, kSchemaVersion7},
 };
 
 // The two-key advisory lock that serializes migrations. The two-key space is separate from the

@@ -171,11 +171,15 @@ constexpr std::string_view kUpdateObjectExpiry =
     "UPDATE objects SET expires_at_us = $1 WHERE tenant = $2 AND key = $3";
 constexpr std::string_view kUpdateObjectMissing =
     "UPDATE objects SET missing_since_us = $1 WHERE tenant = $2 AND key = $3";
-constexpr std::string_view kListStaleUploads =
+constexpr std::string_view kListUploadsToSweep =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
     "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
-    "FROM pending_uploads WHERE state = 'pending' AND created_at_us < $1 "
+    "FROM pending_uploads WHERE (state = 'pending' AND created_at_us < $1) "
+    "OR (state = 'aborted' AND store_cleaned_at_us IS NULL) "
     "ORDER BY created_at_us, id LIMIT $2";
+constexpr std::string_view kUpdateUploadStoreCleaned =
+    "UPDATE pending_uploads SET store_cleaned_at_us = $1 "
+    "WHERE id = $2 AND store_cleaned_at_us IS NULL";
 constexpr std::string_view kListNoncurrentVersions =
     "SELECT tenant, owner, name, key, revision, version_id, size, etag, content_type, sha256, "
     "committed_at_us, deleted, restored_from, tags, purged_at_us FROM ("
@@ -550,8 +554,10 @@ class PostgresRepository final : public Repository, public LifecycleIndex {
   Expected<ObjectRecord, MetaError> set_object_expiry(
       std::string_view tenant, std::string_view key, std::int64_t expected_revision,
       std::optional<SystemTime> expires_at) override;
-  Expected<std::vector<PendingUpload>, MetaError> list_stale_uploads(SystemTime created_before,
-                                                                     std::size_t limit) override;
+  Expected<std::vector<PendingUpload>, MetaError> list_uploads_to_sweep(SystemTime created_before,
+                                                                        std::size_t limit) override;
+  Expected<void, MetaError> mark_upload_store_cleaned(std::string_view tenant, std::string_view id,
+                                                      SystemTime now) override;
   Expected<std::vector<ObjectVersion>, MetaError> list_noncurrent_versions(
       const NoncurrentVersionRules& rules, const VersionPosition& after,
       std::size_t limit) override;
@@ -1055,15 +1061,33 @@ Expected<ObjectRecord, MetaError> PostgresRepository::set_object_expiry(
   });
 }
 
-Expected<std::vector<PendingUpload>, MetaError> PostgresRepository::list_stale_uploads(
+Expected<std::vector<PendingUpload>, MetaError> PostgresRepository::list_uploads_to_sweep(
     SystemTime created_before, std::size_t limit) {
   PgParams params;
   params.int64(to_unix_us(created_before))
       .int64(static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
-  auto rows =
-      read([&](PgConnection& connection) { return connection.execute(kListStaleUploads, params); });
+  auto rows = read(
+      [&](PgConnection& connection) { return connection.execute(kListUploadsToSweep, params); });
   if (!rows) return Unexpected(rows.error());
   return read_rows<PendingUpload>(*rows, read_upload);
+}
+
+Expected<void, MetaError> PostgresRepository::mark_upload_store_cleaned(std::string_view tenant,
+                                                                        std::string_view id,
+                                                                        SystemTime now) {
+  return transact([&](PgConnection& connection) -> Expected<void, MetaError> {
+    auto upload = select_upload(connection, kSelectTenantUploadForUpdate, id, tenant);
+    if (!upload) return Unexpected(upload.error());
+    if (auto cleanable = check_store_cleanable(*upload); !cleanable) {
+      return Unexpected(cleanable.error());
+    }
+    PgParams params;
+    params.int64(to_unix_us(floor_to_us(now))).text(id);
+    if (auto updated = connection.execute(kUpdateUploadStoreCleaned, params); !updated) {
+      return Unexpected(updated.error());
+    }
+    return {};
+  });
 }
 
 Expected<std::vector<ObjectVersion>, MetaError> PostgresRepository::list_noncurrent_versions(

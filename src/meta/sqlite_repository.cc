@@ -164,11 +164,15 @@ constexpr std::string_view kUpdateObjectExpiry =
     "UPDATE objects SET expires_at_us = ? WHERE tenant = ? AND key = ?";
 constexpr std::string_view kUpdateObjectMissing =
     "UPDATE objects SET missing_since_us = ? WHERE tenant = ? AND key = ?";
-constexpr std::string_view kListStaleUploads =
+constexpr std::string_view kListUploadsToSweep =
     "SELECT id, tenant, owner, name, key, content_type, size, sha256, if_match_revision, "
     "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
-    "FROM pending_uploads WHERE state = 'pending' AND created_at_us < ? "
-    "ORDER BY created_at_us, id LIMIT ?";
+    "FROM pending_uploads WHERE (state = 'pending' AND created_at_us < ?1) "
+    "OR (state = 'aborted' AND store_cleaned_at_us IS NULL) "
+    "ORDER BY created_at_us, id LIMIT ?2";
+constexpr std::string_view kUpdateUploadStoreCleaned =
+    "UPDATE pending_uploads SET store_cleaned_at_us = ? "
+    "WHERE id = ? AND store_cleaned_at_us IS NULL";
 // newest_first orders each key's history newest first, so lag() reads the time of the next
 // newer entry (when the entry became noncurrent) and first_value() whether the key's newest
 // entry is a delete marker. newer_with_bytes counts the newer entries whose bytes the store
@@ -573,8 +577,10 @@ class SqliteRepository final : public Repository, public LifecycleIndex {
   Expected<ObjectRecord, MetaError> set_object_expiry(
       std::string_view tenant, std::string_view key, std::int64_t expected_revision,
       std::optional<SystemTime> expires_at) override;
-  Expected<std::vector<PendingUpload>, MetaError> list_stale_uploads(SystemTime created_before,
-                                                                     std::size_t limit) override;
+  Expected<std::vector<PendingUpload>, MetaError> list_uploads_to_sweep(SystemTime created_before,
+                                                                        std::size_t limit) override;
+  Expected<void, MetaError> mark_upload_store_cleaned(std::string_view tenant, std::string_view id,
+                                                      SystemTime now) override;
   Expected<std::vector<ObjectVersion>, MetaError> list_noncurrent_versions(
       const NoncurrentVersionRules& rules, const VersionPosition& after,
       std::size_t limit) override;
@@ -1027,15 +1033,34 @@ Expected<ObjectRecord, MetaError> SqliteRepository::set_object_expiry(
   return std::move(*record);
 }
 
-Expected<std::vector<PendingUpload>, MetaError> SqliteRepository::list_stale_uploads(
+Expected<std::vector<PendingUpload>, MetaError> SqliteRepository::list_uploads_to_sweep(
     SystemTime created_before, std::size_t limit) {
   auto reader = readers_->acquire();
   if (!reader) return Unexpected(reader.error());
-  auto select = (*reader)->prepare(kListStaleUploads);
+  auto select = (*reader)->prepare(kListUploadsToSweep);
   if (!select) return Unexpected(select.error());
   select->bind(1, to_unix_us(created_before));
   select->bind(2, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
   return read_rows<PendingUpload>(*select, read_upload);
+}
+
+Expected<void, MetaError> SqliteRepository::mark_upload_store_cleaned(std::string_view tenant,
+                                                                      std::string_view id,
+                                                                      SystemTime now) {
+  std::lock_guard lock(write_mutex_);
+  auto transaction = SqliteTransaction::begin_immediate(*writer_);
+  if (!transaction) return Unexpected(transaction.error());
+  auto upload = select_upload(*writer_, id, tenant);
+  if (!upload) return Unexpected(upload.error());
+  if (auto cleanable = check_store_cleanable(*upload); !cleanable) {
+    return Unexpected(cleanable.error());
+  }
+  auto update = writer_->prepare(kUpdateUploadStoreCleaned);
+  if (!update) return Unexpected(update.error());
+  update->bind(1, to_unix_us(floor_to_us(now)));
+  update->bind(2, id);
+  if (auto updated = update->run(); !updated) return Unexpected(updated.error());
+  return transaction->commit();
 }
 
 Expected<std::vector<ObjectVersion>, MetaError> SqliteRepository::list_noncurrent_versions(

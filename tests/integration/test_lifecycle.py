@@ -259,6 +259,63 @@ def test_abandoned_upload_bytes_are_removed(lifecycle_server):
         assert reasons[key].endswith("; its stored version was deleted"), reasons[key]
 
 
+def mark_aborted_earlier(server, upload_id, seconds):
+    """Turns a pending upload into one aborted the given number of seconds ago
+    whose bytes are still in the store, as a content check rejection whose
+    delete failed leaves it."""
+    connection = sqlite3.connect(os.path.join(server.data_dir, "metadata.db"), timeout=10)
+    try:
+        with connection:
+            changed = connection.execute(
+                "UPDATE pending_uploads SET state = 'aborted', "
+                "created_at_us = created_at_us - ?, expires_at_us = expires_at_us - ? "
+                "WHERE id = ? AND state = 'pending'",
+                (seconds * 1_000_000, seconds * 1_000_000, upload_id))
+            assert changed.rowcount == 1, upload_id
+    finally:
+        connection.close()
+
+
+def upload_row(server, upload_id):
+    """Returns the upload's key and store_cleaned_at_us."""
+    connection = sqlite3.connect(os.path.join(server.data_dir, "metadata.db"), timeout=10)
+    try:
+        return connection.execute(
+            "SELECT key, store_cleaned_at_us FROM pending_uploads WHERE id = ?",
+            (upload_id,)).fetchone()
+    finally:
+        connection.close()
+
+
+def test_aborted_upload_bytes_are_removed_later(lifecycle_server):
+    alice = client_for(lifecycle_server)
+    upload_id, version_id = put_without_complete(alice, "rejected.txt", b"rejected bytes")
+    key, cleaned_at = upload_row(lifecycle_server, upload_id)
+    assert cleaned_at is None
+    credentials = lifecycle_server.store_credentials()
+    assert store_version_ids(lifecycle_server, credentials, key) == [version_id]
+    # One hour old: past its completion time, but far younger than
+    # lifecycle.pending_upload_max_age_seconds.
+    mark_aborted_earlier(lifecycle_server, upload_id, 3600)
+
+    wait_for(lambda: upload_row(lifecycle_server, upload_id)[1] is not None,
+             "the sweeper to finish the aborted upload's clean-up")
+    assert store_version_ids(lifecycle_server, credentials, key) == []
+    assert upload_state(lifecycle_server, upload_id) == "aborted"
+
+    admin = client_for(lifecycle_server, "root", admin=True)
+    reply = admin.call("GET", "/v1/admin/audit?action=lifecycle:remove_upload_bytes")
+    assert reply.status == 200, reply
+    events = reply.json()["events"]
+    assert len(events) == 1, events
+    assert events[0]["key"] == key, events[0]
+    assert upload_id in events[0]["reason"], events[0]
+    # The upload was not aborted by the sweeper, so it wrote no abort event.
+    aborts = admin.call("GET", "/v1/admin/audit?action=lifecycle:abort_upload")
+    assert aborts.status == 200, aborts
+    assert aborts.json()["events"] == []
+
+
 def test_expires_at_sets_the_same_expiry(lifecycle_server):
     alice = client_for(lifecycle_server)
     when = (utc_now() + datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -36,6 +36,9 @@ class MemoryStore final : public StoreGateway {
 
   // Makes remove() fail as an unreachable store would.
   bool fail_removals = false;
+  // The error remove_version returns instead of deleting: kUnavailable as from an unreachable
+  // store, kDenied as from a bucket under Object Lock.
+  std::optional<StoreErrorCode> version_removal_error;
   // The error list_key_versions returns instead of a listing, as a store key without the right
   // to list or an unreachable store would make it.
   std::optional<StoreErrorCode> listing_error;
@@ -112,6 +115,9 @@ class MemoryStore final : public StoreGateway {
   }
   asio::awaitable<Expected<void, StoreError>> remove_version(
       const std::string& key, const std::string& version_id) override {
+    if (version_removal_error) {
+      co_return Unexpected(StoreError{*version_removal_error, "version delete failed"});
+    }
     std::erase_if(versions_[key],
                   [&](const Version& version) { return version.version_id == version_id; });
     co_return Expected<void, StoreError>{};
@@ -342,6 +348,14 @@ TEST_F(LifecycleSweeperTest, AbortsStaleUploadAndRemovesItsVersion) {
   auto events = audit_events("lifecycle:abort_upload");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_NE(events[0].reason.find(stale.id), std::string::npos);
+  EXPECT_EQ(counts.uploads_cleaned_up, 1u);
+
+  // The finished clean-up is not repeated.
+  int listings = store_.listing_calls;
+  SweepCounts later = sweep(config);
+  EXPECT_EQ(later.uploads_cleaned_up, 0u);
+  EXPECT_EQ(store_.listing_calls, listings);
+  EXPECT_EQ(audit_events("lifecycle:abort_upload").size(), 1u);
 }
 
 TEST_F(LifecycleSweeperTest, AbortedUploadWithoutBytesRemovesNothing) {
@@ -501,17 +515,135 @@ TEST_F(LifecycleSweeperTest, DeniedListingFallsBackToLatestVersion) {
   EXPECT_EQ(store_.listing_calls, 1);
 }
 
-TEST_F(LifecycleSweeperTest, FailedListingRemovesNothing) {
+TEST_F(LifecycleSweeperTest, FailedListingIsRetriedNextSweep) {
   meta::PendingUpload stale = start_upload("notes.txt");
   store_.listing_error = StoreErrorCode::kUnavailable;
   LifecycleConfig config;
   config.pending_upload_max_age = 1h;
   clock_.advance(2h);
-  SweepCounts counts = sweep(config);
-  EXPECT_EQ(counts.aborted_uploads, 1u);
-  EXPECT_EQ(counts.stray_versions_removed, 0u);
-  EXPECT_EQ(counts.failures, 1u);
+  SweepCounts failed = sweep(config);
+  EXPECT_EQ(failed.aborted_uploads, 1u);
+  EXPECT_EQ(failed.stray_versions_removed, 0u);
+  EXPECT_EQ(failed.uploads_cleaned_up, 0u);
+  EXPECT_EQ(failed.failures, 1u);
   EXPECT_EQ(store_.version_ids(stale.key), std::vector<std::string>{"version-of-" + stale.id});
+
+  store_.listing_error.reset();
+  SweepCounts retried = sweep(config);
+  EXPECT_EQ(retried.aborted_uploads, 0u);
+  EXPECT_EQ(retried.stray_versions_removed, 1u);
+  EXPECT_EQ(retried.uploads_cleaned_up, 1u);
+  EXPECT_EQ(retried.failures, 0u);
+  EXPECT_TRUE(store_.version_ids(stale.key).empty());
+}
+
+TEST_F(LifecycleSweeperTest, FailedDeleteIsRetriedNextSweep) {
+  meta::PendingUpload stale = start_upload("notes.txt");
+  store_.version_removal_error = StoreErrorCode::kUnavailable;
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts failed = sweep(config);
+  EXPECT_EQ(failed.aborted_uploads, 1u);
+  EXPECT_EQ(failed.stray_versions_removed, 0u);
+  EXPECT_EQ(failed.uploads_cleaned_up, 0u);
+  EXPECT_EQ(failed.failures, 1u);
+  EXPECT_EQ(store_.version_ids(stale.key), std::vector<std::string>{"version-of-" + stale.id});
+  auto abort_events = audit_events("lifecycle:abort_upload");
+  ASSERT_EQ(abort_events.size(), 1u);
+  EXPECT_NE(abort_events[0].reason.find("deleting its stored versions failed"), std::string::npos)
+      << abort_events[0].reason;
+
+  store_.version_removal_error.reset();
+  SweepCounts retried = sweep(config);
+  EXPECT_EQ(retried.aborted_uploads, 0u);
+  EXPECT_EQ(retried.stray_versions_removed, 1u);
+  EXPECT_EQ(retried.uploads_cleaned_up, 1u);
+  EXPECT_EQ(retried.failures, 0u);
+  EXPECT_TRUE(store_.version_ids(stale.key).empty());
+  EXPECT_EQ(audit_events("lifecycle:abort_upload").size(), 1u);
+  auto removal_events = audit_events("lifecycle:remove_upload_bytes");
+  ASSERT_EQ(removal_events.size(), 1u);
+  EXPECT_EQ(removal_events[0].key, stale.key);
+  EXPECT_NE(removal_events[0].reason.find(stale.id), std::string::npos);
+  EXPECT_NE(removal_events[0].reason.find("its stored version was deleted"), std::string::npos)
+      << removal_events[0].reason;
+
+  // The clean-up is marked finished, so later sweeps leave the upload alone.
+  int listings = store_.listing_calls;
+  SweepCounts later = sweep(config);
+  EXPECT_EQ(later.uploads_cleaned_up, 0u);
+  EXPECT_EQ(store_.listing_calls, listings);
+}
+
+TEST_F(LifecycleSweeperTest, CleansUpRejectedUploadWhoseDeleteFailed) {
+  meta::ObjectRecord committed = commit("notes.txt");
+  // The content check rejected this upload at complete: its delete failed, then it was aborted.
+  meta::PendingUpload rejected = start_upload("notes.txt");
+  ASSERT_TRUE(repository_->abort_pending_upload(kTenant, rejected.id).has_value());
+
+  // Its presigned PUT may still store bytes until its completion time, so nothing happens yet.
+  clock_.advance(15min - 1s);
+  SweepCounts early = sweep();
+  EXPECT_EQ(early.uploads_cleaned_up, 0u);
+  EXPECT_EQ(store_.listing_calls, 0);
+
+  // Long before pending_upload_max_age (one day by default), since it is already aborted.
+  clock_.advance(1s);
+  SweepCounts counts = sweep();
+  EXPECT_EQ(counts.aborted_uploads, 0u);
+  EXPECT_EQ(counts.stray_versions_removed, 1u);
+  EXPECT_EQ(counts.uploads_cleaned_up, 1u);
+  EXPECT_EQ(counts.failures, 0u);
+  EXPECT_EQ(store_.version_ids(committed.key), std::vector<std::string>{committed.version_id});
+  EXPECT_TRUE(audit_events("lifecycle:abort_upload").empty());
+  EXPECT_EQ(audit_events("lifecycle:remove_upload_bytes").size(), 1u);
+}
+
+TEST_F(LifecycleSweeperTest, EmptyCleanUpWritesNoEvent) {
+  // A rejected upload whose delete succeeded: the clean-up finds nothing left.
+  meta::PendingUpload rejected = start_upload("notes.txt", /*put_bytes=*/false);
+  ASSERT_TRUE(repository_->abort_pending_upload(kTenant, rejected.id).has_value());
+  clock_.advance(1h);
+  SweepCounts counts = sweep();
+  EXPECT_EQ(counts.stray_versions_removed, 0u);
+  EXPECT_EQ(counts.uploads_cleaned_up, 1u);
+  EXPECT_TRUE(audit_events("lifecycle:remove_upload_bytes").empty());
+  EXPECT_EQ(sweep().uploads_cleaned_up, 0u);
+  EXPECT_EQ(store_.listing_calls, 1);
+}
+
+TEST_F(LifecycleSweeperTest, DeniedDeleteIsMarkedAndNotRetried) {
+  meta::PendingUpload locked = start_upload("locked.txt");
+  store_.version_removal_error = StoreErrorCode::kDenied;
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts denied = sweep(config);
+  EXPECT_EQ(denied.aborted_uploads, 1u);
+  EXPECT_EQ(denied.stray_versions_removed, 0u);
+  EXPECT_EQ(denied.stray_versions_denied, 1u);
+  EXPECT_EQ(denied.uploads_cleaned_up, 1u);
+  EXPECT_EQ(denied.failures, 0u);
+  EXPECT_EQ(store_.version_ids(locked.key), std::vector<std::string>{"version-of-" + locked.id});
+  auto events = audit_events("lifecycle:abort_upload");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].reason.find("the store denied deleting 1 of them"), std::string::npos)
+      << events[0].reason;
+
+  // A newer aborted upload behind it is cleaned up on the next sweep, and the denied one is
+  // not tried again.
+  store_.version_removal_error.reset();
+  meta::PendingUpload newer = start_upload("newer.txt");
+  clock_.advance(2h);
+  LifecycleConfig one_at_a_time = config;
+  one_at_a_time.batch_size = 1;
+  SweepCounts next = sweep(one_at_a_time);
+  EXPECT_EQ(next.aborted_uploads, 1u);
+  EXPECT_EQ(next.stray_versions_removed, 1u);
+  EXPECT_EQ(next.stray_versions_denied, 0u);
+  EXPECT_TRUE(store_.version_ids(newer.key).empty());
+  EXPECT_EQ(store_.version_ids(locked.key), std::vector<std::string>{"version-of-" + locked.id});
 }
 
 TEST_F(LifecycleSweeperTest, PurgesNoncurrentVersionsBeyondCount) {

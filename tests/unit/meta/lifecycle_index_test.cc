@@ -186,7 +186,7 @@ TEST_P(LifecycleIndexTest, SetObjectExpiryChecksRevision) {
   EXPECT_EQ(missing.error().code, MetaErrorCode::kNotFound);
 }
 
-TEST_P(LifecycleIndexTest, ListsOnlyPendingUploadsCreatedBeforeCutoff) {
+TEST_P(LifecycleIndexTest, ListsStaleAndUncleanedAbortedUploads) {
   PendingUpload old_pending = make_upload("old.txt");
   ASSERT_TRUE(repository_->create_pending_upload(old_pending).has_value());
   PendingUpload old_committed = make_upload("done.txt");
@@ -198,12 +198,100 @@ TEST_P(LifecycleIndexTest, ListsOnlyPendingUploadsCreatedBeforeCutoff) {
   clock_.advance(2s);
   PendingUpload recent = make_upload("new.txt");
   ASSERT_TRUE(repository_->create_pending_upload(recent).has_value());
+  // Aborted uploads are listed whatever their age, until their clean-up is marked.
+  PendingUpload recent_aborted = make_upload("rejected.txt");
+  ASSERT_TRUE(repository_->create_pending_upload(recent_aborted).has_value());
+  ASSERT_TRUE(repository_->abort_pending_upload(kTenant, recent_aborted.id).has_value());
 
-  auto stale = index_->list_stale_uploads(cutoff, kMaxListLimit);
-  ASSERT_TRUE(stale.has_value()) << stale.error().message;
-  ASSERT_EQ(stale->size(), 1u);
-  EXPECT_EQ((*stale)[0].id, old_pending.id);
-  EXPECT_EQ((*stale)[0].state, UploadState::kPending);
+  auto listed = index_->list_uploads_to_sweep(cutoff, kMaxListLimit);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].id, old_pending.id);
+  EXPECT_EQ((*listed)[0].state, UploadState::kPending);
+  EXPECT_EQ((*listed)[1].id, old_aborted.id);
+  EXPECT_EQ((*listed)[1].state, UploadState::kAborted);
+  EXPECT_EQ((*listed)[2].id, recent_aborted.id);
+  EXPECT_EQ((*listed)[2].state, UploadState::kAborted);
+}
+
+TEST_P(LifecycleIndexTest, ListsUploadsOldestFirstUpToLimit) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    PendingUpload upload = make_upload("file-" + std::to_string(i));
+    ASSERT_TRUE(repository_->create_pending_upload(upload).has_value());
+    if (i % 2 == 0) {
+      ASSERT_TRUE(repository_->abort_pending_upload(kTenant, upload.id).has_value());
+    }
+    ids.push_back(upload.id);
+    clock_.advance(1s);
+  }
+  auto listed = index_->list_uploads_to_sweep(clock_.now(), 2);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, ids[0]);
+  EXPECT_EQ((*listed)[1].id, ids[1]);
+}
+
+TEST_P(LifecycleIndexTest, MarkedCleanUpIsNotListedAgain) {
+  PendingUpload aborted = make_upload("gone.txt");
+  ASSERT_TRUE(repository_->create_pending_upload(aborted).has_value());
+  ASSERT_TRUE(repository_->abort_pending_upload(kTenant, aborted.id).has_value());
+  PendingUpload other = make_upload("other.txt");
+  ASSERT_TRUE(repository_->create_pending_upload(other).has_value());
+  ASSERT_TRUE(repository_->abort_pending_upload(kTenant, other.id).has_value());
+
+  auto marked = index_->mark_upload_store_cleaned(kTenant, aborted.id, clock_.now());
+  ASSERT_TRUE(marked.has_value()) << marked.error().message;
+  // Marking again succeeds.
+  auto again = index_->mark_upload_store_cleaned(kTenant, aborted.id, clock_.now() + 1h);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+
+  auto listed = index_->list_uploads_to_sweep(clock_.now() + 1s, kMaxListLimit);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, other.id);
+  auto found = repository_->find_pending_upload(kTenant, aborted.id);
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  EXPECT_EQ(found->state, UploadState::kAborted);
+}
+
+TEST_P(LifecycleIndexTest, MarkCleanUpRejectsUploadNotAborted) {
+  PendingUpload pending = make_upload("open.txt");
+  ASSERT_TRUE(repository_->create_pending_upload(pending).has_value());
+  PendingUpload committed = make_upload("done.txt");
+  ASSERT_TRUE(create_and_commit(committed).has_value());
+
+  auto marked_pending = index_->mark_upload_store_cleaned(kTenant, pending.id, clock_.now());
+  ASSERT_FALSE(marked_pending.has_value());
+  EXPECT_EQ(marked_pending.error().code, MetaErrorCode::kConflict);
+  auto marked_committed = index_->mark_upload_store_cleaned(kTenant, committed.id, clock_.now());
+  ASSERT_FALSE(marked_committed.has_value());
+  EXPECT_EQ(marked_committed.error().code, MetaErrorCode::kConflict);
+
+  // The pending upload is still listed once it is stale.
+  auto listed = index_->list_uploads_to_sweep(clock_.now() + 1s, kMaxListLimit);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, pending.id);
+}
+
+TEST_P(LifecycleIndexTest, MarkCleanUpRejectsUnknownUpload) {
+  PendingUpload aborted = make_upload("gone.txt");
+  ASSERT_TRUE(repository_->create_pending_upload(aborted).has_value());
+  ASSERT_TRUE(repository_->abort_pending_upload(kTenant, aborted.id).has_value());
+
+  auto unknown = index_->mark_upload_store_cleaned(kTenant, "no-such-upload", clock_.now());
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, MetaErrorCode::kNotFound);
+  // Another tenant cannot mark it.
+  auto other_tenant = index_->mark_upload_store_cleaned("globex", aborted.id, clock_.now());
+  ASSERT_FALSE(other_tenant.has_value());
+  EXPECT_EQ(other_tenant.error().code, MetaErrorCode::kNotFound);
+
+  auto listed = index_->list_uploads_to_sweep(clock_.now(), kMaxListLimit);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, aborted.id);
 }
 
 TEST_P(LifecycleIndexTest, NoncurrentVersionsByCount) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "meta/lifecycle_index.h"
 #include "meta/storage_encoding.h"
 #include "repository_test_fixture.h"
 
@@ -190,6 +191,47 @@ TEST_P(MigrationsTest, UpgradeGivesExistingRowsNoTags) {
   auto tagged = (*repository)->list_objects("acme", "acme/", "", 10, filter);
   ASSERT_TRUE(tagged.has_value()) << tagged.error().message;
   EXPECT_TRUE(tagged->items.empty());
+}
+
+// Uploads aborted before the clean-up mark existed get one clean-up pass, and the others are
+// listed as before.
+TEST_P(MigrationsTest, UpgradeListsAbortedUploadsForCleanUp) {
+  std::span<const Migration> all = backend_->migrations();
+  ASSERT_GE(all.size(), 7u);
+  ASSERT_TRUE(backend_->apply(all.first(6)).has_value());
+  struct OldUpload {
+    std::string_view id;
+    std::string_view state;
+    std::int64_t created_at_us;
+  };
+  for (const OldUpload& upload :
+       {OldUpload{"aborted-1", "aborted", 1000}, OldUpload{"pending-1", "pending", 2000},
+        OldUpload{"completed-1", "completed", 3000}}) {
+    auto inserted = backend_->execute(fmt::format(
+        "INSERT INTO pending_uploads (id, tenant, owner, name, key, content_type, size, sha256, "
+        "if_match_revision, if_none_match, created_at_us, expires_at_us, state) VALUES ('{}', "
+        "'acme', 'user-1', 'a.json', 'acme/user-1/a.json', 'application/json', 3, NULL, NULL, "
+        "false, {}, 5000, '{}')",
+        upload.id, upload.created_at_us, upload.state));
+    ASSERT_TRUE(inserted.has_value()) << inserted.error().message;
+  }
+
+  auto repository = backend_->open();
+  ASSERT_TRUE(repository.has_value()) << repository.error().message;
+  LifecycleIndex* index = find_lifecycle_index(**repository);
+  ASSERT_NE(index, nullptr);
+  auto listed = index->list_uploads_to_sweep(from_unix_us(1500), 10);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, "aborted-1");
+  EXPECT_EQ((*listed)[0].state, UploadState::kAborted);
+
+  auto marked = index->mark_upload_store_cleaned("acme", "aborted-1", from_unix_us(6000));
+  ASSERT_TRUE(marked.has_value()) << marked.error().message;
+  auto after = index->list_uploads_to_sweep(from_unix_us(2500), 10);
+  ASSERT_TRUE(after.has_value()) << after.error().message;
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, "pending-1");
 }
 
 // Processes that start together on a new database must apply each step exactly once.
