@@ -11,6 +11,7 @@
 #include <mutex>
 #include <span>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/encoding.h"
@@ -503,18 +504,35 @@ Expected<void, MetaError> create_database_file(const std::filesystem::path& path
   return {};
 }
 
-Expected<void, MetaError> enable_wal(SqliteConnection& connection) {
+// Switches the database to WAL and returns the journal mode SQLite reports afterwards.
+Expected<std::string, MetaError> set_wal_mode(SqliteConnection& connection) {
   auto pragma = connection.prepare(kEnableWal);
   if (!pragma) return Unexpected(pragma.error());
   auto row = pragma->step();
   if (!row) return Unexpected(row.error());
-  std::string mode = *row ? pragma->text(0) : std::string();
-  if (mode != "wal") {
+  return *row ? pragma->text(0) : std::string();
+}
+
+Expected<void, MetaError> enable_wal(SqliteConnection& connection,
+                                     std::chrono::milliseconds busy_timeout) {
+  // When several processes open a new file at once, SQLite may fail all but one switch to WAL
+  // with "database is locked" without calling the busy handler, so the switch is retried here
+  // until the busy timeout.
+  constexpr auto kRetryPause = std::chrono::milliseconds(10);
+  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  auto mode = set_wal_mode(connection);
+  while (!mode && mode.error().code == MetaErrorCode::kUnavailable &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(kRetryPause);
+    mode = set_wal_mode(connection);
+  }
+  if (!mode) return Unexpected(mode.error());
+  if (*mode != "wal") {
     return Unexpected(make_error(
         MetaErrorCode::kUnavailable,
         fmt::format("SQLite kept journal_mode \"{}\" instead of WAL; the file system may not "
                     "support the shared memory WAL needs",
-                    mode)));
+                    *mode)));
   }
   return {};
 }
@@ -1122,7 +1140,7 @@ Expected<std::unique_ptr<Repository>, MetaError> open_sqlite_repository(
   if (auto created = create_database_file(path); !created) return Unexpected(created.error());
   auto writer = SqliteConnection::open(path, options.busy_timeout);
   if (!writer) return Unexpected(writer.error());
-  if (auto wal = enable_wal(**writer); !wal) return Unexpected(wal.error());
+  if (auto wal = enable_wal(**writer, options.busy_timeout); !wal) return Unexpected(wal.error());
   // applied_at only records when a step ran and no logic reads it, so the system clock is fine.
   auto migrated = apply_migrations(**writer, sqlite_migrations(), std::chrono::system_clock::now());
   if (!migrated) return Unexpected(migrated.error());
