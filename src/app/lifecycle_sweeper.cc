@@ -63,7 +63,7 @@ asio::awaitable<SweepCounts> LifecycleSweeper::sweep_once() {
   co_await purge_noncurrent_versions(now, counts);
   if (counts.expired + counts.postponed + counts.aborted_uploads + counts.stray_versions_removed +
           counts.stray_versions_denied + counts.uploads_cleaned_up + counts.versions_purged +
-          counts.failures >
+          counts.versions_denied + counts.failures >
       0) {
     obs::info("lifecycle sweep finished",
               {{"expired", int64_t(counts.expired)},
@@ -73,6 +73,7 @@ asio::awaitable<SweepCounts> LifecycleSweeper::sweep_once() {
                {"stray_versions_denied", int64_t(counts.stray_versions_denied)},
                {"uploads_cleaned_up", int64_t(counts.uploads_cleaned_up)},
                {"versions_purged", int64_t(counts.versions_purged)},
+               {"versions_denied", int64_t(counts.versions_denied)},
                {"failures", int64_t(counts.failures)}});
   }
   co_return counts;
@@ -451,6 +452,22 @@ asio::awaitable<bool> LifecycleSweeper::purge_version(const meta::ObjectVersion&
   if (current && current->version_id == version.version_id) co_return false;
 
   auto removed = co_await store_.remove_version(version.key, version.version_id);
+  if (!removed && removed.error().code == StoreErrorCode::kDenied) {
+    // Object Lock keeps every version until its retention ends, so a locked bucket would
+    // otherwise log an error per version on every sweep. One warning per sweep names the first,
+    // and the count goes into the sweep's summary line.
+    if (counts.versions_denied++ == 0) {
+      obs::warn(
+          "the store denied deleting a noncurrent version, as it does under Object Lock "
+          "retention or a legal hold; later sweeps try again. If the bucket has no lock, give "
+          "the store key s3:DeleteObjectVersion",
+          {{"tenant", version.tenant},
+           {"key", version.key},
+           {"version_id", version.version_id},
+           {"error", removed.error().message}});
+    }
+    co_return false;
+  }
   if (!removed) {
     ++counts.failures;
     obs::error("lifecycle sweep cannot delete a noncurrent version from the store",

@@ -57,6 +57,9 @@ struct SweepCounts {
   std::size_t uploads_cleaned_up = 0;
   // Noncurrent versions whose bytes were deleted from the store for good.
   std::size_t versions_purged = 0;
+  // Noncurrent versions whose delete the store denied (kDenied, as under Object Lock). They
+  // stay listed, so a later sweep tries again.
+  std::size_t versions_denied = 0;
   // Steps that failed. A later sweep retries them.
   std::size_t failures = 0;
 };

@@ -669,6 +669,31 @@ TEST_F(LifecycleSweeperTest, PurgesNoncurrentVersionsBeyondCount) {
   EXPECT_EQ(sweep(config).versions_purged, 0u);
 }
 
+TEST_F(LifecycleSweeperTest, DeniedPurgeIsCountedAndRetried) {
+  std::vector<meta::ObjectRecord> records;
+  for (int i = 0; i < 3; ++i) {
+    records.push_back(commit("locked.txt"));
+    clock_.advance(1s);
+  }
+  LifecycleConfig config;
+  config.noncurrent_version_max_count = 1;
+  store_.version_removal_error = StoreErrorCode::kDenied;
+  SweepCounts denied = sweep(config);
+  EXPECT_EQ(denied.versions_purged, 0u);
+  EXPECT_EQ(denied.versions_denied, 1u);
+  EXPECT_EQ(denied.failures, 0u);
+  EXPECT_EQ(store_.version_ids(records[0].key).size(), 3u);
+  EXPECT_TRUE(audit_events("lifecycle:purge_version").empty());
+
+  // Once the lock ends, the next sweep deletes the version and marks it purged.
+  store_.version_removal_error.reset();
+  SweepCounts released = sweep(config);
+  EXPECT_EQ(released.versions_purged, 1u);
+  EXPECT_EQ(released.versions_denied, 0u);
+  EXPECT_EQ(store_.version_ids(records[0].key),
+            (std::vector<std::string>{records[1].version_id, records[2].version_id}));
+}
+
 TEST_F(LifecycleSweeperTest, PurgesNoncurrentVersionsByAge) {
   meta::ObjectRecord first = commit("notes.txt");
   clock_.advance(1h);
