@@ -66,8 +66,10 @@ std::optional<SystemTime> parse_amz_date(std::string_view text) {
 }
 
 std::string format_iso8601(SystemTime time) {
+  // Rounded down like the seconds in to_utc. A cast rounds toward zero, which printed a time
+  // less than a millisecond before 1970 as 23:59:59.000, almost a second early.
   auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+      std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
   if (millis < 0) millis += 1000;
   std::array<char, 8> fraction{};
   std::snprintf(fraction.data(), fraction.size(), ".%03d", static_cast<int>(millis));

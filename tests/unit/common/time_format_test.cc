@@ -49,6 +49,14 @@ TEST(TimeFormat, FormatsTimesBefore1970) {
   EXPECT_EQ(format_amz_date(from_unix_seconds(-1)), "19691231T235959Z");
 }
 
+TEST(TimeFormat, RoundsSubMillisecondsBefore1970Down) {
+  // The milliseconds round down like the seconds, so no text falls almost a second early.
+  SystemTime epoch = from_unix_seconds(0);
+  EXPECT_EQ(format_iso8601(epoch - std::chrono::microseconds(500)), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601(epoch - std::chrono::microseconds(1500)), "1969-12-31T23:59:59.998Z");
+  EXPECT_EQ(format_iso8601(epoch + std::chrono::microseconds(1500)), "1970-01-01T00:00:00.001Z");
+}
+
 TEST(TimeFormat, RejectsYearsOutsideTheClockRange) {
   for (const char* text : {"2262-04-12T00:00:00Z", "9999-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
                            "0000-01-01T00:00:00Z"}) {
