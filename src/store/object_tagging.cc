@@ -22,6 +22,15 @@ size_t character_count(std::string_view utf8) {
   return count;
 }
 
+// Returns whether text contains a C0 control or DEL, which a Tagging document cannot return
+// unchanged. The API rejects them in tags as well.
+bool has_control_character(std::string_view text) {
+  for (unsigned char byte : text) {
+    if (byte < 0x20 || byte == 0x7F) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Expected<void, DocumentError> validate_tags(const HeaderList& tags) {
@@ -32,6 +41,9 @@ Expected<void, DocumentError> validate_tags(const HeaderList& tags) {
   for (const auto& [key, value] : tags) {
     if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
       return Unexpected(invalid_tag("The TagKey or TagValue you have provided is invalid."));
+    }
+    if (has_control_character(key) || has_control_character(value)) {
+      return Unexpected(invalid_tag("A TagKey or TagValue contains a control character"));
     }
     size_t key_characters = character_count(key);
     if (key_characters == 0 || key_characters > kMaxTagKeyCharacters) {

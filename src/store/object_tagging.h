@@ -17,7 +17,8 @@ inline constexpr size_t kMaxTagValueCharacters = 256;
 
 // Checks a tag set as S3 does: at most kMaxObjectTags tags, keys of 1 to
 // kMaxTagKeyCharacters and values of at most kMaxTagValueCharacters Unicode
-// characters in UTF-8, and no key twice. Fails with 400 InvalidTag.
+// characters in UTF-8 without control characters, and no key twice. Fails
+// with 400 InvalidTag.
 Expected<void, DocumentError> validate_tags(const HeaderList& tags);
 
 // The x-amz-tagging header: a URL-encoded query string such as

@@ -46,6 +46,22 @@ TEST(ObjectTagging, EnforcesTheLimitsInCharacters) {
   EXPECT_FALSE(validate_tags({{"k", "\xFF"}}));
 }
 
+TEST(ObjectTagging, RejectsControlCharacters) {
+  // A control character cannot come back unchanged in a Tagging document, because XML 1.0 cannot
+  // write most of them and parsers turn a carriage return into a line feed.
+  for (std::string text : {"x\x01y", "line\r\n", "tab\t", "del\x7F"}) {
+    auto in_value = validate_tags({{"k", text}});
+    ASSERT_FALSE(in_value) << text;
+    EXPECT_EQ(in_value.error().code, "InvalidTag");
+    EXPECT_FALSE(validate_tags({{text, "v"}})) << text;
+  }
+  auto header = parse_tagging_header("a=x%01y");
+  ASSERT_FALSE(header);
+  EXPECT_EQ(header.error().code, "InvalidTag");
+  EXPECT_EQ(header.error().status, http::Status::bad_request);
+  EXPECT_TRUE(validate_tags({{"spaces and + - = . _ : / @", "é"}}));
+}
+
 TEST(ObjectTagging, DocumentRoundTrips) {
   HeaderList tags{{"a", "1"}, {"b & c", ""}};
   std::string document = tagging_document(tags);
