@@ -91,7 +91,9 @@ Expected<MultipartUpload, StoreError> Engine::create_upload(const std::string& b
                                                             MultipartUpload settings) {
   auto valid = validate_key(key);
   if (!valid) return Unexpected(valid.error());
-  settings.upload_id = base64url_encode(random_bytes(kUploadIdBytes));
+  // Hex like version ids, so that an id never starts with '-', which command-line clients would
+  // read as an option.
+  settings.upload_id = hex_encode(random_bytes(kUploadIdBytes));
   settings.bucket = bucket;
   settings.key = key;
   settings.initiated = options_.clock->now();

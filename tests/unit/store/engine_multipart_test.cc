@@ -51,6 +51,15 @@ class EngineMultipartTest : public EngineTest {
   }
 };
 
+TEST_F(EngineMultipartTest, UploadIdsAreLowercaseHex) {
+  // An id that starts with '-' reads as an option to command-line clients such as the AWS CLI.
+  for (int i = 0; i < 20; ++i) {
+    std::string id = create();
+    ASSERT_FALSE(id.empty());
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  }
+}
+
 TEST_F(EngineMultipartTest, CompleteAssemblesPartsInOrder) {
   std::string id = create({.content_type = "video/mp4"});
   std::string first = filled(kPartBytes, 'a');
