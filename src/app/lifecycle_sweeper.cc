@@ -337,8 +337,9 @@ asio::awaitable<void> LifecycleSweeper::remove_stray_latest_version(
     }
     co_return;
   }
-  // An empty version id means an unversioned bucket, where deleting would remove the key itself.
-  if (latest->upload_id != upload.id || latest->version_id.empty()) co_return;
+  // An unversioned id (none, or "null" while versioning is suspended) names the key's only copy,
+  // which a delete would remove for good.
+  if (latest->upload_id != upload.id || s3::is_unversioned_id(latest->version_id)) co_return;
   std::optional<std::string> current = co_await read_current_version(upload, counts);
   if (!current || *current == latest->version_id) co_return;
   if (!co_await unknown_to_index(upload, latest->version_id, counts)) co_return;

@@ -445,8 +445,9 @@ std::vector<Key> build_keys() {
       [](auto& config) -> auto& { return config.lifecycle.sweep_interval; }));
   all.push_back(integer(
       "lifecycle.batch_size", "100", "objects", "",
-      "Most objects one sweep expires, and most uploads and versions it removes", 1, 1000,
-      [](auto& config) -> auto& { return config.lifecycle.batch_size; }));
+      "Most objects one sweep expires, uploads it aborts or cleans up, and noncurrent versions "
+      "it purges. Each upload's clean-up checks up to 1000 versions of its key",
+      1, 1000, [](auto& config) -> auto& { return config.lifecycle.batch_size; }));
   all.push_back(integer(
       "lifecycle.pending_upload_max_age_seconds", "86400", "seconds", "",
       "Pending uploads older than this (and past their completion time) are aborted, and the "

@@ -55,9 +55,10 @@ class LifecycleIndex {
       std::string_view tenant, std::string_view key, std::int64_t expected_revision,
       std::optional<SystemTime> expires_at) = 0;
 
-  // Lists the uploads of every tenant that the sweeper has work on, oldest first: those still
-  // kPending that were created before created_before, and those kAborted whose store clean-up
-  // is not marked finished (mark_upload_store_cleaned), whatever their age.
+  // Lists the uploads of every tenant that the sweeper has work on: first those still kPending
+  // that were created before created_before, then those kAborted whose store clean-up is not
+  // marked finished (mark_upload_store_cleaned), whatever their age; each group oldest first.
+  // Aborted uploads whose clean-up keeps failing thus never hold back the abort of new ones.
   virtual Expected<std::vector<PendingUpload>, MetaError> list_uploads_to_sweep(
       SystemTime created_before, std::size_t limit) = 0;
 

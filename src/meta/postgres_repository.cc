@@ -176,7 +176,7 @@ constexpr std::string_view kListUploadsToSweep =
     "if_none_match, created_at_us, expires_at_us, state, tags, object_expires_at_us "
     "FROM pending_uploads WHERE (state = 'pending' AND created_at_us < $1) "
     "OR (state = 'aborted' AND store_cleaned_at_us IS NULL) "
-    "ORDER BY created_at_us, id LIMIT $2";
+    "ORDER BY state = 'aborted', created_at_us, id LIMIT $2";
 constexpr std::string_view kUpdateUploadStoreCleaned =
     "UPDATE pending_uploads SET store_cleaned_at_us = $1 "
     "WHERE id = $2 AND store_cleaned_at_us IS NULL";

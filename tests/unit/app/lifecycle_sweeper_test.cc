@@ -476,6 +476,20 @@ TEST_F(LifecycleSweeperTest, KeepsUnversionedVersionOfAbandonedUpload) {
   EXPECT_EQ(store_.version_ids(stale.key), (std::vector<std::string>{"null", latest.version_id}));
 }
 
+TEST_F(LifecycleSweeperTest, LatestOnlyCheckKeepsNullVersion) {
+  // Versioning suspended: the abandoned PUT replaced the key's only copy, "null".
+  meta::PendingUpload stale = start_upload("notes.txt", /*put_bytes=*/false);
+  store_.put(stale.key, "null", stale.id);
+  store_.listing_error = StoreErrorCode::kDenied;
+  LifecycleConfig config;
+  config.pending_upload_max_age = 1h;
+  clock_.advance(2h);
+  SweepCounts counts = sweep(config);
+  EXPECT_EQ(counts.aborted_uploads, 1u);
+  EXPECT_EQ(counts.stray_versions_removed, 0u);
+  EXPECT_EQ(store_.version_ids(stale.key), std::vector<std::string>{"null"});
+}
+
 TEST_F(LifecycleSweeperTest, ChecksAtMostThousandVersionsPerKey) {
   meta::PendingUpload buried = start_upload("buried.txt");
   meta::PendingUpload reached = start_upload("reached.txt");

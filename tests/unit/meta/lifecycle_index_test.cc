@@ -214,7 +214,7 @@ TEST_P(LifecycleIndexTest, ListsStaleAndUncleanedAbortedUploads) {
   EXPECT_EQ((*listed)[2].state, UploadState::kAborted);
 }
 
-TEST_P(LifecycleIndexTest, ListsUploadsOldestFirstUpToLimit) {
+TEST_P(LifecycleIndexTest, ListsPendingUploadsBeforeAbortedOnes) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     PendingUpload upload = make_upload("file-" + std::to_string(i));
@@ -225,11 +225,12 @@ TEST_P(LifecycleIndexTest, ListsUploadsOldestFirstUpToLimit) {
     ids.push_back(upload.id);
     clock_.advance(1s);
   }
+  // ids[0] and ids[2] are aborted; the pending ids[1] comes first although it is newer.
   auto listed = index_->list_uploads_to_sweep(clock_.now(), 2);
   ASSERT_TRUE(listed.has_value()) << listed.error().message;
   ASSERT_EQ(listed->size(), 2u);
-  EXPECT_EQ((*listed)[0].id, ids[0]);
-  EXPECT_EQ((*listed)[1].id, ids[1]);
+  EXPECT_EQ((*listed)[0].id, ids[1]);
+  EXPECT_EQ((*listed)[1].id, ids[0]);
 }
 
 TEST_P(LifecycleIndexTest, MarkedCleanUpIsNotListedAgain) {
