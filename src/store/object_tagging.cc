@@ -52,6 +52,10 @@ Expected<void, DocumentError> validate_tags(const HeaderList& tags) {
     if (character_count(value) > kMaxTagValueCharacters) {
       return Unexpected(invalid_tag("The TagValue you have provided is invalid"));
     }
+    // AWS reserves the aws: prefix for the tags it sets itself.
+    if (key.starts_with("aws:")) {
+      return Unexpected(invalid_tag("A TagKey cannot start with the reserved prefix aws:"));
+    }
     if (!keys.insert(key).second) {
       return Unexpected(invalid_tag("Cannot provide multiple Tags with the same key"));
     }

@@ -46,6 +46,15 @@ TEST(ObjectTagging, EnforcesTheLimitsInCharacters) {
   EXPECT_FALSE(validate_tags({{"k", "\xFF"}}));
 }
 
+TEST(ObjectTagging, RejectsReservedKeyPrefix) {
+  auto reserved = validate_tags({{"aws:createdBy", "me"}});
+  ASSERT_FALSE(reserved);
+  EXPECT_EQ(reserved.error().code, "InvalidTag");
+  EXPECT_FALSE(parse_tagging_header("aws%3Asource=x"));
+  // Only the exact prefix is reserved.
+  EXPECT_TRUE(validate_tags({{"AWS-team", "x"}, {"awsome", "y"}, {"team:aws:", "z"}}));
+}
+
 TEST(ObjectTagging, RejectsControlCharacters) {
   // A control character cannot come back unchanged in a Tagging document, because XML 1.0 cannot
   // write most of them and parsers turn a carriage return into a line feed.
