@@ -63,7 +63,9 @@ std::string render(const Config& config) {
     redact(copy);
     std::ostringstream text;
     text << toml::table{{delegated, std::move(copy)}};
-    out += "\n" + text.str() + "\n";
+    out += '\n';
+    out += text.str();
+    out += '\n';
   }
   return out;
 }

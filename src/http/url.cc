@@ -49,8 +49,19 @@ bool Url::default_port() const {
 }
 
 std::string Url::authority() const {
-  std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (!default_port()) out += ":" + std::to_string(port);
+  // An IPv6 address is bracketed, so its colons are not read as the port's.
+  std::string out;
+  if (host.find(':') != std::string::npos) {
+    out += '[';
+    out += host;
+    out += ']';
+  } else {
+    out = host;
+  }
+  if (!default_port()) {
+    out += ':';
+    out += std::to_string(port);
+  }
   return out;
 }
 
