@@ -40,6 +40,16 @@ http::bhttp::message_generator serve_asset(http::Request& request, const web::As
 
 }  // namespace
 
+http::EarlyReply api_early_reply(http::Status status, std::string_view message,
+                                 std::string_view request_id) {
+  std::string_view code = "malformed_request";
+  if (status == http::Status::request_header_fields_too_large) code = "headers_too_large";
+  if (status == http::Status::payload_too_large) code = "body_too_large";
+  nlohmann::json body{{"error", {{"code", code}, {"message", message}}},
+                      {"request_id", request_id}};
+  return {"application/json", body.dump()};
+}
+
 std::string content_security_policy(const ApiConfig& config) {
   std::string store = config.store_origin;
   std::string issuer = issuer_origin(config);

@@ -39,6 +39,12 @@ void register_metrics_route(http::Router& router, const obs::Registry& registry)
 // embedded web files for GET and HEAD, then JSON 404 or 405.
 http::Handler make_dispatcher(const http::Router& router, const ApiConfig& config);
 
+// The API's JSON error body for a request the server rejects before routing
+// it (ServerOptions::early_reply): 431 headers_too_large, 413 body_too_large,
+// otherwise malformed_request.
+http::EarlyReply api_early_reply(http::Status status, std::string_view message,
+                                 std::string_view request_id);
+
 // The Content-Security-Policy of the web page: scripts, styles and frames
 // only from the page's own origin; uploads and images also from the store
 // and sign-in through the issuer.

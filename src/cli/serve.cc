@@ -439,6 +439,7 @@ int run_serve(const config::Config& config) {
                                   .request = {.max_body_bytes = api_config.max_json_body_bytes}};
   apply_limits(config.server, api_options);
   api_options.tls = *api_tls;
+  api_options.early_reply = app::api_early_reply;
   http::Server api_server(io, std::move(api_options), app::make_dispatcher(router, api_config));
 
   std::vector<http::Server*> servers = {&api_server};

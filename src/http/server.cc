@@ -271,11 +271,14 @@ asio::awaitable<bool> Server::serve_one(Session& session) {
 
 asio::awaitable<void> Server::reply_early(Session& session, Status status, std::string_view text,
                                           std::chrono::steady_clock::time_point started) {
+  EarlyReply reply = options_.early_reply
+                         ? options_.early_reply(status, text, session.context->request_id)
+                         : EarlyReply{"text/plain; charset=utf-8", std::string(text) + "\n"};
   Response response{status, 11};
-  response.set(Field::content_type, "text/plain; charset=utf-8");
+  response.set(Field::content_type, reply.content_type);
   response.set(Field::connection, "close");
   response.set("X-Request-Id", session.context->request_id);
-  response.body() = std::string(text) + "\n";
+  response.body() = std::move(reply.body);
   response.prepare_payload();
   session.stream.tcp().expires_after(options_.write_timeout);
   auto [error, written] = co_await session.stream.visit(

@@ -24,6 +24,18 @@ namespace satchel::http {
 
 using Handler = std::function<asio::awaitable<bhttp::message_generator>(Request&)>;
 
+// The Content-Type and body of a reply the server sends before any handler
+// sees the request: 431 for oversized headers, 413 for an oversized body, 400
+// for a request it cannot parse.
+struct EarlyReply {
+  std::string content_type;
+  std::string body;
+};
+// Builds an EarlyReply from its status, a short message and the request id,
+// so that each listener rejects in its own error format.
+using EarlyReplyFormat =
+    std::function<EarlyReply(Status status, std::string_view message, std::string_view request_id)>;
+
 // What the server knows about a request once its response is written.
 struct Exchange {
   std::string_view route;  // the pattern or operation the handler reported
@@ -56,6 +68,8 @@ struct ServerOptions {
   // Called after each response is written, for metrics beyond the built-in
   // ones (the store's per-tenant bytes). Runs on the connection's strand.
   std::function<void(const Request&, const Exchange&)> on_exchange;
+  // The format of early replies; plain text when unset.
+  EarlyReplyFormat early_reply;
 };
 
 class Server {

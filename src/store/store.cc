@@ -4,6 +4,7 @@
 
 #include "obs/log.h"
 #include "store/request_handler.h"
+#include "store/s3_xml.h"
 #include "store/sigv4_authenticator.h"
 
 namespace satchel::store {
@@ -18,6 +19,17 @@ Expected<void, std::string> create_default_bucket(Engine& engine, const std::str
   if (created.error() == StoreError::kBucketAlreadyOwnedByYou) return {};
   return Unexpected("cannot create the default bucket '" + name +
                     "': " + std::string(describe(created.error())));
+}
+
+// S3's XML error for a request the server rejects before the handler reads it.
+http::EarlyReply s3_early_reply(http::Status status, std::string_view message,
+                                std::string_view request_id) {
+  std::string_view code = "BadRequest";
+  if (status == http::Status::request_header_fields_too_large) {
+    code = "RequestHeaderSectionTooLarge";
+  }
+  if (status == http::Status::payload_too_large) code = "EntityTooLarge";
+  return {"application/xml", error_document(code, message, "", request_id)};
 }
 
 }  // namespace
@@ -140,6 +152,7 @@ http::ServerOptions Store::server_options(std::string host, uint16_t port) const
   // EntityTooLarge; a server limit would reject the header first with a
   // plain-text 400.
   server.request.max_body_bytes = std::numeric_limits<uint64_t>::max();
+  server.early_reply = s3_early_reply;
   return server;
 }
 

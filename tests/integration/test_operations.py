@@ -227,11 +227,24 @@ def test_body_over_the_limit_gets_413(server):
                     headers={"Authorization": "Bearer " + token,
                              "Content-Type": "application/json"})
     assert reply.status == 413, reply
+    assert reply.header("Content-Type") == "application/json"
+    assert reply.json()["error"]["code"] == "body_too_large"
+    assert reply.json()["request_id"] == reply.header("X-Request-Id")
 
 
 def test_huge_header_gets_431(server):
     reply = request("GET", server.api + "/healthz", headers={"X-Padding": "x" * 20000})
     assert reply.status == 431
+    assert reply.header("Content-Type") == "application/json"
+    assert reply.json()["error"]["code"] == "headers_too_large"
+
+
+def test_huge_header_at_the_store_gets_s3_error(server):
+    reply = request("GET", server.store + "/satchel/any", headers={"X-Padding": "x" * 20000})
+    assert reply.status == 431
+    assert reply.header("Content-Type") == "application/xml"
+    assert b"<Code>RequestHeaderSectionTooLarge</Code>" in reply.body
+    assert f"<RequestId>{reply.header('X-Request-Id')}</RequestId>".encode() in reply.body
 
 
 def test_idle_connection_is_closed():

@@ -66,6 +66,27 @@ TEST_F(ServerTest, BodyOverLimitGets413) {
   EXPECT_EQ(response.result(), Status::payload_too_large);
 }
 
+TEST_F(ServerTest, EarlyReplyUsesListenerFormat) {
+  ServerOptions options{.max_header_bytes = 1024, .request = {.max_body_bytes = 10}};
+  options.early_reply = [](Status status, std::string_view message, std::string_view request_id) {
+    return EarlyReply{"application/example", std::to_string(static_cast<int>(status)) + " " +
+                                                 std::string(message) + " " +
+                                                 std::string(request_id)};
+  };
+  start(std::move(options), echo_trace_handler());
+
+  Response body = send({.method = Verb::post, .target = "/", .body = std::string(100, 'x')});
+  EXPECT_EQ(body.result(), Status::payload_too_large);
+  EXPECT_EQ(body[Field::content_type], "application/example");
+  EXPECT_EQ(body.body(), "413 request body too large " + std::string(body["X-Request-Id"]));
+
+  Response header = send(
+      {.method = Verb::get, .target = "/", .headers = {{"X-Padding", std::string(4096, 'x')}}});
+  EXPECT_EQ(header.result(), Status::request_header_fields_too_large);
+  EXPECT_EQ(header[Field::content_type], "application/example");
+  EXPECT_TRUE(header.body().starts_with("431 request header fields too large "));
+}
+
 TEST_F(ServerTest, TraceparentContinuesClientTrace) {
   start({}, echo_trace_handler());
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
