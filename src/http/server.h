@@ -25,7 +25,7 @@ namespace satchel::http {
 using Handler = std::function<asio::awaitable<bhttp::message_generator>(Request&)>;
 
 // The Content-Type and body of a reply the server sends before any handler
-// sees the request: 431 for oversized headers, 413 for an oversized body, 400
+// reads the request: 431 for oversized headers, 413 for an oversized body, 400
 // for a request it cannot parse.
 struct EarlyReply {
   std::string content_type;

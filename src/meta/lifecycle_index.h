@@ -55,10 +55,10 @@ class LifecycleIndex {
       std::string_view tenant, std::string_view key, std::int64_t expected_revision,
       std::optional<SystemTime> expires_at) = 0;
 
-  // Lists the uploads of every tenant that the sweeper has work on: first those still kPending
-  // that were created before created_before, then those kAborted whose store clean-up is not
-  // marked finished (mark_upload_store_cleaned), whatever their age; each group oldest first.
-  // Aborted uploads whose clean-up keeps failing thus never hold back the abort of new ones.
+  // Lists the uploads of every tenant that the sweeper has work on, each group oldest first.
+  // First come those still kPending that were created before created_before. Then come those
+  // kAborted whose store clean-up is not marked finished (mark_upload_store_cleaned), whatever
+  // their age, so a clean-up that keeps failing never delays the abort of newer uploads.
   virtual Expected<std::vector<PendingUpload>, MetaError> list_uploads_to_sweep(
       SystemTime created_before, std::size_t limit) = 0;
 
